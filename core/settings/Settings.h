@@ -1,0 +1,30 @@
+// Settings: every QSettings key of MLDesk is declared once, in Settings.cpp (CONVENTIONS 10); ui/ never
+// builds a QSettings. When the environment variable MLDESK_SETTINGS_DIR is set, settings live in
+// $MLDESK_SETTINGS_DIR/mldesk.ini instead of the user's config (tests set it to a QTemporaryDir).
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+
+namespace mldesk::core {
+
+class Settings final {
+public:
+    static constexpr int kMaxRecentWorkspaces = 10;
+
+    // Most recent first, at most kMaxRecentWorkspaces, no duplicates; folders that no longer exist are dropped.
+    static QStringList recentWorkspaces();
+    static void addRecentWorkspace(const QString &path);
+    static void removeRecentWorkspace(const QString &path);
+
+    static QByteArray mainWindowGeometry();
+    static void setMainWindowGeometry(const QByteArray &geometry);
+    static QByteArray mainWindowState();
+    static void setMainWindowState(const QByteArray &state);
+
+    // Where settings are stored (a file path), for diagnostics and tests.
+    static QString storageLocation();
+};
+
+} // namespace mldesk::core
