@@ -1,0 +1,148 @@
+// Migrations: the schema of workspace.db, version by version. Never edit a shipped step; append a new one.
+// Conventions: times are BIGINT milliseconds since the Unix epoch (UTC); JSON documents are TEXT.
+#include "core/store/Migrations.h"
+
+namespace mldesk::core {
+
+namespace {
+
+QList<Migration> buildMigrations()
+{
+    QList<Migration> list;
+    list.append(Migration{
+        1,
+        QStringLiteral("base tables"),
+        {
+            QStringLiteral("CREATE TABLE experiments ("
+                           " id {ID},"
+                           " name VARCHAR(255) NOT NULL UNIQUE,"
+                           " description TEXT NOT NULL DEFAULT '',"
+                           " created_at BIGINT NOT NULL)"),
+            QStringLiteral("CREATE TABLE compute_targets ("
+                           " id {ID},"
+                           " name VARCHAR(255) NOT NULL UNIQUE,"
+                           " kind VARCHAR(32) NOT NULL," // local | slurm
+                           " config_json TEXT NOT NULL DEFAULT '{}',"
+                           " created_at BIGINT NOT NULL)"),
+            QStringLiteral("CREATE TABLE environments ("
+                           " id {ID},"
+                           " name VARCHAR(255) NOT NULL UNIQUE,"
+                           " description TEXT NOT NULL DEFAULT '',"
+                           " created_at BIGINT NOT NULL)"),
+            QStringLiteral("CREATE TABLE environment_versions ("
+                           " id {ID},"
+                           " environment_id BIGINT NOT NULL REFERENCES environments(id) ON DELETE CASCADE,"
+                           " version INTEGER NOT NULL,"
+                           " kind VARCHAR(32) NOT NULL," // conda | native | system-python
+                           " spec_text TEXT NOT NULL DEFAULT '',"
+                           " spec_json TEXT NOT NULL DEFAULT '{}',"
+                           " spec_hash VARCHAR(64) NOT NULL DEFAULT '',"
+                           " created_at BIGINT NOT NULL,"
+                           " UNIQUE (environment_id, version))"),
+            QStringLiteral("CREATE TABLE datasets ("
+                           " id {ID},"
+                           " name VARCHAR(255) NOT NULL UNIQUE,"
+                           " description TEXT NOT NULL DEFAULT '',"
+                           " created_at BIGINT NOT NULL)"),
+            QStringLiteral("CREATE TABLE dataset_versions ("
+                           " id {ID},"
+                           " dataset_id BIGINT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,"
+                           " version INTEGER NOT NULL,"
+                           " manifest_hash VARCHAR(64) NOT NULL," // SHA-256 of the sorted manifest
+                           " file_count INTEGER NOT NULL DEFAULT 0,"
+                           " total_bytes BIGINT NOT NULL DEFAULT 0,"
+                           " description TEXT NOT NULL DEFAULT '',"
+                           " created_at BIGINT NOT NULL,"
+                           " UNIQUE (dataset_id, version))"),
+            QStringLiteral("CREATE TABLE dataset_files ("
+                           " id {ID},"
+                           " dataset_version_id BIGINT NOT NULL REFERENCES dataset_versions(id) ON DELETE CASCADE,"
+                           " relative_path TEXT NOT NULL,"
+                           " blob_hash VARCHAR(64) NOT NULL,"
+                           " size_bytes BIGINT NOT NULL,"
+                           " source TEXT NOT NULL DEFAULT ''," // URL or local path it was registered from
+                           " UNIQUE (dataset_version_id, relative_path))"),
+            QStringLiteral("CREATE TABLE runs ("
+                           " id {ID},"
+                           " run_uid VARCHAR(128) NOT NULL UNIQUE," // e.g. keras-mnist_1700000000_1a2b3c4d
+                           " experiment_id BIGINT NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,"
+                           " display_name VARCHAR(255) NOT NULL DEFAULT '',"
+                           " state VARCHAR(32) NOT NULL," // Queued ... Completed/Failed/Canceled
+                           " created_at BIGINT NOT NULL,"
+                           " started_at BIGINT,"
+                           " ended_at BIGINT,"
+                           " configuration_json TEXT NOT NULL DEFAULT '{}',"
+                           " exit_code INTEGER,"
+                           " failure_reason TEXT,"
+                           " compute_target_id BIGINT REFERENCES compute_targets(id) ON DELETE SET NULL,"
+                           " environment_version_id BIGINT REFERENCES environment_versions(id) ON DELETE SET NULL,"
+                           " run_dir TEXT NOT NULL DEFAULT '',"
+                           " backend_job_id VARCHAR(128) NOT NULL DEFAULT '')"), // pid or Slurm job id
+            QStringLiteral("CREATE TABLE run_dataset_inputs ("
+                           " run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+                           " dataset_version_id BIGINT NOT NULL REFERENCES dataset_versions(id),"
+                           " mode VARCHAR(32) NOT NULL DEFAULT 'mount',"
+                           " PRIMARY KEY (run_id, dataset_version_id))"),
+            QStringLiteral("CREATE TABLE run_metrics ("
+                           " id {ID},"
+                           " run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+                           " name VARCHAR(255) NOT NULL,"
+                           " step BIGINT NOT NULL,"
+                           " value DOUBLE PRECISION," // NULL for non-numeric entries (e.g. images)
+                           " logged_at BIGINT NOT NULL)"),
+            QStringLiteral("CREATE TABLE models ("
+                           " id {ID},"
+                           " name VARCHAR(255) NOT NULL UNIQUE,"
+                           " description TEXT NOT NULL DEFAULT '',"
+                           " created_at BIGINT NOT NULL)"),
+            QStringLiteral("CREATE TABLE model_versions ("
+                           " id {ID},"
+                           " model_id BIGINT NOT NULL REFERENCES models(id) ON DELETE CASCADE,"
+                           " version INTEGER NOT NULL,"
+                           " run_id BIGINT REFERENCES runs(id) ON DELETE SET NULL,"
+                           " environment_version_id BIGINT REFERENCES environment_versions(id) ON DELETE SET NULL,"
+                           " manifest_json TEXT NOT NULL DEFAULT '[]'," // [{"path","hash","size"}]
+                           " manifest_hash VARCHAR(64) NOT NULL DEFAULT '',"
+                           " description TEXT NOT NULL DEFAULT '',"
+                           " created_at BIGINT NOT NULL,"
+                           " UNIQUE (model_id, version))"),
+            QStringLiteral("CREATE TABLE model_version_datasets ("
+                           " model_version_id BIGINT NOT NULL REFERENCES model_versions(id) ON DELETE CASCADE,"
+                           " dataset_version_id BIGINT NOT NULL REFERENCES dataset_versions(id),"
+                           " PRIMARY KEY (model_version_id, dataset_version_id))"),
+        }});
+    list.append(Migration{
+        2,
+        QStringLiteral("indexes, tags and run log offsets"),
+        {
+            QStringLiteral("CREATE INDEX run_metrics_by_run_name_step ON run_metrics (run_id, name, step)"),
+            QStringLiteral("CREATE INDEX runs_by_experiment ON runs (experiment_id, created_at)"),
+            QStringLiteral("CREATE INDEX runs_by_state ON runs (state)"),
+            QStringLiteral("CREATE INDEX model_versions_by_run ON model_versions (run_id)"),
+            QStringLiteral("CREATE TABLE tags ("
+                           " entity_kind VARCHAR(32) NOT NULL," // experiment | run | dataset | model_version ...
+                           " entity_id BIGINT NOT NULL,"
+                           " tag_key VARCHAR(255) NOT NULL,"
+                           " tag_value TEXT NOT NULL DEFAULT '',"
+                           " PRIMARY KEY (entity_kind, entity_id, tag_key))"),
+            QStringLiteral("CREATE INDEX tags_by_key ON tags (tag_key, tag_value)"),
+            // How far the watcher has ingested each file of a run directory, so ingestion resumes idempotently.
+            QStringLiteral("CREATE TABLE run_log_offsets ("
+                           " run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+                           " file_name VARCHAR(255) NOT NULL," // relative to the run directory
+                           " byte_offset BIGINT NOT NULL DEFAULT 0,"
+                           " updated_at BIGINT NOT NULL,"
+                           " PRIMARY KEY (run_id, file_name))"),
+        }});
+    return list;
+}
+
+} // namespace
+
+const QList<Migration> &migrations()
+{
+    static const QList<Migration> list = buildMigrations();
+    return list;
+}
+
+} // namespace mldesk::core
