@@ -1,0 +1,302 @@
+// TestMainWindow: the GUI smoke test of issue 2 - open a workspace through the picker with QTest, see its name and
+// path in the title and status bar, reach all five panes, switch workspaces without restarting, remember geometry.
+#include "UiTestSupport.h"
+
+#include "core/experiments/ExperimentStore.h"
+#include "core/settings/Settings.h"
+#include "core/workspace/Workspace.h"
+#include "ui/MainWindow.h"
+#include "ui/Resources.h"
+#include "ui/panes/Pane.h"
+
+#include <QAction>
+#include <QDir>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QStackedWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+using mldesk::core::Settings;
+using mldesk::core::Workspace;
+using mldesk::test::child;
+using mldesk::ui::MainWindow;
+using mldesk::ui::WorkspacePicker;
+
+class TestMainWindow final : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void startsWithoutWorkspace();
+    void opensWorkspaceThroughPicker();
+    void everyPaneReachable_data();
+    void everyPaneReachable();
+    void panesShowWorkspaceCounts();
+    void switchesWorkspaceWithoutRestart();
+    void pickerShowsStartupError();
+    void remembersGeometry();
+    void aboutShowsVersions();
+    void iconsRender();
+
+private:
+    QString makeWorkspace(const QString &folderName, const QString &name);
+    // Opens folder through File > Switch Workspace (Ctrl+O) and the picker's path field, like a user.
+    void openThroughPicker(MainWindow &window, const QString &folder);
+
+    QTemporaryDir m_settings;
+    std::unique_ptr<QTemporaryDir> m_root;
+};
+
+void TestMainWindow::initTestCase()
+{
+    QVERIFY(m_settings.isValid());
+    mldesk::test::isolateSettings(m_settings);
+}
+
+void TestMainWindow::init()
+{
+    m_root = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_root->isValid());
+}
+
+QString TestMainWindow::makeWorkspace(const QString &folderName, const QString &name)
+{
+    const QString folder = m_root->filePath(folderName);
+    Workspace::create(folder, name);
+    return QDir::cleanPath(folder);
+}
+
+void TestMainWindow::openThroughPicker(MainWindow &window, const QString &folder)
+{
+    QTest::keyClick(&window, Qt::Key_O, Qt::ControlModifier);
+    QTRY_VERIFY(window.workspacePicker() && window.workspacePicker()->isVisible());
+    WorkspacePicker *picker = window.workspacePicker();
+    auto *path = child<QLineEdit>(picker, QStringLiteral("openPathEdit"));
+    QVERIFY(path);
+    path->clear();
+    QTest::keyClicks(path, folder);
+    QTest::mouseClick(child<QPushButton>(picker, QStringLiteral("openButton")), Qt::LeftButton);
+    QTRY_VERIFY(!picker->isVisible());
+}
+
+void TestMainWindow::startsWithoutWorkspace()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(!window.workspace());
+    QVERIFY(child<QWidget>(&window, QStringLiteral("noWorkspacePage"))->isVisible());
+    QVERIFY(!child<QWidget>(&window, QStringLiteral("navigation"))->isVisible());
+    QCOMPARE(child<QLabel>(&window, QStringLiteral("workspaceLabel"))->text(), QStringLiteral("No workspace open"));
+
+    QTest::mouseClick(child<QPushButton>(&window, QStringLiteral("chooseWorkspaceButton")), Qt::LeftButton);
+    QTRY_VERIFY(window.workspacePicker() && window.workspacePicker()->isVisible());
+}
+
+void TestMainWindow::opensWorkspaceThroughPicker()
+{
+    const QString folder = makeWorkspace(QStringLiteral("smoke"), QStringLiteral("Smoke Test"));
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+
+    openThroughPicker(window, folder);
+
+    QTRY_VERIFY(window.workspace());
+    QCOMPARE(window.workspace()->path(), folder);
+    QVERIFY2(window.windowTitle().contains(QStringLiteral("Smoke Test")), qPrintable(window.windowTitle()));
+    QVERIFY2(window.windowTitle().contains(QDir::toNativeSeparators(folder)), qPrintable(window.windowTitle()));
+    auto *status = child<QLabel>(&window, QStringLiteral("workspaceLabel"));
+    QVERIFY(status->isVisible());
+    QVERIFY2(status->text().contains(QStringLiteral("Smoke Test")), qPrintable(status->text()));
+    QVERIFY2(status->text().contains(QDir::toNativeSeparators(folder)), qPrintable(status->text()));
+    QVERIFY(child<QWidget>(&window, QStringLiteral("navigation"))->isVisible());
+    QVERIFY(!child<QWidget>(&window, QStringLiteral("noWorkspacePage"))->isVisible());
+    QCOMPARE(Settings::recentWorkspaces().value(0), folder);
+}
+
+void TestMainWindow::everyPaneReachable_data()
+{
+    QTest::addColumn<int>("index");
+    QTest::addColumn<QString>("objectName");
+    QTest::addColumn<QString>("title");
+    QTest::addColumn<QString>("emptyText");
+    QTest::newRow("Datasets") << 0 << "datasetsPane"
+                              << "Datasets"
+                              << "No datasets registered in this workspace yet";
+    QTest::newRow("Environments") << 1 << "environmentsPane"
+                                  << "Environments"
+                                  << "No environments defined in this workspace yet";
+    QTest::newRow("Compute") << 2 << "computePane"
+                             << "Compute"
+                             << "No compute targets defined in this workspace yet";
+    QTest::newRow("Runs") << 3 << "runsPane"
+                          << "Runs"
+                          << "No runs in this workspace yet";
+    QTest::newRow("Models") << 4 << "modelsPane"
+                            << "Models"
+                            << "No models registered in this workspace yet";
+}
+
+void TestMainWindow::everyPaneReachable()
+{
+    QFETCH(int, index);
+    QFETCH(QString, objectName);
+    QFETCH(QString, title);
+    QFETCH(QString, emptyText);
+
+    const QString folder = makeWorkspace(QStringLiteral("panes"), QStringLiteral("Panes"));
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    openThroughPicker(window, folder);
+    QTRY_VERIFY(window.workspace());
+    auto *stack = child<QStackedWidget>(&window, QStringLiteral("paneStack"));
+    auto *navigation = child<QListWidget>(&window, QStringLiteral("navigation"));
+    QVERIFY(stack && navigation);
+    QCOMPARE(navigation->count(), int(MainWindow::PaneCount));
+    QCOMPARE(navigation->item(index)->text(), title);
+
+    // By keyboard: Ctrl+1..5.
+    window.showPane(index == 0 ? 1 : 0);
+    QTest::keyClick(&window, Qt::Key(Qt::Key_1 + index), Qt::ControlModifier);
+    QTRY_COMPARE(window.currentPane(), index);
+    QCOMPARE(stack->currentWidget()->objectName(), objectName);
+    QCOMPARE(navigation->currentRow(), index);
+
+    // By mouse: a click on the navigation entry.
+    window.showPane(index == 0 ? 1 : 0);
+    QTest::mouseClick(navigation->viewport(), Qt::LeftButton, {},
+                      navigation->visualItemRect(navigation->item(index)).center());
+    QTRY_COMPARE(window.currentPane(), index);
+    QWidget *pane = stack->currentWidget();
+    QCOMPARE(pane->objectName(), objectName);
+    QVERIFY(pane->isVisible());
+
+    // By menu: View > <pane> is checked for the pane on show.
+    auto *action = child<QAction>(&window, objectName + QStringLiteral("Action"));
+    QVERIFY(action && action->isChecked());
+
+    auto *titleLabel = child<QLabel>(pane, QStringLiteral("paneTitle"));
+    QVERIFY(titleLabel && titleLabel->isVisible());
+    QCOMPARE(titleLabel->text(), title);
+    QVERIFY(!child<QLabel>(pane, QStringLiteral("paneDescription"))->text().isEmpty());
+    auto *headline = child<QLabel>(pane, QStringLiteral("emptyStateHeadline"));
+    QVERIFY(headline && headline->isVisible());
+    QCOMPARE(headline->text(), emptyText);
+}
+
+void TestMainWindow::panesShowWorkspaceCounts()
+{
+    // The panes read the workspace, not canned text: an experiment added through core shows after a refresh.
+    const QString folder = makeWorkspace(QStringLiteral("counted"), QStringLiteral("Counted"));
+    MainWindow window;
+    window.setWorkspace(Workspace::open(folder));
+    window.show();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    window.showPane(MainWindow::Runs);
+    auto *hint = child<QLabel>(window.pane(MainWindow::Runs), QStringLiteral("emptyStateHint"));
+    QVERIFY(!hint->text().contains(QStringLiteral("experiment")));
+
+    mldesk::core::ExperimentStore(window.workspace()->database())
+        .create(QStringLiteral("keras-mnist"), QStringLiteral("the seed MLP"));
+    QTest::keyClick(&window, Qt::Key_F5);
+    QTRY_COMPARE(hint->text(), QStringLiteral("1 experiment defined"));
+}
+
+void TestMainWindow::switchesWorkspaceWithoutRestart()
+{
+    const QString first = makeWorkspace(QStringLiteral("first"), QStringLiteral("First"));
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    openThroughPicker(window, first);
+    QTRY_VERIFY(window.windowTitle().contains(QStringLiteral("First")));
+
+    // Create the second one in the picker's "create" fields.
+    QTest::keyClick(&window, Qt::Key_O, Qt::ControlModifier);
+    QTRY_VERIFY(window.workspacePicker()->isVisible());
+    WorkspacePicker *picker = window.workspacePicker();
+    const QString second = m_root->filePath(QStringLiteral("second"));
+    QTest::keyClicks(child<QLineEdit>(picker, QStringLiteral("createPathEdit")), second);
+    QTest::keyClicks(child<QLineEdit>(picker, QStringLiteral("createNameEdit")), QStringLiteral("Second"));
+    QTest::mouseClick(child<QPushButton>(picker, QStringLiteral("createButton")), Qt::LeftButton);
+
+    QTRY_VERIFY(window.windowTitle().contains(QStringLiteral("Second")));
+    QCOMPARE(window.workspace()->path(), QDir::cleanPath(second));
+    QVERIFY(!window.windowTitle().contains(QStringLiteral("First")));
+    QVERIFY(child<QLabel>(&window, QStringLiteral("workspaceLabel"))->text().contains(QStringLiteral("Second")));
+    const QStringList recent = Settings::recentWorkspaces();
+    QCOMPARE(recent.value(0), QDir::cleanPath(second));
+    QVERIFY(recent.contains(first));
+
+    // The recent list offers both the next time.
+    QTest::keyClick(&window, Qt::Key_O, Qt::ControlModifier);
+    QTRY_VERIFY(picker->isVisible());
+    QVERIFY(child<QListWidget>(picker, QStringLiteral("recentList"))->count() >= 2);
+}
+
+void TestMainWindow::pickerShowsStartupError()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    const QString missing = m_root->filePath(QStringLiteral("missing"));
+    window.showWorkspacePicker(QStringLiteral("the workspace folder %1 does not exist").arg(missing), missing);
+    QTRY_VERIFY(window.workspacePicker()->isVisible());
+    QVERIFY(window.workspacePicker()->errorText().contains(missing));
+    QCOMPARE(child<QLineEdit>(window.workspacePicker(), QStringLiteral("createPathEdit"))->text(),
+             QDir::toNativeSeparators(missing));
+}
+
+void TestMainWindow::remembersGeometry()
+{
+    {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.resize(933, 611);
+        QTRY_COMPARE(window.size(), QSize(933, 611));
+        QTest::keyClick(&window, Qt::Key_Q, Qt::ControlModifier); // File > Quit closes the window
+        QTRY_VERIFY(!window.isVisible());
+    }
+    QVERIFY(!Settings::mainWindowGeometry().isEmpty());
+    QVERIFY(!Settings::mainWindowState().isEmpty());
+    MainWindow again;
+    QCOMPARE(again.size(), QSize(933, 611));
+}
+
+void TestMainWindow::aboutShowsVersions()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    child<QAction>(&window, QStringLiteral("aboutAction"))->trigger();
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = window.findChild<QMessageBox *>(QStringLiteral("aboutBox"))) && box->isVisible());
+    const QString text = box->text() + box->informativeText();
+    QVERIFY2(text.contains(QStringLiteral(MLDESK_VERSION)), qPrintable(text));
+    QVERIFY2(text.contains(QString::fromLatin1(qVersion())), qPrintable(text));
+    box->close();
+}
+
+void TestMainWindow::iconsRender()
+{
+    // SVG icons need Qt's SVG icon engine (libqt6svg6): without it they come out empty.
+    for (const char *name : {"mldesk", "datasets", "environments", "compute", "runs", "models", "workspace"}) {
+        const QIcon icon = mldesk::ui::icon(QString::fromLatin1(name));
+        QVERIFY2(!icon.pixmap(32, 32).isNull(), name);
+    }
+    MainWindow window;
+    auto *navigation = child<QListWidget>(&window, QStringLiteral("navigation"));
+    for (int i = 0; i < navigation->count(); ++i)
+        QVERIFY(!navigation->item(i)->icon().pixmap(22, 22).isNull());
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "TestMainWindow.moc"
