@@ -33,8 +33,9 @@ public:
     // (same file, no migration) and drops it before the thread ends.
     std::unique_ptr<Database> openForThisThread() const;
 
-    // Runs sql with positional bindings ("?") and returns the active query. Throws std::runtime_error on failure
-    // (with the driver's message); "database is locked" cannot happen short of a 10 s stall (busy timeout).
+    // Runs sql with positional bindings ("?"; a null QString binds as '', an invalid QVariant as NULL) and returns the
+    // active query. Throws std::runtime_error on failure (with the driver's message); "database is locked" cannot
+    // happen short of a 10 s stall (busy timeout).
     QSqlQuery exec(const QString &sql, const QVariantList &bindings = {});
     // First column of the first row, or an invalid QVariant when there is no row.
     QVariant scalar(const QString &sql, const QVariantList &bindings = {});

@@ -37,7 +37,8 @@ public:
     Workspace &operator=(const Workspace &) = delete;
 
     QString name() const;
-    QString path() const; // absolute, clean
+    QString path() const;                                                 // absolute, clean
+    QString runsPath() const { return m_path + QStringLiteral("/runs"); } // live run directories: runs/<run-id>/
     int schemaVersion() const;
 
     struct Counts {

@@ -5,6 +5,9 @@ namespace mldesk::core {
 
 WorkspaceError::WorkspaceError(const QString &message) : std::runtime_error(message.toStdString()) {}
 
-QString WorkspaceError::message() const { return QString::fromUtf8(what()); }
+QString WorkspaceError::message() const
+{
+    return QString::fromUtf8(what());
+}
 
 } // namespace mldesk::core

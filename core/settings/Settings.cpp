@@ -1,0 +1,101 @@
+// Settings: the one place that names QSettings keys, their types and defaults.
+#include "core/settings/Settings.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QSettings>
+
+#include <memory>
+
+using namespace Qt::StringLiterals;
+
+namespace mldesk::core {
+
+namespace {
+
+// Every key MLDesk stores. Defaults are given where the key is read.
+const QString kRecentWorkspaces = u"workspaces/recent"_s;     // QStringList, most recent first
+const QString kMainWindowGeometry = u"mainWindow/geometry"_s; // QByteArray from QWidget::saveGeometry
+const QString kMainWindowState = u"mainWindow/state"_s;       // QByteArray from QMainWindow::saveState
+
+std::unique_ptr<QSettings> store()
+{
+    const QString dir = qEnvironmentVariable("MLDESK_SETTINGS_DIR");
+    if (!dir.isEmpty())
+        return std::make_unique<QSettings>(dir + u"/mldesk.ini"_s, QSettings::IniFormat);
+    return std::make_unique<QSettings>(QSettings::IniFormat, QSettings::UserScope, u"MLDesk"_s, u"mldesk"_s);
+}
+
+QString normalized(const QString &path)
+{
+    return QDir::cleanPath(QFileInfo(path).absoluteFilePath());
+}
+
+void writeRecent(const QStringList &list)
+{
+    auto settings = store();
+    settings->setValue(kRecentWorkspaces, list);
+}
+
+} // namespace
+
+QString Settings::storageLocation()
+{
+    return store()->fileName();
+}
+
+QStringList Settings::recentWorkspaces()
+{
+    const QStringList stored = store()->value(kRecentWorkspaces).toStringList();
+    QStringList result;
+    for (const QString &entry : stored) {
+        const QString path = normalized(entry);
+        if (!entry.isEmpty() && QFileInfo(path).isDir() && !result.contains(path))
+            result.append(path);
+        if (result.size() == kMaxRecentWorkspaces)
+            break;
+    }
+    return result;
+}
+
+void Settings::addRecentWorkspace(const QString &path)
+{
+    if (path.isEmpty())
+        return;
+    QStringList list = recentWorkspaces();
+    const QString entry = normalized(path);
+    list.removeAll(entry);
+    list.prepend(entry);
+    while (list.size() > kMaxRecentWorkspaces)
+        list.removeLast();
+    writeRecent(list);
+}
+
+void Settings::removeRecentWorkspace(const QString &path)
+{
+    QStringList list = recentWorkspaces();
+    list.removeAll(normalized(path));
+    writeRecent(list);
+}
+
+QByteArray Settings::mainWindowGeometry()
+{
+    return store()->value(kMainWindowGeometry).toByteArray();
+}
+
+void Settings::setMainWindowGeometry(const QByteArray &geometry)
+{
+    store()->setValue(kMainWindowGeometry, geometry);
+}
+
+QByteArray Settings::mainWindowState()
+{
+    return store()->value(kMainWindowState).toByteArray();
+}
+
+void Settings::setMainWindowState(const QByteArray &state)
+{
+    store()->setValue(kMainWindowState, state);
+}
+
+} // namespace mldesk::core

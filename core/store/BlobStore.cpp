@@ -1,0 +1,161 @@
+// BlobStore: streaming SHA-256 into a temporary file, fsync, then rename into blobs/sha256/ab/cdef...
+#include "core/store/BlobStore.h"
+
+#include "core/workspace/WorkspaceError.h"
+
+#include <QBuffer>
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFileInfo>
+#include <QTemporaryFile>
+
+#include <stdexcept>
+
+#include <unistd.h>
+
+using namespace Qt::StringLiterals;
+
+namespace mldesk::core {
+
+namespace {
+
+constexpr qint64 kChunk = 1 << 20;
+
+QString tempFolder(const QString &root)
+{
+    return root + u"/tmp"_s;
+}
+
+// fsync a folder so a rename into it survives a power cut.
+void syncFolder(const QString &folder)
+{
+    QFile dir(folder);
+    if (dir.open(QIODevice::ReadOnly))
+        ::fsync(dir.handle());
+}
+
+} // namespace
+
+BlobStore::BlobStore(QString root) : m_root(QDir::cleanPath(std::move(root)))
+{
+    if (!QDir().mkpath(m_root + u"/sha256"_s) || !QDir().mkpath(tempFolder(m_root)))
+        throw WorkspaceError(u"cannot create the blob store folders under %1; check permissions"_s.arg(m_root));
+}
+
+bool BlobStore::isValidHash(const QString &hash)
+{
+    if (hash.size() != 64)
+        return false;
+    for (const QChar c : hash) {
+        if (!((c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f')))
+            return false;
+    }
+    return true;
+}
+
+QString BlobStore::pathFor(const QString &hash) const
+{
+    if (!isValidHash(hash))
+        throw WorkspaceError(u"'%1' is not a blob hash (expected 64 lower-case hex digits of a SHA-256)"_s.arg(hash));
+    return m_root + u"/sha256/"_s + hash.left(2) + u'/' + hash.mid(2);
+}
+
+bool BlobStore::exists(const QString &hash) const
+{
+    return isValidHash(hash) && QFileInfo(pathFor(hash)).isFile();
+}
+
+QString BlobStore::putFile(const QString &sourcePath)
+{
+    QFile source(sourcePath);
+    if (!QFileInfo(sourcePath).isFile() || !source.open(QIODevice::ReadOnly))
+        throw WorkspaceError(u"cannot read %1 (%2); check that the file exists and is readable"_s.arg(
+            sourcePath, QFileInfo(sourcePath).isDir() ? u"it is a folder"_s : source.errorString()));
+    return putDevice(source);
+}
+
+QString BlobStore::putBytes(const QByteArray &bytes)
+{
+    QByteArray copy = bytes;
+    QBuffer buffer(&copy);
+    buffer.open(QIODevice::ReadOnly);
+    return putDevice(buffer);
+}
+
+QString BlobStore::putDevice(QIODevice &source)
+{
+    QTemporaryFile temp(tempFolder(m_root) + u"/incoming-XXXXXX"_s);
+    if (!temp.open())
+        throw std::runtime_error(
+            u"cannot create a temporary file in %1: %2"_s.arg(tempFolder(m_root), temp.errorString()).toStdString());
+    QCryptographicHash sha(QCryptographicHash::Sha256);
+    QByteArray chunk;
+    while (true) {
+        chunk = source.read(kChunk);
+        if (chunk.isEmpty()) {
+            if (!source.atEnd())
+                throw WorkspaceError(u"reading the source failed: %1"_s.arg(source.errorString()));
+            break;
+        }
+        sha.addData(chunk);
+        if (temp.write(chunk) != chunk.size())
+            throw std::runtime_error(u"writing %1 failed: %2"_s.arg(temp.fileName(), temp.errorString()).toStdString());
+    }
+    if (!temp.flush() || ::fsync(temp.handle()) != 0)
+        throw std::runtime_error(u"syncing %1 failed"_s.arg(temp.fileName()).toStdString());
+
+    const QString hash = QString::fromLatin1(sha.result().toHex());
+    const QString target = pathFor(hash);
+    if (QFileInfo(target).isFile())
+        return hash; // same content already stored; temp is removed on scope exit
+    const QString folder = QFileInfo(target).absolutePath();
+    if (!QDir().mkpath(folder))
+        throw std::runtime_error(u"cannot create %1"_s.arg(folder).toStdString());
+    temp.setPermissions(QFileDevice::ReadOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther);
+    if (m_beforeRename)
+        m_beforeRename(temp.fileName());
+    // QTemporaryFile::rename is a plain rename(2) on the same filesystem (never copy + delete), so the blob
+    // appears whole or not at all.
+    if (!temp.rename(target)) {
+        if (QFileInfo(target).isFile())
+            return hash; // another writer stored the same content first
+        throw std::runtime_error(
+            u"cannot move the blob into place at %1: %2"_s.arg(target, temp.errorString()).toStdString());
+    }
+    temp.setAutoRemove(false);
+    syncFolder(folder);
+    return hash;
+}
+
+std::unique_ptr<QFile> BlobStore::open(const QString &hash) const
+{
+    auto file = std::make_unique<QFile>(pathFor(hash));
+    if (!file->exists())
+        throw WorkspaceError(u"there is no blob %1 in this workspace"_s.arg(hash));
+    if (!file->open(QIODevice::ReadOnly))
+        throw WorkspaceError(u"cannot read blob %1: %2"_s.arg(hash, file->errorString()));
+    return file;
+}
+
+QByteArray BlobStore::read(const QString &hash) const
+{
+    return open(hash)->readAll();
+}
+
+QString BlobStore::hashFile(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        throw WorkspaceError(u"cannot read %1: %2"_s.arg(path, file.errorString()));
+    QCryptographicHash sha(QCryptographicHash::Sha256);
+    if (!sha.addData(&file))
+        throw WorkspaceError(u"cannot read %1: %2"_s.arg(path, file.errorString()));
+    return QString::fromLatin1(sha.result().toHex());
+}
+
+bool BlobStore::verify(const QString &hash) const
+{
+    return exists(hash) && hashFile(pathFor(hash)) == hash;
+}
+
+} // namespace mldesk::core

@@ -1,0 +1,3 @@
+// Deliberate violation for ArchitectureCheckDetects: core/ includes a widget header.
+#pragma once
+#include <QWidget>

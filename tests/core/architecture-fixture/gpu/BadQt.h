@@ -1,0 +1,3 @@
+// Deliberate violation for ArchitectureCheckDetects: gpu/ includes a Qt header.
+#pragma once
+#include <QString>
