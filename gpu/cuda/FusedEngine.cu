@@ -47,9 +47,11 @@ __device__ inline int ceilDiv(int a, int b)
 // One (kTileRows x kTileCols) tile at (r0, c0) of C (rows, cols) = sum_k A(r, k) Q(c, k), K = k, where
 // Q(c, k) = w[k * ldw + c] (forward: W (K, cols)) or, with transposedW, w[c * ldw + k] (backward: W^T).
 // Returns through `epilogue(r, c, value)` for the valid elements. Ends with no pending shared-memory reads.
+// `w` (and updateTile's `dz`) carry no __restrict__: the kernel itself rewrites them between grid barriers, and a
+// const __restrict__ pointer lets the compiler use non-coherent (ld.global.nc) loads, valid only for read-only data.
 template <typename Epilogue>
-__device__ void gemmTile(const RowSource &a, int rows, int K, const float *__restrict__ w, int ldw, bool transposedW,
-                         int cols, int r0, int c0, float *smem, Epilogue epilogue)
+__device__ void gemmTile(const RowSource &a, int rows, int K, const float *w, int ldw, bool transposedW, int cols,
+                         int r0, int c0, float *smem, Epilogue epilogue)
 {
     float *As = smem;                                          // [kTileRows][kPitchK]
     float *Qs = smem + kTileRows * kPitchK;                    // [kTileCols][kPitchK]
@@ -95,8 +97,8 @@ __device__ void gemmTile(const RowSource &a, int rows, int K, const float *__res
 
 // One 32x32 tile (i0, j0) of layer L's weights: dW = A^T dz over `rows` rows, then the optimizer update in place;
 // the tile with i0 == 0 also updates the bias of its columns (gradient = column sums of dz).
-__device__ void updateTile(const RowSource &a, const float *__restrict__ dz, int rows, const FusedLayer &L,
-                           const UpdateParams &p, float alpha, int i0, int j0, float *smem)
+__device__ void updateTile(const RowSource &a, const float *dz, int rows, const FusedLayer &L, const UpdateParams &p,
+                           float alpha, int i0, int j0, float *smem)
 {
     float *As = smem;                        // [kUpdRows][kUpdPitch]: A(r, i0 + c)
     float *Ds = smem + kUpdRows * kUpdPitch; // [kUpdRows][kUpdPitch]: dz(r, j0 + c)

@@ -18,9 +18,10 @@ __device__ inline void applyUpdate(const UpdateParams &p, float *param, float *m
 {
     switch (p.kind) {
     case OptimizerKind::RMSprop: {
+        // Keras 3 (keras/src/optimizers/rmsprop.py) divides by sqrt(v + epsilon), not sqrt(v) + epsilon.
         const float v = p.rho * *m1 + (1.0f - p.rho) * (g * g);
         *m1 = v;
-        *param -= (p.lr * g) / (sqrtf(v) + p.epsilon);
+        *param -= (p.lr * g) / sqrtf(v + p.epsilon);
         break;
     }
     case OptimizerKind::Adam: {

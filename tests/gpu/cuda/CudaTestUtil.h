@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -17,10 +18,18 @@ namespace mldesk::test::cuda {
 
 using mldesk::gpu::Activation;
 
+// Skips without a GPU, but fails where an NVIDIA driver is loaded and the CUDA runtime still sees no device (e.g. a
+// driver older than the toolkit): a GPU machine must not report the CUDA tests as merely skipped.
 inline void requireCudaDevice()
 {
-    if (mldesk::gpu::cudaDevices().empty())
-        skip("no CUDA device visible to the CUDA runtime (cudaGetDeviceCount found none)");
+    if (!mldesk::gpu::cudaDevices().empty())
+        return;
+    std::error_code ec;
+    if (std::filesystem::exists("/proc/driver/nvidia/version", ec) || std::filesystem::exists("/dev/nvidiactl", ec))
+        fail(__FILE__, __LINE__,
+             "an NVIDIA driver is loaded but the CUDA runtime sees no device (driver too old for this CUDA "
+             "toolkit, or no device permission?)");
+    skip("no CUDA device visible to the CUDA runtime (cudaGetDeviceCount found none)");
 }
 
 inline std::vector<float> randomVector(std::size_t n, float lo, float hi, std::uint64_t seed)

@@ -200,7 +200,7 @@ private:
             switch (o.kind) {
             case OptimizerKind::RMSprop:
                 s1[i] = o.rho * s1[i] + (1 - double(o.rho)) * g[i] * g[i];
-                w[i] -= o.learningRate * g[i] / (std::sqrt(s1[i]) + o.epsilon);
+                w[i] -= o.learningRate * g[i] / std::sqrt(s1[i] + o.epsilon); // Keras 3: sqrt(v + eps)
                 break;
             case OptimizerKind::Adam: {
                 s1[i] += (g[i] - s1[i]) * (1 - double(o.beta1));

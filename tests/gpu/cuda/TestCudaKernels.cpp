@@ -262,7 +262,7 @@ void refStep(const OptimizerSpec &o, RefSlot &p, double g, int t)
     switch (o.kind) {
     case OptimizerKind::RMSprop:
         p.s1 = o.rho * p.s1 + (1 - double(o.rho)) * g * g;
-        p.w -= o.learningRate * g / (std::sqrt(p.s1) + o.epsilon);
+        p.w -= o.learningRate * g / std::sqrt(p.s1 + o.epsilon); // Keras 3: sqrt(v + eps)
         break;
     case OptimizerKind::Adam: {
         p.s1 += (g - p.s1) * (1 - double(o.beta1));
@@ -290,14 +290,16 @@ MLDESK_TEST(optimizerFirstStepsMatchHandComputedValues)
     // One kernel value (w 1, g 0.5) and a bias whose gradient is the column sum of dZ (batch 3): 0.1 + 0.2 - 0.4.
     const std::vector<float> dW = {0.5f}, dZ = {0.1f, 0.2f, -0.4f};
     {
-        OptimizerSpec o; // RMSprop lr 0.1: v = 0.1 g^2, step = lr g / (sqrt(0.1) |g| + eps) = lr / sqrt(0.1) = 0.316228
+        OptimizerSpec o; // RMSprop lr 0.1: v = 0.1 g^2, step = lr g / sqrt(v + eps) ~ lr / sqrt(0.1) = 0.316228
         o.learningRate = 0.1f;
         ct::UpdateState st{{1.0f}, {}, {}, {2.0f}, {}, {}};
         ct::optimizerUpdate(o, st, dW, dZ, 3, 1);
-        MLDESK_CHECK_CLOSE(st.w[0], 1.0 - 0.1 * 0.5 / (std::sqrt(0.025) + 1e-7), 1e-6, 1e-6);
+        MLDESK_CHECK_CLOSE(st.w[0], 1.0 - 0.1 * 0.5 / std::sqrt(0.025 + 1e-7), 1e-6, 1e-6);
         MLDESK_CHECK_CLOSE(st.w[0], 0.683772, 1e-5, 0);
         MLDESK_CHECK_CLOSE(st.s1[0], 0.025, 1e-8, 1e-6);
-        MLDESK_CHECK_CLOSE(st.b[0], 2.316228, 1e-5, 0); // g = -0.1: the bias moves up by the same 0.316228
+        // g = -0.1, v = 0.001: eps is 1e-4 of v here, so the bias moves up by 0.316212 (not 0.316228)
+        MLDESK_CHECK_CLOSE(st.b[0], 2.0 + 0.1 * 0.1 / std::sqrt(0.001 + 1e-7), 1e-6, 1e-6);
+        MLDESK_CHECK_CLOSE(st.b[0], 2.316212, 1e-5, 0);
     }
     {
         OptimizerSpec o; // Adam: the first step is lr * sign(g) (up to epsilon)
