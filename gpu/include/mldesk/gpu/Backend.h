@@ -94,6 +94,10 @@ public:
     // [0, count)). The last batch may be smaller, as in Keras. Returns the mean loss of each step, in order.
     virtual std::vector<float> trainEpoch(const std::vector<std::uint32_t> &order, int batchSize) = 0;
 
+    // Training accuracy (fraction of argmax == label) over the last trainEpoch, as Keras logs `accuracy`; a backend
+    // that does not track it returns a negative value and the trainer leaves it out of the log.
+    virtual double lastEpochAccuracy() const { return -1.0; }
+
     // Loss and accuracy over `data` in inference mode (no dropout).
     virtual EvalResult evaluate(const HostData &data, int batchSize) = 0;
 
