@@ -58,8 +58,16 @@ MLDESK_CLONES void activationBackward(float *d, const float *h, int rows, int co
             for (int c = 0; c < cols; ++c)
                 dr[c] *= 1.0f - hr[c] * hr[c];
             break;
+        case Activation::Softmax: {
+            // A hidden softmax: the row Jacobian diag(h) - h h^T applied to d gives h * (d - <d, h>).
+            float dot = 0.0f;
+            for (int c = 0; c < cols; ++c)
+                dot += dr[c] * hr[c];
+            for (int c = 0; c < cols; ++c)
+                dr[c] = hr[c] * (dr[c] - dot);
+            break;
+        }
         case Activation::Linear:
-        case Activation::Softmax:
             break;
         }
     }

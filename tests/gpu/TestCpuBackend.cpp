@@ -111,6 +111,11 @@ MLDESK_TEST(gradientsLinear)
 {
     checkGradients(Activation::Linear);
 }
+// Regression: a hidden softmax layer's backward pass was the identity instead of its row Jacobian.
+MLDESK_TEST(gradientsHiddenSoftmax)
+{
+    checkGradients(Activation::Softmax);
+}
 
 MLDESK_TEST(optimizerUpdatesMatchHandComputedValues)
 {
