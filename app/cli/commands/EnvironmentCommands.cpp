@@ -1,0 +1,161 @@
+// environment commands: create a conda environment version (with docker image and variables), list, show.
+#include "app/cli/CliContext.h"
+#include "app/cli/CliError.h"
+#include "app/cli/CommandRegistry.h"
+#include "core/environments/EnvironmentRegistry.h"
+#include "core/workspace/Workspace.h"
+#include "core/workspace/WorkspaceError.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+
+using namespace Qt::StringLiterals;
+
+namespace mldesk::cli {
+
+namespace {
+
+// Every value of a repeatable option (--env A=1 --env B=2), read from the command line as typed.
+QStringList repeatedValues(const QString &name)
+{
+    QStringList values;
+    const QStringList args = QCoreApplication::arguments();
+    const QString flag = u"--"_s + name;
+    for (qsizetype i = 1; i < args.size(); ++i) {
+        if (args[i] == flag && i + 1 < args.size())
+            values.append(args[++i]);
+        else if (args[i].startsWith(flag + u'='))
+            values.append(args[i].mid(flag.size() + 1));
+    }
+    return values;
+}
+
+QJsonArray toArray(const QStringList &list)
+{
+    QJsonArray out;
+    for (const QString &s : list)
+        out.append(s);
+    return out;
+}
+
+QList<Output::Field> summaryFields(const core::EnvironmentSummary &s)
+{
+    return {{u"name"_s, u"NAME"_s, s.name},
+            {u"version"_s, u"VERSION"_s, s.latestVersion},
+            {u"versions"_s, u"VERSIONS"_s, s.versionCount},
+            {u"kind"_s, u"KIND"_s, core::EnvironmentVersion::kindName(s.kind)},
+            {u"description"_s, u"DESCRIPTION"_s, s.description}};
+}
+
+QList<Output::Field> versionFields(const core::EnvironmentVersion &v, bool json)
+{
+    QJsonObject vars;
+    QStringList varText;
+    for (auto it = v.variables.begin(); it != v.variables.end(); ++it) {
+        vars.insert(it.key(), it.value());
+        varText.append(it.key() + u'=' + it.value());
+    }
+    QList<Output::Field> fields{{u"name"_s, u"Name"_s, v.name},
+                                {u"version"_s, u"Version"_s, v.version},
+                                {u"kind"_s, u"Kind"_s, core::EnvironmentVersion::kindName(v.kind)},
+                                {u"description"_s, u"Description"_s, v.description},
+                                {u"created"_s, u"Created (UTC)"_s, v.created.toString(Qt::ISODate)}};
+    if (v.kind != core::EnvironmentVersion::Kind::Conda)
+        return fields;
+    const QString python = v.conda.pythonVersion.isEmpty() ? u"(not pinned)"_s : v.conda.pythonVersion;
+    fields.append(
+        {{u"python_version"_s, u"Python"_s, json ? QJsonValue(v.conda.pythonVersion) : QJsonValue(python)},
+         {u"channels"_s, u"Channels"_s,
+          json ? QJsonValue(toArray(v.conda.channels)) : QJsonValue(v.conda.channels.join(u", "_s))},
+         {u"conda_packages"_s, u"Conda packages"_s,
+          json ? QJsonValue(toArray(v.conda.condaPackages)) : QJsonValue(v.conda.condaPackages.join(u", "_s))},
+         {u"pip_packages"_s, u"Pip packages"_s,
+          json ? QJsonValue(toArray(v.conda.pipPackages)) : QJsonValue(v.conda.pipPackages.join(u", "_s))},
+         {u"docker_image"_s, u"Docker image"_s, v.dockerImage},
+         {u"environment_variables"_s, u"Variables"_s, json ? QJsonValue(vars) : QJsonValue(varText.join(u", "_s))},
+         {u"spec_hash"_s, u"Spec SHA-256"_s, v.specHash}});
+    if (json)
+        fields.append({u"conda_yaml"_s, u"Conda file"_s, v.specText});
+    return fields;
+}
+
+int create(CliContext &context)
+{
+    const QString file = context.value(u"file"_s);
+    if (file.isEmpty())
+        throw UsageError(u"give the conda specification: --file conda_dependencies.yml"_s);
+    QFile f(file);
+    if (!f.open(QIODevice::ReadOnly))
+        throw core::WorkspaceError(u"cannot read %1: %2"_s.arg(file, f.errorString()));
+    const QString text = QString::fromUtf8(f.readAll());
+    QMap<QString, QString> variables;
+    for (const QString &kv : repeatedValues(u"env"_s)) {
+        const qsizetype eq = kv.indexOf(u'=');
+        if (eq <= 0)
+            throw UsageError(u"--env '%1' is not NAME=VALUE"_s.arg(kv));
+        variables.insert(kv.left(eq), kv.mid(eq + 1));
+    }
+    core::EnvironmentRegistry registry(context.workspace().database());
+    const core::EnvironmentCommit commit =
+        registry.createFromConda(context.arguments().at(0), text, context.value(u"docker-image"_s), variables,
+                                 context.value(u"description"_s), QFileInfo(file).fileName());
+    const core::EnvironmentVersion &v = commit.version;
+    context.out().note(
+        commit.unchanged
+            ? u"Environment '%1' unchanged, version %2"_s.arg(v.name).arg(v.version)
+            : u"Created environment '%1' version %2 (python %3, %4 conda and %5 pip packages)"_s.arg(v.name)
+                  .arg(v.version)
+                  .arg(v.conda.pythonVersion.isEmpty() ? u"unpinned"_s : v.conda.pythonVersion)
+                  .arg(v.conda.condaPackages.size())
+                  .arg(v.conda.pipPackages.size()));
+    if (context.out().json()) {
+        QList<Output::Field> fields = versionFields(v, true);
+        fields.append({u"unchanged"_s, u"Unchanged"_s, commit.unchanged});
+        context.out().record(fields);
+    }
+    return ExitOk;
+}
+
+int list(CliContext &context)
+{
+    core::EnvironmentRegistry registry(context.workspace().database());
+    QList<QList<Output::Field>> rows;
+    for (const core::EnvironmentSummary &s : registry.list())
+        rows.append(summaryFields(s));
+    context.out().table(rows, summaryFields({}));
+    return ExitOk;
+}
+
+int show(CliContext &context)
+{
+    core::EnvironmentRegistry registry(context.workspace().database());
+    const core::EnvironmentVersion v = registry.resolve(context.arguments().at(0));
+    context.out().record(versionFields(v, context.out().json()));
+    if (!context.out().json() && !v.specText.isEmpty())
+        context.out().note(u"\nConda file:\n"_s + v.specText.trimmed());
+    return ExitOk;
+}
+
+} // namespace
+
+void registerEnvironmentCommands(CommandRegistry &registry)
+{
+    registry.add(
+        {u"environment"_s,
+         u"create"_s,
+         u"NAME"_s,
+         u"Create an environment version from a conda YAML file."_s,
+         {QCommandLineOption(u"file"_s, u"The conda specification (name, channels, dependencies)."_s, u"FILE"_s),
+          QCommandLineOption(u"docker-image"_s, u"Docker base image."_s, u"IMAGE"_s),
+          QCommandLineOption(u"env"_s, u"An environment variable NAME=VALUE (repeatable)."_s, u"NAME=VALUE"_s),
+          QCommandLineOption(u"description"_s, u"What the environment is for."_s, u"TEXT"_s)},
+         1,
+         1,
+         create});
+    registry.add({u"environment"_s, u"list"_s, {}, u"List environments (curated ones first)."_s, {}, 0, 0, list});
+    registry.add({u"environment"_s, u"show"_s, u"NAME[:VERSION]"_s, u"Show an environment version."_s, {}, 1, 1, show});
+}
+
+} // namespace mldesk::cli
