@@ -576,29 +576,59 @@ private:
         m_evalLoss.reserve(std::size_t(chunk));
         m_evalCorrect.reserve(std::size_t(chunk));
         const int classes = m_layers.back().out;
+        // Data the caller marks resident (HostData::residentKey, e.g. the test set evaluated every epoch) is
+        // uploaded once and read in place afterwards; anything else is staged chunk by chunk through m_evalA.
+        const bool resident = data.residentKey != 0 && data.labels != nullptr;
+        if (resident && (data.residentKey != m_residentKey || data.count != m_residentCount)) {
+            m_residentKey = 0;
+            m_residentX.upload(data.x, data.count * std::size_t(data.features));
+            if (data.labels)
+                m_residentY.upload(data.labels, data.count);
+            m_residentKey = data.residentKey;
+            m_residentCount = data.count;
+        }
+        float *const buffers[2] = {m_evalA.get(), m_evalB.get()};
         for (std::size_t start = 0; start < data.count; start += std::size_t(chunk)) {
             const int rows = int(std::min<std::size_t>(std::size_t(chunk), data.count - start));
-            MLDESK_CUDA_CHECK(cudaMemcpyAsync(m_evalA.get(), data.x + start * std::size_t(data.features),
-                                              std::size_t(rows) * data.features * sizeof(float), cudaMemcpyHostToDevice,
-                                              s));
-            float *cur = m_evalA.get(), *next = m_evalB.get();
+            const float *input = nullptr;
+            int nextBuffer = 0; // the buffer the next layer writes: never the one it reads
+            if (resident) {
+                input = m_residentX.get() + start * std::size_t(data.features);
+            } else {
+                MLDESK_CUDA_CHECK(cudaMemcpyAsync(m_evalA.get(), data.x + start * std::size_t(data.features),
+                                                  std::size_t(rows) * data.features * sizeof(float),
+                                                  cudaMemcpyHostToDevice, s));
+                input = m_evalA.get();
+                nextBuffer = 1;
+            }
+            const float *in = input;
+            float *cur = nullptr;
             for (std::size_t l = 0; l < m_layers.size(); ++l) {
                 const Layer &L = m_layers[l];
                 const bool last = l + 1 == m_layers.size();
-                gemmForward(m_blas->get(), cur, L.w.get(), next, rows, L.in, L.out);
+                float *next = buffers[nextBuffer];
+                nextBuffer ^= 1;
+                gemmForward(m_blas->get(), in, L.w.get(), next, rows, L.in, L.out);
                 const Activation act = (last || L.act == Activation::Softmax) ? Activation::Linear : L.act;
                 if (L.hasBias || act != Activation::Linear)
                     launchBiasActivation(next, L.hasBias ? L.b.get() : nullptr, rows, L.out, act, s);
                 if (!last && L.act == Activation::Softmax)
                     launchSoftmaxRows(next, rows, L.out, s);
-                std::swap(cur, next);
+                in = next;
+                cur = next;
             }
             // cur: logits (rows, classes)
             if (rowLoss) {
-                MLDESK_CUDA_CHECK(cudaMemcpyAsync(m_evalLabels.get(), data.labels + start,
-                                                  std::size_t(rows) * sizeof(std::int32_t), cudaMemcpyHostToDevice, s));
-                launchSoftmaxEval(cur, m_evalLabels.get(), rows, classes, cur, m_evalLoss.get(), m_evalCorrect.get(),
-                                  s);
+                const std::int32_t *labels = nullptr;
+                if (resident) {
+                    labels = m_residentY.get() + start;
+                } else {
+                    MLDESK_CUDA_CHECK(cudaMemcpyAsync(m_evalLabels.get(), data.labels + start,
+                                                      std::size_t(rows) * sizeof(std::int32_t), cudaMemcpyHostToDevice,
+                                                      s));
+                    labels = m_evalLabels.get();
+                }
+                launchSoftmaxEval(cur, labels, rows, classes, cur, m_evalLoss.get(), m_evalCorrect.get(), s);
                 MLDESK_CUDA_CHECK(cudaMemcpyAsync(rowLoss + start, m_evalLoss.get(), std::size_t(rows) * sizeof(float),
                                                   cudaMemcpyDeviceToHost, s));
                 MLDESK_CUDA_CHECK(cudaMemcpyAsync(rowCorrect + start, m_evalCorrect.get(),
@@ -655,6 +685,10 @@ private:
     std::size_t m_graphCount = 0;
 
     DeviceBuffer<float> m_evalA, m_evalB;
+    DeviceBuffer<float> m_residentX;        // (m_residentCount, features): evaluation data kept on the device
+    DeviceBuffer<std::int32_t> m_residentY; // (m_residentCount)
+    std::uint64_t m_residentKey = 0;        // HostData::residentKey of what m_residentX holds; 0 = nothing
+    std::size_t m_residentCount = 0;
     DeviceBuffer<std::int32_t> m_evalLabels, m_evalCorrect;
     DeviceBuffer<float> m_evalLoss;
 };

@@ -202,6 +202,8 @@ TrainSummary runTraining(const TrainOptions &o, std::ostream &log)
         backend->setTrainData(train.view());
     } // the backend holds its own copy; free ours
     const LoadedSet test = toFloats(std::move(testSet));
+    HostData testView = test.view();
+    testView.residentKey = 1; // `test` is not changed while training: a GPU backend may keep it on the device
 
     TrainSummary summary;
     std::vector<std::uint32_t> order(trainCount);
@@ -217,7 +219,7 @@ TrainSummary runTraining(const TrainOptions &o, std::ostream &log)
         for (std::size_t i = order.size() - 1; i > 0; --i) // Fisher-Yates, as Keras shuffles each epoch
             std::swap(order[i], order[shuffler.below(std::uint32_t(i + 1))]);
         const std::vector<float> losses = backend->trainEpoch(order, o.batchSize);
-        val = backend->evaluate(test.view(), std::max(o.batchSize, 1000));
+        val = backend->evaluate(testView, std::max(o.batchSize, 1000));
         const double seconds = secondsSince(t0);
         summary.epochSeconds.push_back(seconds);
 

@@ -456,6 +456,31 @@ MLDESK_TEST(evaluateAndPredictMatchReferenceForward)
     }
 }
 
+// Data marked resident (HostData::residentKey) is uploaded once and must give exactly what staged data gives,
+// across inference chunks, and a new key with other data must not reuse the old copy.
+MLDESK_TEST(residentEvaluationDataMatchesStagedData)
+{
+    requireCudaDevice();
+    const Dataset d = makeData(9001, 20, 4, 46);
+    const Dataset other = makeData(300, 20, 4, 47);
+    const ModelSpec m = makeModel(20, kArchitectures[0]);
+    auto b = makeCudaBackend(0);
+    b->init(m, OptimizerSpec{}, makeParams(m, 17), 1);
+    const EvalResult staged = b->evaluate(d.view(), 1000);
+    HostData resident = d.view();
+    resident.residentKey = 7;
+    for (int pass = 0; pass < 2; ++pass) { // the first call uploads, the second reuses
+        const EvalResult r = b->evaluate(resident, 1000);
+        MLDESK_CHECK_MSG(r.loss == staged.loss && r.accuracy == staged.accuracy,
+                         "pass " << pass << ": " << r.loss << " vs " << staged.loss);
+    }
+    HostData otherResident = other.view();
+    otherResident.residentKey = 8;
+    const EvalResult otherStaged = b->evaluate(other.view(), 1000);
+    const EvalResult otherR = b->evaluate(otherResident, 1000);
+    MLDESK_CHECK(otherR.loss == otherStaged.loss && otherR.accuracy == otherStaged.accuracy);
+}
+
 MLDESK_TEST(batchLargerThanDataIsOneStep)
 {
     requireCudaDevice();

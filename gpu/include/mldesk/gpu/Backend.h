@@ -15,12 +15,12 @@ enum class Activation { Linear, Relu, Sigmoid, Tanh, Softmax };
 
 // One Keras Dense layer, optionally followed by a Keras Dropout layer (dropoutRate > 0).
 struct DenseLayer {
-    std::string name;  // Keras layer name, e.g. "dense_1"
+    std::string name; // Keras layer name, e.g. "dense_1"
     int units = 0;
     Activation activation = Activation::Linear;
     bool useBias = true;
-    float dropoutRate = 0.0f;     // rate of a Dropout layer that follows this one (0 = none)
-    std::string dropoutName;      // Keras name of that Dropout layer
+    float dropoutRate = 0.0f; // rate of a Dropout layer that follows this one (0 = none)
+    std::string dropoutName;  // Keras name of that Dropout layer
 };
 
 // A Keras Sequential model of Dense layers. The last layer is softmax; the loss is categorical cross-entropy.
@@ -48,8 +48,8 @@ struct OptimizerSpec {
 struct LayerParams {
     int in = 0;
     int out = 0;
-    std::vector<float> kernel;  // (in, out)
-    std::vector<float> bias;    // (out); empty when the layer has no bias
+    std::vector<float> kernel; // (in, out)
+    std::vector<float> bias;   // (out); empty when the layer has no bias
 };
 using Parameters = std::vector<LayerParams>;
 
@@ -60,11 +60,14 @@ struct HostData {
     std::size_t count = 0;
     int features = 0;
     int classes = 0;
+    // Non-zero: the caller promises these contents stay the same for as long as it passes this key, so a backend
+    // may keep a device copy between evaluate()/predict() calls (the test set, evaluated every epoch). 0: no promise.
+    std::uint64_t residentKey = 0;
 };
 
 struct EvalResult {
-    double loss = 0.0;      // mean categorical cross-entropy (probabilities clipped to [eps, 1 - eps], eps = 1e-7)
-    double accuracy = 0.0;  // fraction of argmax(prediction) == label
+    double loss = 0.0;     // mean categorical cross-entropy (probabilities clipped to [eps, 1 - eps], eps = 1e-7)
+    double accuracy = 0.0; // fraction of argmax(prediction) == label
 };
 
 struct DeviceInfo {
@@ -121,4 +124,4 @@ std::vector<DeviceInfo> cudaDevices();
 // the device is missing.
 std::unique_ptr<Backend> makeCudaBackend(int index = 0);
 
-}  // namespace mldesk::gpu
+} // namespace mldesk::gpu
