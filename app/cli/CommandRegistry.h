@@ -38,5 +38,11 @@ private:
 // One function per file in commands/.
 void registerWorkspaceCommands(CommandRegistry &registry);
 void registerExperimentCommands(CommandRegistry &registry);
+void registerDatasetCommands(CommandRegistry &registry);
+void registerEnvironmentCommands(CommandRegistry &registry);
+void registerComputeCommands(CommandRegistry &registry);
+void registerModelCommands(CommandRegistry &registry);
+void registerRunCommands(CommandRegistry &registry);
+void registerSlurmCommands(CommandRegistry &registry); // compute status (Slurm targets)
 
 } // namespace mldesk::cli

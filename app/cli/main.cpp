@@ -89,6 +89,12 @@ int dispatch(const QStringList &arguments)
     CommandRegistry registry;
     registerWorkspaceCommands(registry);
     registerExperimentCommands(registry);
+    registerDatasetCommands(registry);
+    registerEnvironmentCommands(registry);
+    registerComputeCommands(registry);
+    registerModelCommands(registry);
+    registerRunCommands(registry);
+    registerSlurmCommands(registry);
 
     // First pass with the global options only, to find GROUP VERB; unknown (command) options are fine here.
     QCommandLineParser first;

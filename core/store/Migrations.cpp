@@ -134,6 +134,42 @@ QList<Migration> buildMigrations()
                            " updated_at BIGINT NOT NULL,"
                            " PRIMARY KEY (run_id, file_name))"),
         }});
+    list.append(Migration{
+        3,
+        QStringLiteral("runs: process identity, device, snapshot/outputs manifests, state history (issue 5)"),
+        {
+            QStringLiteral("ALTER TABLE runs ADD COLUMN process_id BIGINT"),          // the supervisor's pid
+            QStringLiteral("ALTER TABLE runs ADD COLUMN process_start_ticks BIGINT"), // /proc/<pid>/stat field 22
+            QStringLiteral("ALTER TABLE runs ADD COLUMN exit_signal INTEGER"),
+            QStringLiteral("ALTER TABLE runs ADD COLUMN device VARCHAR(64) NOT NULL DEFAULT ''"), // gpu:N | cpu
+            QStringLiteral("ALTER TABLE runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0"),
+            QStringLiteral("ALTER TABLE runs ADD COLUMN snapshot_manifest_json TEXT NOT NULL DEFAULT '[]'"),
+            QStringLiteral("ALTER TABLE runs ADD COLUMN outputs_manifest_json TEXT NOT NULL DEFAULT '[]'"),
+            QStringLiteral("ALTER TABLE run_metrics ADD COLUMN text_value TEXT"), // e.g. an image's path
+            QStringLiteral("CREATE TABLE run_state_history ("
+                           " id {ID},"
+                           " run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+                           " state VARCHAR(32) NOT NULL,"
+                           " changed_at BIGINT NOT NULL,"
+                           " detail TEXT NOT NULL DEFAULT '')"),
+            QStringLiteral("CREATE INDEX run_state_history_by_run ON run_state_history (run_id, id)"),
+        }});
+    list.append(Migration{
+        4,
+        QStringLiteral("model registry: framework, properties, archive flag, source, stable version numbers (issue 6)"),
+        {
+            QStringLiteral("ALTER TABLE model_versions ADD COLUMN framework VARCHAR(32) NOT NULL DEFAULT 'Custom'"),
+            QStringLiteral("ALTER TABLE model_versions ADD COLUMN properties_json TEXT NOT NULL DEFAULT '{}'"),
+            QStringLiteral("ALTER TABLE model_versions ADD COLUMN archived INTEGER NOT NULL DEFAULT 0"),
+            // The run path ("outputs/model") or the local paths it was registered from.
+            QStringLiteral("ALTER TABLE model_versions ADD COLUMN source_path TEXT NOT NULL DEFAULT ''"),
+            // The highest version ever given, so a deleted version's number is never reused.
+            QStringLiteral("ALTER TABLE models ADD COLUMN last_version INTEGER NOT NULL DEFAULT 0"),
+            // Lineage the other way: which runs consumed a dataset version, which models came from it.
+            QStringLiteral("CREATE INDEX run_dataset_inputs_by_dataset ON run_dataset_inputs (dataset_version_id)"),
+            QStringLiteral("CREATE INDEX model_version_datasets_by_dataset ON model_version_datasets "
+                           "(dataset_version_id)"),
+        }});
     return list;
 }
 

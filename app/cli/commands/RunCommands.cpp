@@ -1,0 +1,514 @@
+// run commands: submit (optionally waiting and streaming the log like wait_for_completion(show_output=True)),
+// list, show, logs [--follow], metrics, cancel, files, download - and the hidden-in-spirit `run agent` that
+// keeps queued and running local runs moving after a `run submit` without --wait has returned.
+#include "app/cli/CliContext.h"
+#include "app/cli/CliError.h"
+#include "app/cli/CommandRegistry.h"
+#include "core/runs/RunFiles.h"
+#include "core/runs/RunService.h"
+#include "core/store/BlobStore.h"
+#include "core/workspace/Workspace.h"
+#include "core/workspace/WorkspaceError.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QDirIterator>
+#include <QEventLoop>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLockFile>
+#include <QProcess>
+#include <QTextStream>
+#include <QTimer>
+
+#include <cmath>
+#include <cstdio>
+
+using namespace Qt::StringLiterals;
+
+namespace mldesk::cli {
+
+namespace {
+
+// Exit codes of `run submit --wait` and `run logs --follow` beyond the usual ones.
+constexpr int kExitRunFailed = 3;
+constexpr int kExitRunCanceled = 4;
+
+int exitCodeFor(core::RunState state)
+{
+    switch (state) {
+    case core::RunState::Completed:
+        return ExitOk;
+    case core::RunState::Canceled:
+        return kExitRunCanceled;
+    default:
+        return kExitRunFailed;
+    }
+}
+
+void writeOut(const QString &text)
+{
+    const QByteArray bytes = text.toUtf8();
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
+    std::fflush(stdout);
+}
+
+QString duration(qint64 ms)
+{
+    if (ms <= 0)
+        return {};
+    const qint64 s = ms / 1000;
+    return s >= 3600 ? u"%1h%2m"_s.arg(s / 3600).arg((s % 3600) / 60, 2, 10, QChar(u'0'))
+                     : u"%1m%2s"_s.arg(s / 60).arg(s % 60, 2, 10, QChar(u'0'));
+}
+
+QList<Output::Field> rowFields(const core::RunRecord &r)
+{
+    return {
+        {u"run_id"_s, u"RUN ID"_s, r.uid},
+        {u"experiment"_s, u"EXPERIMENT"_s, r.experiment},
+        {u"state"_s, u"STATE"_s, core::runStateName(r.state)},
+        {u"created"_s, u"CREATED (UTC)"_s, r.created.isValid() ? r.created.toString(Qt::ISODate) : QString()},
+        {u"duration"_s, u"DURATION"_s, duration(r.durationMs())},
+        {u"compute"_s, u"COMPUTE"_s, r.computeTarget},
+    };
+}
+
+// A service for a one-shot command: no scheduling, but runs that ended while nobody watched are finalized.
+std::unique_ptr<core::RunService> passiveService(CliContext &context)
+{
+    core::RunServiceOptions options;
+    options.schedule = false;
+    auto service = std::make_unique<core::RunService>(context.workspace(), options);
+    service->reconcile();
+    return service;
+}
+
+// Starts `mldesk-cli run agent` detached for the workspace (it exits at once when one is already running).
+void ensureAgent(CliContext &context)
+{
+    // Its output goes to a file, never to our stdout: `id=$(mldesk-cli run submit ...)` must not wait for it.
+    QProcess agent;
+    agent.setProgram(QCoreApplication::applicationFilePath());
+    agent.setArguments({u"--workspace"_s, context.workspace().path(), u"run"_s, u"agent"_s});
+    agent.setWorkingDirectory(context.workspace().path());
+    agent.setStandardInputFile(QProcess::nullDevice());
+    agent.setStandardOutputFile(context.workspace().runsPath() + u"/agent.log"_s, QIODevice::Append);
+    agent.setStandardErrorFile(context.workspace().runsPath() + u"/agent.log"_s, QIODevice::Append);
+    if (!agent.startDetached())
+        Output::error(
+            u"warning: could not start the background agent (%1); the run starts with the next "
+            u"'mldesk-cli run logs ID --follow' or when the GUI opens the workspace"_s.arg(agent.errorString()));
+}
+
+// Streams the log of uid and waits until the run ends; returns its end state.
+core::RunState follow(core::RunService &service, const QString &uid, bool printLog, bool printStates)
+{
+    core::RunRecord run = service.store().get(uid);
+    QEventLoop loop;
+    QObject::connect(&service, &core::RunService::logAppended, &loop, [&](const QString &id, const QString &text) {
+        if (id == uid && printLog)
+            writeOut(text);
+    });
+    QObject::connect(&service, &core::RunService::runStateChanged, &loop, [&](const core::RunRecord &r) {
+        if (r.uid != uid)
+            return;
+        run = r;
+        if (printStates)
+            std::fprintf(stderr, "[mldesk] %s: %s\n", qPrintable(uid), qPrintable(core::runStateName(r.state)));
+        if (core::isTerminal(r.state))
+            loop.quit();
+    });
+    QObject::connect(&service, &core::RunService::warning, &loop,
+                     [](const QString &message) { Output::error(u"warning: "_s + message); });
+    // Whatever happens meanwhile, look at the database now and then: the run may end in another process.
+    QTimer check;
+    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
+        run = service.store().get(uid);
+        if (core::isTerminal(run.state) && !service.isWatching(uid))
+            loop.quit();
+    });
+    check.start(1000);
+    service.start();
+    if (!core::isTerminal(run.state) || service.isWatching(uid))
+        loop.exec();
+    return service.store().get(uid).state;
+}
+
+void printSummary(const core::RunRecord &run, const core::RunStore &store)
+{
+    writeOut(u"\nRun %1 ended %2"_s.arg(run.uid, core::runStateName(run.state)) +
+             (run.failureReason.isEmpty() ? QString() : u": "_s + run.failureReason) + u"\n"_s);
+    QMap<QString, core::MetricPoint> last;
+    for (const core::MetricPoint &p : store.metrics(run.id))
+        if (!std::isnan(p.value))
+            last[p.name] = p;
+    if (!last.isEmpty()) {
+        writeOut(u"Final metrics:\n"_s);
+        for (const core::MetricPoint &p : last)
+            writeOut(u"  %1 = %2 (step %3)\n"_s.arg(p.name).arg(p.value, 0, 'g', 6).arg(p.step));
+    }
+}
+
+// Every value of a repeatable option (CliContext gives the last one only), from the words before "--".
+QStringList repeatedOption(const QString &name)
+{
+    QStringList values;
+    const QStringList words = QCoreApplication::arguments();
+    for (qsizetype i = 1; i < words.size() && words[i] != u"--"_s; ++i) {
+        if (words[i] == u"--"_s + name && i + 1 < words.size())
+            values.append(words[++i]);
+        else if (words[i].startsWith(u"--"_s + name + u'='))
+            values.append(words[i].mid(name.size() + 3));
+    }
+    return values;
+}
+
+int submit(CliContext &context)
+{
+    core::RunRequest request;
+    request.experiment = context.value(u"experiment"_s);
+    request.sourceFolder = context.value(u"source"_s);
+    const QString builtin = context.value(u"builtin"_s);
+    if (context.isSet(u"builtin"_s) && context.isSet(u"script"_s))
+        throw UsageError(u"give either --script FILE or --builtin mldesk-train, not both"_s);
+    if (context.isSet(u"builtin"_s)) {
+        if (builtin != u"mldesk-train"_s)
+            throw UsageError(u"unknown built-in '%1'; the built-in entry is mldesk-train"_s.arg(builtin));
+        request.entry = core::RunRequest::Entry::BuiltinTrainer;
+    } else if (context.isSet(u"script"_s)) {
+        request.script = context.value(u"script"_s);
+    } else {
+        throw UsageError(u"say what to run: --script FILE (inside --source DIR) or --builtin mldesk-train"_s);
+    }
+    request.arguments = context.arguments();
+    request.environment = context.value(u"environment"_s);
+    request.compute = context.isSet(u"compute"_s) ? context.value(u"compute"_s) : u"local"_s;
+    request.displayName = context.value(u"display-name"_s);
+    for (const QString &tag : repeatedOption(u"tag"_s)) {
+        const qsizetype eq = tag.indexOf(u'=');
+        if (eq <= 0)
+            throw UsageError(u"tag '%1' is not key=value"_s.arg(tag));
+        request.tags.insert(tag.left(eq), tag.mid(eq + 1));
+    }
+    core::RunServiceOptions options;
+    if (context.isSet(u"snapshot-limit-mb"_s)) {
+        bool ok = false;
+        const double mb = context.value(u"snapshot-limit-mb"_s).toDouble(&ok);
+        if (!ok || mb <= 0)
+            throw UsageError(u"--snapshot-limit-mb needs a positive number"_s);
+        options.snapshotLimitBytes = qint64(mb * 1024 * 1024);
+    }
+    const bool wait = context.isSet(u"wait"_s);
+    options.schedule = wait;
+    core::RunService service(context.workspace(), options);
+    const core::RunRecord run = service.submit(request);
+    if (!wait) {
+        ensureAgent(context);
+        if (context.out().json())
+            context.out().record(rowFields(run));
+        else
+            writeOut(run.uid + u'\n');
+        return ExitOk;
+    }
+    writeOut(u"RunId: %1\n"_s.arg(run.uid));
+    writeOut(u"Run folder: %1\n\nStreaming logs/std_log.txt\n==========================\n\n"_s.arg(run.runDir));
+    const core::RunState end = follow(service, run.uid, true, false);
+    const core::RunRecord done = service.store().get(run.uid);
+    printSummary(done, service.store());
+    return exitCodeFor(end);
+}
+
+int agent(CliContext &context)
+{
+    QLockFile lock(context.workspace().runsPath() + u"/.agent.lock"_s);
+    lock.setStaleLockTime(0);
+    QDir().mkpath(context.workspace().runsPath());
+    if (!lock.tryLock(3000))
+        return ExitOk; // another agent keeps this workspace's runs moving
+    core::RunService service(context.workspace());
+    QEventLoop loop;
+    QObject::connect(&service, &core::RunService::warning, &loop,
+                     [](const QString &message) { Output::error(u"warning: "_s + message); });
+    int idleTicks = 0;
+    QTimer check;
+    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
+        bool active = false;
+        for (const core::RunRecord &r : service.store().active())
+            active = active || r.computeTarget == u"local"_s ||
+                     r.configuration.value(u"compute"_s).toObject().value(u"kind"_s).toString() == u"local"_s;
+        idleTicks = active ? 0 : idleTicks + 1;
+        if (idleTicks >= 4)
+            loop.quit();
+    });
+    check.start(500);
+    service.start();
+    loop.exec();
+    return ExitOk;
+}
+
+int list(CliContext &context)
+{
+    std::optional<core::RunState> state;
+    if (context.isSet(u"state"_s)) {
+        state = core::runStateFromName(context.value(u"state"_s));
+        if (!state)
+            throw UsageError(u"unknown state '%1'; states are: %2"_s.arg(context.value(u"state"_s),
+                                                                         core::runStateNames().join(u", "_s)));
+    }
+    auto service = passiveService(context);
+    QList<QList<Output::Field>> rows;
+    for (const core::RunRecord &r : service->store().list(context.value(u"experiment"_s), state))
+        rows.append(rowFields(r));
+    context.out().table(rows, rowFields(core::RunRecord{}));
+    return ExitOk;
+}
+
+int show(CliContext &context)
+{
+    auto service = passiveService(context);
+    const core::RunRecord r = service->store().get(context.arguments().at(0));
+    QJsonArray history;
+    QStringList historyText;
+    for (const core::RunStateChange &c : r.history) {
+        history.append(QJsonObject{{u"state"_s, core::runStateName(c.state)},
+                                   {u"at"_s, c.at.toString(Qt::ISODateWithMs)},
+                                   {u"detail"_s, c.detail}});
+        historyText.append(u"%1 %2"_s.arg(c.at.toString(Qt::ISODate), core::runStateName(c.state)) +
+                           (c.detail.isEmpty() ? QString() : u" ("_s + c.detail.section(u'\n', 0, 0) + u')'));
+    }
+    QJsonObject tags;
+    for (auto it = r.tags.cbegin(); it != r.tags.cend(); ++it)
+        tags.insert(it.key(), it.value());
+    QJsonObject lastMetrics;
+    for (const core::MetricPoint &p : service->store().metrics(r.id))
+        if (!std::isnan(p.value))
+            lastMetrics.insert(p.name, p.value);
+    const QJsonObject entry = r.configuration.value(u"entry"_s).toObject();
+    QList<Output::Field> fields{
+        {u"run_id"_s, u"Run ID"_s, r.uid},
+        {u"display_name"_s, u"Display name"_s, r.displayName},
+        {u"experiment"_s, u"Experiment"_s, r.experiment},
+        {u"state"_s, u"State"_s, core::runStateName(r.state)},
+        {u"entry"_s, u"Entry"_s, entry.value(u"name"_s).toString()},
+        {u"arguments"_s, u"Arguments"_s, r.configuration.value(u"resolved_arguments"_s)},
+        {u"environment"_s, u"Environment"_s,
+         r.configuration.value(u"environment"_s).toObject().value(u"name"_s).toString()},
+        {u"compute"_s, u"Compute"_s, r.computeTarget},
+        {u"device"_s, u"Device"_s, r.device},
+        {u"created"_s, u"Created (UTC)"_s, r.created.toString(Qt::ISODate)},
+        {u"started"_s, u"Started (UTC)"_s, r.started.isValid() ? r.started.toString(Qt::ISODate) : QString()},
+        {u"ended"_s, u"Ended (UTC)"_s, r.ended.isValid() ? r.ended.toString(Qt::ISODate) : QString()},
+        {u"duration"_s, u"Duration"_s, duration(r.durationMs())},
+        {u"exit_code"_s, u"Exit code"_s, r.exitCode ? QJsonValue(*r.exitCode) : QJsonValue()},
+        {u"exit_signal"_s, u"Exit signal"_s, r.exitSignal ? QJsonValue(*r.exitSignal) : QJsonValue()},
+        {u"failure_reason"_s, u"Reason"_s, r.failureReason},
+        {u"run_dir"_s, u"Run folder"_s, r.runDir},
+        {u"tags"_s, u"Tags"_s, tags},
+        {u"metrics"_s, u"Last metrics"_s, lastMetrics},
+        {u"history"_s, u"History"_s,
+         context.out().json() ? QJsonValue(history) : QJsonValue(historyText.join(u"; "_s))},
+    };
+    context.out().record(fields);
+    return ExitOk;
+}
+
+int logs(CliContext &context)
+{
+    const QString uid = context.arguments().at(0);
+    if (context.isSet(u"follow"_s)) {
+        core::RunService service(context.workspace());
+        service.store().get(uid);
+        const core::RunRecord run = service.store().get(uid);
+        if (core::isTerminal(run.state)) {
+            QFile log(run.runDir + u"/logs/std_log.txt"_s);
+            if (log.open(QIODevice::ReadOnly))
+                writeOut(QString::fromUtf8(log.readAll()));
+            return exitCodeFor(run.state);
+        }
+        return exitCodeFor(follow(service, uid, true, false));
+    }
+    auto service = passiveService(context);
+    const core::RunRecord run = service->store().get(uid);
+    QFile log(run.runDir + u"/logs/std_log.txt"_s);
+    if (!log.open(QIODevice::ReadOnly)) {
+        for (const core::RunFileEntry &f : run.outputs)
+            if (f.path == u"logs/std_log.txt"_s)
+                writeOut(QString::fromUtf8(context.workspace().blobs().read(f.hash)));
+        return ExitOk;
+    }
+    writeOut(QString::fromUtf8(log.readAll()));
+    return ExitOk;
+}
+
+int metrics(CliContext &context)
+{
+    auto service = passiveService(context);
+    const core::RunRecord run = service->store().get(context.arguments().at(0));
+    const QString name = context.value(u"name"_s);
+    const QList<core::MetricPoint> points = service->store().metrics(run.id, name);
+    if (!name.isEmpty() && points.isEmpty())
+        throw core::WorkspaceError(u"run '%1' has no metric '%2'; its metrics are: %3"_s.arg(
+            run.uid, name, service->store().metricNames(run.id).join(u", "_s)));
+    QList<QList<Output::Field>> rows;
+    auto fieldsOf = [](const core::MetricPoint &p) {
+        return QList<Output::Field>{
+            {u"name"_s, u"NAME"_s, p.name},
+            {u"step"_s, u"STEP"_s, double(p.step)},
+            {u"value"_s, u"VALUE"_s, std::isnan(p.value) ? QJsonValue() : QJsonValue(p.value)},
+            {u"path"_s, u"PATH"_s, p.text},
+            {u"time"_s, u"TIME (UTC)"_s, QDateTime::fromMSecsSinceEpoch(p.timeMs, Qt::UTC).toString(Qt::ISODateWithMs)},
+        };
+    };
+    if (context.isSet(u"last"_s)) { // the final value of each metric (points come by name, then step)
+        for (qsizetype i = 0; i < points.size(); ++i)
+            if (i + 1 == points.size() || points[i + 1].name != points[i].name)
+                rows.append(fieldsOf(points[i]));
+    } else {
+        for (const core::MetricPoint &p : points)
+            rows.append(fieldsOf(p));
+    }
+    context.out().table(rows, fieldsOf(core::MetricPoint{}));
+    return ExitOk;
+}
+
+int cancel(CliContext &context)
+{
+    const QString uid = context.arguments().at(0);
+    core::RunServiceOptions options;
+    options.schedule = false;
+    core::RunService service(context.workspace(), options);
+    service.cancel(uid);
+    context.out().note(u"Cancel requested for %1; waiting for it to stop"_s.arg(uid));
+    const core::RunState end = follow(service, uid, false, false);
+    context.out().note(u"Run %1 is %2"_s.arg(uid, core::runStateName(end)));
+    if (context.out().json())
+        context.out().record(rowFields(service.store().get(uid)));
+    return ExitOk;
+}
+
+int files(CliContext &context)
+{
+    auto service = passiveService(context);
+    const core::RunRecord run = service->store().get(context.arguments().at(0));
+    QList<core::RunFileEntry> entries = run.outputs;
+    if (run.isActive()) { // not captured yet: what the job has written so far
+        entries.clear();
+        for (const QString &sub : {u"outputs"_s, u"logs"_s}) {
+            QDirIterator it(run.runDir + u'/' + sub, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+            while (it.hasNext()) {
+                const QFileInfo info(it.next());
+                entries.append(
+                    {sub + u'/' + QDir(run.runDir + u'/' + sub).relativeFilePath(info.filePath()), {}, info.size()});
+            }
+        }
+    }
+    QList<QList<Output::Field>> rows;
+    auto fieldsOf = [](const core::RunFileEntry &f) {
+        return QList<Output::Field>{{u"path"_s, u"PATH"_s, f.path},
+                                    {u"size"_s, u"SIZE"_s, double(f.size)},
+                                    {u"sha256"_s, u"SHA-256"_s, f.hash}};
+    };
+    for (const core::RunFileEntry &f : entries)
+        rows.append(fieldsOf(f));
+    context.out().table(rows, fieldsOf(core::RunFileEntry{}));
+    return ExitOk;
+}
+
+int download(CliContext &context)
+{
+    auto service = passiveService(context);
+    const core::RunRecord run = service->store().get(context.arguments().at(0));
+    if (run.isActive())
+        throw core::WorkspaceError(u"run '%1' is still %2; its files can be downloaded once it has ended"_s.arg(
+            run.uid, core::runStateName(run.state)));
+    if (!context.isSet(u"to"_s))
+        throw UsageError(u"say where to put the files: --to DIR"_s);
+    const QString to = QDir(context.value(u"to"_s)).absolutePath();
+    const int count =
+        core::RunFiles::download(context.workspace().blobs(), run.outputs, context.value(u"prefix"_s), to);
+    context.out().note(u"Downloaded %1 file(s) of %2 into %3"_s.arg(count).arg(run.uid, to));
+    return ExitOk;
+}
+
+} // namespace
+
+void registerRunCommands(CommandRegistry &registry)
+{
+    registry.add(
+        {u"run"_s,
+         u"submit"_s,
+         u"[-- ARGS...]"_s,
+         u"Submit a run; prints its id (--wait: streams the log, exits 0 when it completes, 3 when it "
+         u"fails, 4 when canceled)."_s,
+         {QCommandLineOption(u"experiment"_s, u"Experiment (created on first use)."_s, u"NAME"_s),
+          QCommandLineOption(u"source"_s, u"Source folder to snapshot (the script's folder)."_s, u"DIR"_s),
+          QCommandLineOption(u"script"_s, u"Script to run, relative to --source."_s, u"FILE"_s),
+          QCommandLineOption(u"builtin"_s, u"Run the built-in trainer instead of a script."_s, u"mldesk-train"_s),
+          QCommandLineOption(u"environment"_s, u"Environment: MLDesk-Native, System-Python or NAME[:VER]."_s, u"ENV"_s),
+          QCommandLineOption(u"compute"_s, u"Compute target (default: local)."_s, u"TARGET"_s),
+          QCommandLineOption(u"tag"_s, u"A tag key=value (repeatable)."_s, u"KEY=VALUE"_s),
+          QCommandLineOption(u"display-name"_s, u"Name shown for the run."_s, u"TEXT"_s),
+          QCommandLineOption(u"snapshot-limit-mb"_s, u"Largest source snapshot (default 300)."_s, u"MB"_s),
+          QCommandLineOption(u"wait"_s, u"Stream the log and wait for the run to end."_s)},
+         0,
+         100000,
+         submit});
+    registry.add({u"run"_s,
+                  u"list"_s,
+                  {},
+                  u"List runs, newest first."_s,
+                  {QCommandLineOption(u"experiment"_s, u"Only this experiment's runs."_s, u"NAME"_s),
+                   QCommandLineOption(u"state"_s, u"Only runs in this state."_s, u"STATE"_s)},
+                  0,
+                  0,
+                  list});
+    registry.add(
+        {u"run"_s, u"show"_s, u"ID"_s, u"Show a run: configuration, state history, last metrics."_s, {}, 1, 1, show});
+    registry.add({u"run"_s,
+                  u"logs"_s,
+                  u"ID"_s,
+                  u"Print a run's log (--follow: keep printing until it ends)."_s,
+                  {QCommandLineOption(u"follow"_s, u"Keep printing new lines until the run ends."_s)},
+                  1,
+                  1,
+                  logs});
+    registry.add({u"run"_s,
+                  u"metrics"_s,
+                  u"ID"_s,
+                  u"Print a run's metrics as a table (or --json)."_s,
+                  {QCommandLineOption(u"name"_s, u"Only this metric."_s, u"NAME"_s),
+                   QCommandLineOption(u"last"_s, u"Only the last point of each metric (the final values)."_s)},
+                  1,
+                  1,
+                  metrics});
+    registry.add({u"run"_s,
+                  u"cancel"_s,
+                  u"ID"_s,
+                  u"Cancel a run (SIGTERM to its process group, SIGKILL after a grace period)."_s,
+                  {},
+                  1,
+                  1,
+                  cancel});
+    registry.add({u"run"_s, u"files"_s, u"ID"_s, u"List a run's files (outputs/ and logs/)."_s, {}, 1, 1, files});
+    registry.add({u"run"_s,
+                  u"download"_s,
+                  u"ID"_s,
+                  u"Download a run's files (verified) into a folder."_s,
+                  {QCommandLineOption(u"prefix"_s, u"Only files under this path, e.g. outputs/model."_s, u"PATH"_s),
+                   QCommandLineOption(u"to"_s, u"Destination folder."_s, u"DIR"_s)},
+                  1,
+                  1,
+                  download});
+    registry.add({u"run"_s,
+                  u"agent"_s,
+                  {},
+                  u"(internal) Keep this workspace's local runs moving until none is active."_s,
+                  {},
+                  0,
+                  0,
+                  agent});
+}
+
+} // namespace mldesk::cli

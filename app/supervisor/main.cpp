@@ -1,0 +1,194 @@
+// mldesk-supervisor: starts a run's job in its own session, sends its stdout+stderr into one log file, and writes
+// the job's end (exit code or signal) as exit.json into the run folder, so the outcome is known even when no MLDesk
+// process was watching. Usage: mldesk-supervisor --run-dir DIR [--log FILE] -- PROGRAM [ARGS...]
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+volatile sig_atomic_t g_terminateRequested = 0;
+volatile pid_t g_jobPid = 0;
+
+void onTerminate(int signal)
+{
+    g_terminateRequested = signal;
+    // The job is in our process group, so a group signal reaches it anyway; a signal sent to us alone is passed on.
+    if (g_jobPid > 0)
+        kill(g_jobPid, SIGTERM);
+}
+
+long long nowMs()
+{
+    timeval tv{};
+    gettimeofday(&tv, nullptr);
+    return static_cast<long long>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
+}
+
+// Field 22 of /proc/<pid>/stat (clock ticks since boot): with the pid it names one process, whatever pid reuse does.
+long long startTicks(pid_t pid)
+{
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto close = text.rfind(')');
+    if (close == std::string::npos)
+        return 0;
+    std::istringstream fields(text.substr(close + 2));
+    std::string field;
+    for (int i = 3; i <= 22 && fields >> field; ++i)
+        if (i == 22)
+            return std::atoll(field.c_str());
+    return 0;
+}
+
+std::string jsonString(const std::string &s)
+{
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\')
+            out += '\\', out += c;
+        else if (static_cast<unsigned char>(c) < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            out += buf;
+        } else
+            out += c;
+    }
+    return out + "\"";
+}
+
+// Written to a temporary name, synced and renamed: readers see the whole file or none.
+bool writeAtomically(const std::string &path, const std::string &text)
+{
+    const std::string temp = path + ".tmp";
+    const int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return false;
+    const bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
+    close(fd);
+    return ok && rename(temp.c_str(), path.c_str()) == 0;
+}
+
+void logLine(int fd, const std::string &line)
+{
+    const std::string text = "mldesk-supervisor: " + line + "\n";
+    [[maybe_unused]] const ssize_t n = write(fd, text.data(), text.size());
+}
+
+int usage(const char *message)
+{
+    std::fprintf(stderr,
+                 "mldesk-supervisor: %s\nusage: mldesk-supervisor --run-dir DIR [--log FILE] -- PROGRAM "
+                 "[ARGS...]\n",
+                 message);
+    return 125;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    std::string runDir, logFile = "logs/std_log.txt";
+    int i = 1;
+    for (; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--") {
+            ++i;
+            break;
+        }
+        if (a == "--run-dir" && i + 1 < argc)
+            runDir = argv[++i];
+        else if (a == "--log" && i + 1 < argc)
+            logFile = argv[++i];
+        else
+            return usage(("unknown argument '" + a + "'").c_str());
+    }
+    if (runDir.empty())
+        return usage("--run-dir is required");
+    if (i >= argc)
+        return usage("no program given after --");
+
+    setsid(); // own session and process group (fails harmlessly when already a group leader)
+    if (chdir(runDir.c_str()) != 0)
+        return usage(("cannot enter the run folder '" + runDir + "': " + std::strerror(errno)).c_str());
+    mkdir("logs", 0755);
+    const int log = open(logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log < 0)
+        return usage(("cannot open the log '" + logFile + "': " + std::strerror(errno)).c_str());
+
+    struct sigaction action {};
+    action.sa_handler = onTerminate;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGTERM, &action, nullptr);
+    sigaction(SIGINT, &action, nullptr);
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+
+    const long long startedAt = nowMs();
+    const pid_t job = fork();
+    if (job < 0) {
+        logLine(log, std::string("cannot start the job: ") + std::strerror(errno));
+        writeAtomically("exit.json", "{\"exit_code\": 127, \"error\": \"fork failed\", \"ended_at\": " +
+                                         std::to_string(nowMs()) + "}\n");
+        return 127;
+    }
+    if (job == 0) {
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+        signal(SIGPIPE, SIG_DFL);
+        const int devNull = open("/dev/null", O_RDONLY);
+        if (devNull >= 0)
+            dup2(devNull, STDIN_FILENO);
+        dup2(log, STDOUT_FILENO);
+        dup2(log, STDERR_FILENO);
+        execvp(argv[i], argv + i);
+        logLine(STDERR_FILENO, std::string("cannot start '") + argv[i] + "': " + std::strerror(errno));
+        _exit(127);
+    }
+    g_jobPid = job;
+    writeAtomically("process.json", "{\"supervisor_pid\": " + std::to_string(getpid()) +
+                                        ", \"supervisor_start_ticks\": " + std::to_string(startTicks(getpid())) +
+                                        ", \"job_pid\": " + std::to_string(job) +
+                                        ", \"started_at\": " + std::to_string(startedAt) + "}\n");
+
+    int status = 0;
+    while (waitpid(job, &status, 0) < 0) {
+        if (errno != EINTR) {
+            logLine(log, std::string("lost the job: ") + std::strerror(errno));
+            status = 127 << 8;
+            break;
+        }
+    }
+    std::string record = "{";
+    int ownExit = 0;
+    if (WIFSIGNALED(status)) {
+        const int sig = WTERMSIG(status);
+        const char *name = sigabbrev_np(sig);
+        record += "\"signal\": " + std::to_string(sig) + ", \"signal_name\": " +
+                  jsonString(name ? std::string("SIG") + name : "signal " + std::to_string(sig)) +
+                  ", \"core_dumped\": " + (WCOREDUMP(status) ? "true" : "false");
+        ownExit = 128 + sig;
+    } else {
+        ownExit = WEXITSTATUS(status);
+        record += "\"exit_code\": " + std::to_string(ownExit);
+    }
+    record += ", \"terminate_requested\": " + std::string(g_terminateRequested ? "true" : "false") +
+              ", \"started_at\": " + std::to_string(startedAt) + ", \"ended_at\": " + std::to_string(nowMs()) + "}\n";
+    if (!writeAtomically("exit.json", record))
+        logLine(log, std::string("cannot write exit.json: ") + std::strerror(errno));
+    close(log);
+    return ownExit;
+}

@@ -1,0 +1,167 @@
+// LocalRunLauncher: Preparing -> Starting -> Running for one claimed local run; see the header.
+#include "core/runs/LocalRunLauncher.h"
+
+#include "core/datasets/DatasetMaterializer.h"
+#include "core/datasets/DatasetReference.h"
+#include "core/datasets/DatasetRegistry.h"
+#include "core/environments/EnvironmentPreparer.h"
+#include "core/environments/EnvironmentRegistry.h"
+#include "core/runs/LocalProcess.h"
+#include "core/runs/RunStore.h"
+#include "core/store/BlobStore.h"
+#include "core/store/Database.h"
+#include "core/workspace/Workspace.h"
+#include "core/workspace/WorkspaceError.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QProcessEnvironment>
+#include <QThread>
+
+using namespace Qt::StringLiterals;
+
+namespace mldesk::core {
+
+namespace {
+
+void appendSystemLog(const QString &runDir, const QString &text)
+{
+    QFile log(runDir + u"/logs/mldesk_system.txt"_s);
+    if (log.open(QIODevice::WriteOnly | QIODevice::Append))
+        log.write((QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs) + u' ' + text + u'\n').toUtf8());
+}
+
+// The run-context module (mldesk) and the azureml.core shim, from the resources compiled into core.
+void writeRunContextModule(const QString &target)
+{
+    QDirIterator it(u":/mldesk/python"_s, QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString source = it.next();
+        const QString relative = source.mid(QStringLiteral(":/mldesk/python/").size());
+        const QString path = target + u'/' + relative;
+        QDir().mkpath(QFileInfo(path).absolutePath());
+        QFile::remove(path);
+        QFile::copy(source, path);
+        QFile::setPermissions(path, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup |
+                                        QFileDevice::ReadOther);
+    }
+}
+
+// The azureml.core shim goes on PYTHONPATH when the environment asks for it: its variable
+// MLDESK_AZUREML_COMPAT=1, or a conda specification that lists an azureml package (as the seed's does), whose
+// scripts expect `from azureml.core import Run` to work.
+bool wantsAzureMlShim(const EnvironmentVersion &environment, const PreparedEnvironment &prepared)
+{
+    const QString flag = prepared.variables.value(u"MLDESK_AZUREML_COMPAT"_s).toLower();
+    if (flag == u"1"_s || flag == u"true"_s || flag == u"yes"_s)
+        return true;
+    if (flag == u"0"_s || flag == u"false"_s || flag == u"no"_s)
+        return false;
+    for (const QString &package : environment.conda.pipPackages + environment.conda.condaPackages)
+        if (package.trimmed().startsWith(u"azureml"_s, Qt::CaseInsensitive))
+            return true;
+    return false;
+}
+
+} // namespace
+
+QString LocalRunLauncher::inputFolder(const QString &runDir, const QJsonObject &dataset)
+{
+    return runDir + u"/inputs/"_s + dataset.value(u"name"_s).toString() + u"_v"_s +
+           QString::number(dataset.value(u"version"_s).toInt()) +
+           (dataset.value(u"mode"_s).toString() == u"download"_s ? u"_download"_s : QString());
+}
+
+void LocalRunLauncher::start(Database &db, BlobStore &blobs, const QString &workspacePath, const RunRecord &run,
+                             const Options &options)
+{
+    const QString runDir = run.runDir;
+    RunStore store(db);
+    // Datasets: mount (links into the blob store) or download (verified copies) under inputs/.
+    DatasetRegistry datasets(db);
+    for (const QJsonValue &v : run.configuration.value(u"datasets"_s).toArray()) {
+        const QJsonObject d = v.toObject();
+        const QString folder = LocalRunLauncher::inputFolder(runDir, d);
+        const DatasetVersion version = datasets.version(d.value(u"name"_s).toString(), d.value(u"version"_s).toInt());
+        const QList<DatasetFile> files = datasets.files(version);
+        if (d.value(u"mode"_s).toString() == u"download"_s)
+            DatasetMaterializer::download(blobs, files, folder);
+        else if (!QDir(folder).exists() || QDir(folder).isEmpty())
+            DatasetMaterializer::mount(blobs, files, folder);
+    }
+    QStringList arguments;
+    for (const QJsonValue &v : run.configuration.value(u"resolved_arguments"_s).toArray())
+        arguments.append(DatasetReference::substitute(v.toString(), [&](const DatasetReference &ref) {
+            QJsonObject d{
+                {u"name"_s, ref.name}, {u"version"_s, ref.version}, {u"mode"_s, DatasetReference::modeName(ref.mode)}};
+            return LocalRunLauncher::inputFolder(runDir, d);
+        }));
+
+    // Environment.
+    const QJsonObject envConfig = run.configuration.value(u"environment"_s).toObject();
+    const EnvironmentVersion environment =
+        EnvironmentRegistry(db).version(envConfig.value(u"name"_s).toString(), envConfig.value(u"version"_s).toInt());
+    const QString pythonDir = runDir + u"/.mldesk"_s; // holds the mldesk package
+    writeRunContextModule(runDir + u"/.mldesk"_s);
+    EnvironmentPreparer::Options prepOptions;
+    prepOptions.workspacePath = workspacePath;
+    prepOptions.runContextPythonPath = pythonDir;
+    const PreparedEnvironment prepared = EnvironmentPreparer::prepare(
+        environment, prepOptions, [&](const QString &line) { appendSystemLog(runDir, line); });
+
+    QString program;
+    const QJsonObject entry = run.configuration.value(u"entry"_s).toObject();
+    if (entry.value(u"kind"_s).toString() == u"builtin"_s) {
+        program = options.trainerPath.isEmpty() ? LocalProcess::findTrainer() : options.trainerPath;
+        if (program.isEmpty())
+            throw WorkspaceError(u"the built-in trainer mldesk-train was not found; install it next to MLDesk "
+                                 u"or set MLDESK_TRAIN to its path"_s);
+    } else {
+        program = prepared.python;
+        arguments.prepend(runDir + u"/snapshot/"_s + entry.value(u"name"_s).toString());
+    }
+
+    if (store.findById(run.id).value_or(run).cancelRequested) {
+        store.transition(run.id, {RunState::Preparing}, RunState::Canceled, u"canceled before it started"_s,
+                         {{u"ended_at"_s, QVariant(QDateTime::currentMSecsSinceEpoch())},
+                          {u"failure_reason"_s, QVariant(u"canceled before it started"_s)}});
+        return;
+    }
+    if (!store.transition(run.id, {RunState::Preparing}, RunState::Starting))
+        return;
+
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (auto it = prepared.variables.cbegin(); it != prepared.variables.cend(); ++it)
+        env.insert(it.key(), it.value());
+    if (wantsAzureMlShim(environment, prepared))
+        env.insert(u"PYTHONPATH"_s, runDir + u"/.mldesk/azureml-compat:"_s + env.value(u"PYTHONPATH"_s));
+    env.insert(u"MLDESK_RUN_ID"_s, run.uid);
+    env.insert(u"MLDESK_RUN_DIR"_s, runDir);
+    env.insert(u"MLDESK_EXPERIMENT"_s, run.experiment);
+    env.insert(u"MLDESK_METRICS_FILE"_s, runDir + u"/metrics.jsonl"_s);
+    env.insert(u"MLDESK_OUTPUTS"_s, runDir + u"/outputs"_s);
+    env.insert(u"PYTHONUNBUFFERED"_s, u"1"_s); // the log streams as it is written
+    env.insert(u"CUDA_VISIBLE_DEVICES"_s, run.device.startsWith(u"gpu:"_s) ? run.device.mid(4) : QString());
+    appendSystemLog(runDir, u"starting on %1: %2 %3"_s.arg(run.device, program, arguments.join(u' ')));
+
+    const QString supervisor =
+        options.supervisorPath.isEmpty() ? LocalProcess::findSupervisor() : options.supervisorPath;
+    LocalProcess::Identity identity = LocalProcess::launch(supervisor, runDir, program, arguments, env);
+    // The supervisor has its own process group once it has written process.json (signals to the group work
+    // from then on); wait briefly for it.
+    QElapsedTimer clock;
+    clock.start();
+    while (!LocalProcess::readProcessRecord(runDir) && clock.elapsed() < 5000 && LocalProcess::isAlive(identity))
+        QThread::msleep(5);
+    store.transition(run.id, {RunState::Starting}, RunState::Running, u"pid %1"_s.arg(identity.pid),
+                     {{u"started_at"_s, QVariant(QDateTime::currentMSecsSinceEpoch())},
+                      {u"process_id"_s, QVariant(identity.pid)},
+                      {u"process_start_ticks"_s, QVariant(identity.startTicks)},
+                      {u"backend_job_id"_s, QVariant(QString::number(identity.pid))}});
+}
+
+} // namespace mldesk::core

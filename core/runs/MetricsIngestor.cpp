@@ -1,0 +1,352 @@
+// MetricsIngestor: metrics.jsonl -> run_metrics by byte offset; see the header.
+#include "core/runs/MetricsIngestor.h"
+
+#include "core/runs/MetricsSqlWriter.h"
+#include "core/runs/RunStore.h"
+#include "core/store/Database.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QScopeGuard>
+#include <QSqlError>
+
+#include <charconv>
+#include <cmath>
+#include <stdexcept>
+
+using namespace Qt::StringLiterals;
+
+namespace mldesk::core {
+
+namespace {
+
+void appendSystemLog(const QString &runDir, const QStringList &lines)
+{
+    if (lines.isEmpty())
+        return;
+    QFile log(runDir + u"/logs/mldesk_system.txt"_s);
+    if (!log.open(QIODevice::WriteOnly | QIODevice::Append))
+        return;
+    const QString stamp = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
+    for (const QString &line : lines)
+        log.write((stamp + u" warning: "_s + line + u'\n').toUtf8());
+}
+
+} // namespace
+
+MetricsIngestor::MetricsIngestor(Database &db, qint64 runId, QString runDir)
+    : m_db(db), m_runId(runId), m_runDir(std::move(runDir))
+{
+}
+
+qint64 MetricsIngestor::storedOffset() const
+{
+    return m_db
+        .scalar(u"SELECT byte_offset FROM run_log_offsets WHERE run_id = ? AND file_name = ?"_s, {m_runId, fileName()})
+        .toLongLong();
+}
+
+qint64 MetricsIngestor::nextStep(const QString &name)
+{
+    auto it = m_nextStep.find(name);
+    if (it == m_nextStep.end()) {
+        const QVariant max =
+            m_db.scalar(u"SELECT MAX(step) FROM run_metrics WHERE run_id = ? AND name = ?"_s, {m_runId, name});
+        qint64 next = max.isNull() || !max.isValid() ? 0 : max.toLongLong() + 1;
+        if (m_batch) // points of this batch are not in the table yet
+            for (const MetricPoint &p : *m_batch)
+                if (p.name == name)
+                    next = std::max(next, p.step + 1);
+        it = m_nextStep.insert(name, next);
+    }
+    return it.value();
+}
+
+namespace {
+
+// One metrics line, whichever parser read it.
+struct Entry {
+    enum class Kind { Missing, Number, String, Other };
+    struct Field {
+        Kind kind = Kind::Missing;
+        double number = 0;
+        QString text; // strings; for tags also a number's text
+    };
+    Field name, value, step, time, type, path;
+};
+
+void skipSpace(const char *&p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+        ++p;
+}
+
+// The flat objects jobs write ({"name":"Loss","step":3,"value":0.41,"time":...}) without building a JSON DOM:
+// several times faster than QJsonDocument. False when the line needs the full parser (escapes, nesting, oddities).
+bool parseFlat(QByteArrayView line, Entry &entry)
+{
+    const char *p = line.data();
+    const char *end = p + line.size();
+    skipSpace(p, end);
+    if (p == end || *p++ != '{')
+        return false;
+    for (;;) {
+        skipSpace(p, end);
+        if (p < end && *p == '}') {
+            ++p;
+            break;
+        }
+        if (p == end || *p++ != '"')
+            return false;
+        const char *keyStart = p;
+        while (p < end && *p != '"' && *p != '\\')
+            ++p;
+        if (p == end || *p != '"')
+            return false;
+        const QByteArrayView key(keyStart, p - keyStart);
+        ++p;
+        skipSpace(p, end);
+        if (p == end || *p++ != ':')
+            return false;
+        skipSpace(p, end);
+        if (p == end)
+            return false;
+        Entry::Field field;
+        if (*p == '"') {
+            const char *start = ++p;
+            while (p < end && *p != '"' && *p != '\\')
+                ++p;
+            if (p == end || *p != '"')
+                return false;
+            field.kind = Entry::Kind::String;
+            // Lines repeat a few names: reuse the last string instead of converting (and allocating) again.
+            static thread_local QByteArray lastBytes;
+            static thread_local QString lastText;
+            const QByteArrayView bytes(start, p - start);
+            if (bytes != lastBytes) {
+                lastBytes = bytes.toByteArray();
+                lastText = QString::fromUtf8(bytes);
+            }
+            field.text = lastText;
+            ++p;
+        } else if (*p == '{' || *p == '[') {
+            return false;
+        } else if (*p == 't' || *p == 'f' || *p == 'n') {
+            for (const char *literal : {"true", "false", "null"}) {
+                const qsizetype n = qstrlen(literal);
+                if (end - p >= n && qstrncmp(p, literal, n) == 0) {
+                    field.kind = Entry::Kind::Other;
+                    field.text = QString::fromLatin1(literal);
+                    p += n;
+                    break;
+                }
+            }
+            if (field.kind == Entry::Kind::Missing)
+                return false;
+        } else {
+            const char *start = p;
+            while (p < end &&
+                   ((*p >= '0' && *p <= '9') || *p == '-' || *p == '+' || *p == '.' || *p == 'e' || *p == 'E'))
+                ++p;
+            if (start == p || *start == '+')
+                return false;
+            const auto [ptr, ec] = std::from_chars(start, p, field.number);
+            if (ec != std::errc() || ptr != p)
+                return false;
+            field.kind = Entry::Kind::Number;
+        }
+        if (key == "name")
+            entry.name = field;
+        else if (key == "value")
+            entry.value = field;
+        else if (key == "step")
+            entry.step = field;
+        else if (key == "time")
+            entry.time = field;
+        else if (key == "type")
+            entry.type = field;
+        else if (key == "path")
+            entry.path = field;
+        skipSpace(p, end);
+        if (p < end && *p == ',') {
+            ++p;
+            continue;
+        }
+        if (p < end && *p == '}') {
+            ++p;
+            break;
+        }
+        return false;
+    }
+    skipSpace(p, end);
+    return p == end;
+}
+
+Entry::Field fieldOf(const QJsonValue &v)
+{
+    Entry::Field f;
+    if (v.isUndefined())
+        return f;
+    if (v.isDouble()) {
+        f.kind = Entry::Kind::Number;
+        f.number = v.toDouble();
+        f.text = QString::number(f.number, 'g', 17);
+    } else if (v.isString()) {
+        f.kind = Entry::Kind::String;
+        f.text = v.toString();
+    } else {
+        f.kind = Entry::Kind::Other;
+        f.text = v.toVariant().toString();
+    }
+    return f;
+}
+
+} // namespace
+
+bool MetricsIngestor::parseLine(QByteArrayView line, qint64 at, MetricPoint &point, QStringList &warnings)
+{
+    const QByteArrayView trimmed = line.trimmed();
+    if (trimmed.isEmpty())
+        return false;
+    auto skip = [&](const QString &why) {
+        warnings.append(u"metrics.jsonl line at byte %1 skipped: %2: %3"_s.arg(at).arg(
+            why, QString::fromUtf8(trimmed.first(std::min<qsizetype>(120, trimmed.size())))));
+        return false;
+    };
+    Entry e;
+    if (!parseFlat(trimmed, e)) {
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(trimmed.toByteArray(), &error);
+        if (!doc.isObject())
+            return skip(error.error != QJsonParseError::NoError ? u"not JSON ("_s + error.errorString() + u')'
+                                                                : u"not a JSON object"_s);
+        const QJsonObject o = doc.object();
+        e = Entry{fieldOf(o.value(u"name"_s)), fieldOf(o.value(u"value"_s)), fieldOf(o.value(u"step"_s)),
+                  fieldOf(o.value(u"time"_s)), fieldOf(o.value(u"type"_s)),  fieldOf(o.value(u"path"_s))};
+    }
+    using Kind = Entry::Kind;
+    if (e.name.kind != Kind::String || e.name.text.isEmpty() || e.name.text.size() > 255)
+        return skip(u"'name' must be a non-empty string of at most 255 characters"_s);
+    const QString &name = e.name.text;
+    if (e.type.kind == Kind::String && e.type.text == u"tag"_s) {
+        m_pendingTags.append(
+            {name, e.value.kind == Kind::Number ? QString::number(e.value.number, 'g', 17) : e.value.text});
+        return false;
+    }
+    point = MetricPoint{};
+    point.name = name;
+    if (e.type.kind == Kind::String && e.type.text == u"image"_s) {
+        point.value = std::nan("");
+        point.text = e.path.kind == Kind::String ? e.path.text : QString();
+        if (point.text.isEmpty())
+            return skip(u"an image entry needs a 'path'"_s);
+    } else if (e.value.kind == Kind::Number && std::isfinite(e.value.number)) {
+        point.value = e.value.number;
+    } else {
+        return skip(u"'value' is not a finite number"_s);
+    }
+    if (e.step.kind == Kind::Number && e.step.number >= 0 && e.step.number == std::floor(e.step.number) &&
+        e.step.number < 9e15)
+        point.step = qint64(e.step.number);
+    else if (e.step.kind == Kind::Missing || (e.step.kind == Kind::Other && e.step.text == u"null"_s) ||
+             (e.step.kind == Kind::Other && e.step.text.isEmpty()))
+        point.step = nextStep(name);
+    else
+        return skip(u"'step' must be a non-negative integer"_s);
+    if (!m_nextStep.isEmpty()) { // tracked only once a line has come without a step (see nextStep)
+        const qint64 next = nextStep(name);
+        if (point.step >= next)
+            m_nextStep[name] = point.step + 1;
+    }
+    point.timeMs = e.time.kind == Kind::Number && std::isfinite(e.time.number)
+                       ? qint64(std::llround(e.time.number * 1000.0))
+                       : QDateTime::currentMSecsSinceEpoch();
+    return true;
+}
+
+MetricsIngestor::Batch MetricsIngestor::ingest(bool final, qint64 chunkBytes)
+{
+    Batch batch;
+    QStringList warnings;
+    m_db.writeTransaction([&] {
+        m_pendingTags.clear();
+        m_batch = &batch.points;
+        const auto forget = qScopeGuard([this] { m_batch = nullptr; });
+        const qint64 offset = storedOffset();
+        batch.offset = offset;
+        QFile file(m_runDir + u'/' + fileName());
+        if (!file.open(QIODevice::ReadOnly) || file.size() <= offset)
+            return;
+        file.seek(offset);
+        const QByteArray chunk = file.read(chunkBytes);
+        batch.more = offset + chunk.size() < file.size();
+        qsizetype pos = 0;
+        if (m_skippingLongLine) { // the rest of a line already reported as too long
+            const qsizetype nl = chunk.indexOf('\n');
+            if (nl < 0) {
+                pos = chunk.size();
+            } else {
+                pos = nl + 1;
+                m_skippingLongLine = false;
+            }
+        }
+        while (pos < chunk.size()) {
+            qsizetype nl = chunk.indexOf('\n', pos);
+            const bool lastPiece = nl < 0;
+            if (lastPiece) {
+                const qint64 rest = chunk.size() - pos;
+                if (rest > kMaxLineBytes) {
+                    warnings.append(u"metrics.jsonl line at byte %1 skipped: longer than %2 bytes"_s.arg(offset + pos)
+                                        .arg(kMaxLineBytes));
+                    ++batch.skipped;
+                    m_skippingLongLine = true;
+                    pos = chunk.size();
+                    break;
+                }
+                if (!final || batch.more)
+                    break; // half-written: wait for the rest
+                nl = chunk.size();
+            }
+            const QByteArrayView line = QByteArrayView(chunk).sliced(pos, nl - pos);
+            if (line.size() > kMaxLineBytes) {
+                warnings.append(u"metrics.jsonl line at byte %1 skipped: longer than %2 bytes"_s.arg(offset + pos)
+                                    .arg(kMaxLineBytes));
+                ++batch.skipped;
+            } else {
+                MetricPoint point;
+                const int before = int(warnings.size());
+                if (parseLine(line, offset + pos, point, warnings)) {
+                    batch.points.append(point);
+                } else if (warnings.size() > before) {
+                    ++batch.skipped;
+                }
+            }
+            pos = nl + 1;
+        }
+        const qint64 consumed = std::min<qint64>(pos, chunk.size());
+        MetricsSqlWriter::insert(m_db, m_runId, batch.points);
+        for (const auto &[key, value] : m_pendingTags) {
+            m_db.exec(u"DELETE FROM tags WHERE entity_kind = ? AND entity_id = ? AND tag_key = ?"_s,
+                      {RunStore::tagEntityKind(), m_runId, key});
+            m_db.exec(u"INSERT INTO tags (entity_kind, entity_id, tag_key, tag_value) VALUES (?, ?, ?, ?)"_s,
+                      {RunStore::tagEntityKind(), m_runId, key, value});
+        }
+        batch.offset = offset + consumed;
+        if (consumed > 0) {
+            const qint64 now = QDateTime::currentMSecsSinceEpoch();
+            if (m_db.exec(u"UPDATE run_log_offsets SET byte_offset = ?, updated_at = ? WHERE run_id = ? AND "
+                          u"file_name = ?"_s,
+                          {batch.offset, now, m_runId, fileName()})
+                    .numRowsAffected() == 0)
+                m_db.exec(u"INSERT INTO run_log_offsets (run_id, file_name, byte_offset, updated_at) "
+                          u"VALUES (?, ?, ?, ?)"_s,
+                          {m_runId, fileName(), batch.offset, now});
+        }
+    });
+    appendSystemLog(m_runDir, warnings);
+    return batch;
+}
+
+} // namespace mldesk::core

@@ -1,0 +1,48 @@
+// MetricsIngestor: reads a run's metrics.jsonl from the byte offset stored in run_log_offsets and writes the new
+// points to run_metrics in one transaction together with the new offset - idempotent, resumable after a restart,
+// and safe when several MLDesk processes ingest the same run. A half-written last line waits for the next read;
+// a malformed, non-numeric or huge line is skipped with a warning in logs/mldesk_system.txt.
+#pragma once
+
+#include "core/runs/RunTypes.h"
+
+#include <QByteArrayView>
+#include <QHash>
+#include <QString>
+
+namespace mldesk::core {
+
+class Database;
+
+class MetricsIngestor final {
+public:
+    static constexpr qint64 kMaxLineBytes = 64 * 1024;
+    static constexpr qint64 kDefaultChunkBytes = 8 * 1024 * 1024;
+    static QString fileName() { return QStringLiteral("metrics.jsonl"); }
+
+    MetricsIngestor(Database &db, qint64 runId, QString runDir);
+
+    struct Batch {
+        QList<MetricPoint> points;
+        int skipped = 0;
+        bool more = false; // stopped at chunkBytes: call again
+        qint64 offset = 0; // after this batch
+    };
+    // final: the job has ended, so a last line without '\n' is complete.
+    Batch ingest(bool final = false, qint64 chunkBytes = kDefaultChunkBytes);
+    qint64 storedOffset() const;
+
+private:
+    bool parseLine(QByteArrayView line, qint64 at, MetricPoint &point, QStringList &warnings);
+    qint64 nextStep(const QString &name);
+
+    Database &m_db;
+    qint64 m_runId;
+    QString m_runDir;
+    bool m_skippingLongLine = false;
+    QHash<QString, qint64> m_nextStep;
+    QList<QPair<QString, QString>> m_pendingTags;
+    const QList<MetricPoint> *m_batch = nullptr; // the batch being parsed (for steps of step-less lines)
+};
+
+} // namespace mldesk::core

@@ -1,0 +1,112 @@
+// RunService: the runs of one workspace, live - submit, start queued local runs when a GPU (or CPU slot) is free,
+// watch them (log text and metric points in batches, state changes), finalize, cancel, and re-attach to runs
+// that were started by an MLDesk process that has since gone. Several processes (GUI, CLI) may run one each on
+// the same workspace: every step is a guarded transition in the database, and ingestion is offset-based.
+#pragma once
+
+#include "core/runs/LocalProcess.h"
+#include "core/runs/RunFiles.h"
+#include "core/runs/RunStore.h"
+#include "core/runs/RunTypes.h"
+
+#include <QElapsedTimer>
+#include <QFileSystemWatcher>
+#include <QHash>
+#include <QObject>
+#include <QSet>
+#include <QThreadPool>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace mldesk::core {
+
+class Workspace;
+class MetricsIngestor;
+
+struct RunServiceOptions {
+    qint64 snapshotLimitBytes = RunFiles::kDefaultSnapshotLimitBytes;
+    int cancelGraceMs = 10000; // SIGTERM, then SIGKILL after this
+    int pollIntervalMs = 250;  // safety net beside the file watcher (some filesystems miss appends)
+    int coalesceMs = 20;       // after a file change, wait this long to batch what follows
+    int runsPerGpu = 1;
+    int cpuSlots = 0; // concurrent CPU runs on a machine without GPUs; 0: max(1, cores / 4)
+    // Test seam: the GPU indexes of this machine. nullopt: ask `mldesk-train --list-devices` once.
+    std::optional<QList<int>> gpus;
+    bool schedule = true;   // start queued local runs (false: only watch)
+    QString trainerPath;    // empty: LocalProcess::findTrainer()
+    QString supervisorPath; // empty: LocalProcess::findSupervisor()
+    int logTailLines = 15;  // log lines kept as a failed run's reason
+};
+
+class RunService final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RunService)
+
+public:
+    explicit RunService(Workspace &workspace, RunServiceOptions options = {}, QObject *parent = nullptr);
+    ~RunService() override;
+
+    RunStore &store() { return m_store; }
+    const RunServiceOptions &options() const { return m_options; }
+
+    QStringList validate(const RunRequest &request) const;
+    // Records the run (Queued) and, when scheduling, starts it as soon as a slot is free. Throws WorkspaceError.
+    RunRecord submit(const RunRequest &request);
+    // Queued: Canceled at once. Preparing..Running: SIGTERM to the process group, SIGKILL after the grace period;
+    // the run ends Canceled when the job is gone. Throws WorkspaceError for an unknown or finished run.
+    void cancel(const QString &uid);
+
+    // Begins the live service: re-attaches to active runs, starts timers. Call once the event loop can run.
+    void start();
+    // One synchronous pass (what start()'s timers do): attach, ingest, finalize ended runs, start queued ones.
+    void reconcile();
+
+    // The slots this machine offers to local runs ("gpu:0", ..., or "cpu:0" ...).
+    QStringList localSlots();
+    bool isWatching(const QString &uid) const { return m_watched.contains(uid); }
+
+signals:
+    void runSubmitted(const mldesk::core::RunRecord &run);
+    void runStateChanged(const mldesk::core::RunRecord &run);
+    // New text of logs/std_log.txt (whole lines while running; everything at the end).
+    void logAppended(const QString &uid, const QString &text);
+    // New metric points, one batch per read (never one signal per line).
+    void metricsAppended(const QString &uid, const QList<mldesk::core::MetricPoint> &points);
+    // A problem the user should see that is not tied to one call (e.g. a run failed to start).
+    void warning(const QString &message);
+
+private:
+    struct Watched;
+    void tick();
+    void attachActive();
+    void pollRun(Watched &w);
+    void pollRun(const QString &uid);
+    void emitLog(Watched &w, bool final);
+    void checkJob(Watched &w);
+    bool groupSettled(Watched &w);
+    void finalize(Watched &w, const std::optional<LocalProcess::ExitRecord> &exit, const QString &vanished);
+    void refreshState(Watched &w);
+    void scheduleQueued();
+    void launch(RunRecord run);
+    std::optional<RunRecord> claimSlot(const RunRecord &run);
+    QString lastLogLines(const QString &runDir, int lines) const;
+    void onFileChanged(const QString &path);
+    void stopWatching(const QString &uid);
+
+    Workspace &m_workspace;
+    RunServiceOptions m_options;
+    RunStore m_store;
+    std::optional<QStringList> m_slots;
+    QHash<QString, std::shared_ptr<Watched>> m_watched;
+    QFileSystemWatcher m_files;
+    QTimer m_poll;
+    QSet<QString> m_pendingPolls;
+    QThreadPool m_pool; // starts runs (preparation may take minutes)
+    bool m_started = false;
+    bool m_inTick = false;
+};
+
+} // namespace mldesk::core

@@ -1,0 +1,90 @@
+// Run value types shared by the run service, the watcher, the CLI and the GUI: states, the run request, the
+// stored run record, metric points and file entries.
+#pragma once
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QList>
+#include <QMap>
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace mldesk::core {
+
+enum class RunState { Queued, Preparing, Starting, Running, Finalizing, Completed, Failed, Canceled };
+
+QString runStateName(RunState state);
+// Case-insensitive; nullopt for an unknown name.
+std::optional<RunState> runStateFromName(const QString &name);
+bool isTerminal(RunState state);
+// Every state name, in lifecycle order (for messages and filters).
+QStringList runStateNames();
+
+// What the user asks for (GUI dialog or `run submit`).
+struct RunRequest {
+    enum class Entry { Script, BuiltinTrainer };
+    QString experiment;   // created on first use
+    QString sourceFolder; // snapshotted at submission
+    Entry entry = Entry::Script;
+    QString script;        // relative to sourceFolder, for Entry::Script
+    QStringList arguments; // may hold {dataset:NAME[:VERSION][:mount|download]}
+    QString environment;   // MLDesk-Native, System-Python or a registered one
+    QString compute = QStringLiteral("local");
+    QString displayName;
+    QMap<QString, QString> tags;
+};
+
+struct RunStateChange {
+    RunState state = RunState::Queued;
+    QDateTime at; // UTC
+    QString detail;
+};
+
+struct RunFileEntry {
+    QString path; // "outputs/model/model.json", "logs/std_log.txt"
+    QString hash; // blob
+    qint64 size = 0;
+};
+
+// One run as stored (runs table + its history and tags).
+struct RunRecord {
+    qint64 id = 0; // runs.id
+    QString uid;   // run_uid, the id users see
+    QString experiment;
+    QString displayName;
+    RunState state = RunState::Queued;
+    QDateTime created, started, ended; // UTC; invalid when not yet
+    QJsonObject configuration;         // resolved (dataset versions pinned)
+    std::optional<int> exitCode;
+    std::optional<int> exitSignal;
+    QString failureReason;
+    QString computeTarget;
+    QString runDir;
+    QString device; // "gpu:0", "cpu" (local runs, once started)
+    qint64 processId = 0;
+    qint64 processStartTicks = 0;
+    bool cancelRequested = false;
+    QString backendJobId; // local: the supervisor's pid; "preparing:PID:TICKS" while an MLDesk process prepares it
+    QList<RunFileEntry> outputs; // captured files (outputs/ and logs/)
+    QMap<QString, QString> tags;
+    QList<RunStateChange> history; // filled by RunStore::load, not by list()
+
+    bool isActive() const { return !isTerminal(state); }
+    qint64 durationMs() const; // started..ended (or now); 0 when not started
+};
+
+struct MetricPoint {
+    QString name;
+    qint64 step = 0;
+    double value = 0;
+    qint64 timeMs = 0; // logged at, ms since the epoch
+    QString text;      // non-numeric entries (an image's path); value is NaN then
+};
+
+} // namespace mldesk::core
+
+Q_DECLARE_METATYPE(mldesk::core::RunRecord)
+Q_DECLARE_METATYPE(mldesk::core::MetricPoint)

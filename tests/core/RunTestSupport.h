@@ -1,0 +1,101 @@
+// Helpers for the run tests (header-only): a fresh workspace, small synthetic IDX data registered as a dataset,
+// script folders, waiting for a run to end, and the metrics lines a job wrote.
+#pragma once
+
+#include "CoreTestSupport.h"
+#include "core/datasets/DatasetRegistry.h"
+#include "core/runs/RunService.h"
+#include "core/store/BlobStore.h"
+#include "core/workspace/Workspace.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRandomGenerator>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+namespace mldesk::test {
+
+using namespace Qt::StringLiterals;
+
+inline void writeIdx(const QString &path, const QList<quint32> &dims, const QByteArray &data)
+{
+    QByteArray bytes("\x00\x00\x08", 3);
+    bytes.append(char(dims.size()));
+    for (quint32 d : dims)
+        for (int s = 24; s >= 0; s -= 8)
+            bytes.append(char((d >> s) & 0xff));
+    bytes.append(data);
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(bytes);
+}
+
+// 200 train / 100 test 28x28 images: the class lights one band of rows (learnable in an epoch or two).
+inline void writeSyntheticMnist(const QString &folder)
+{
+    QDir().mkpath(folder);
+    QRandomGenerator rng(7);
+    for (const auto &[prefix, count] :
+         {std::pair{QStringLiteral("train"), 200}, std::pair{QStringLiteral("t10k"), 100}}) {
+        QByteArray labels, pixels;
+        for (int i = 0; i < count; ++i) {
+            const int label = int(rng.bounded(10));
+            labels.append(char(label));
+            for (int r = 0; r < 28; ++r)
+                for (int c = 0; c < 28; ++c)
+                    pixels.append(char(r / 3 == label ? 200 : int(rng.bounded(30))));
+        }
+        writeIdx(folder + u'/' + prefix + u"-images-idx3-ubyte"_s, {quint32(count), 28, 28}, pixels);
+        writeIdx(folder + u'/' + prefix + u"-labels-idx1-ubyte"_s, {quint32(count)}, labels);
+    }
+}
+
+// Registers every file of folder as dataset name (a new version).
+inline void registerFolder(core::Workspace &ws, const QString &name, const QString &folder)
+{
+    QList<core::DatasetFile> files;
+    for (const QString &file : QDir(folder).entryList(QDir::Files, QDir::Name)) {
+        const QString path = folder + u'/' + file;
+        files.append({file, QFileInfo(path).size(), ws.blobs().putFile(path), path});
+    }
+    core::DatasetRegistry(ws.database()).commit(name, {}, {}, files, true);
+}
+
+inline void writeText(const QString &path, const QString &text)
+{
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(text.toUtf8());
+}
+
+// The metrics.jsonl lines of a run that parse as metric points (what the job wrote).
+inline int metricLines(const QString &runDir)
+{
+    QFile f(runDir + u"/metrics.jsonl"_s);
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    int count = 0;
+    for (const QByteArray &line : f.readAll().split('\n'))
+        if (QJsonDocument::fromJson(line).object().contains(u"value"_s))
+            ++count;
+    return count;
+}
+
+inline core::RunRequest scriptRequest(const QString &source, const QString &script, const QStringList &args = {})
+{
+    core::RunRequest r;
+    r.experiment = u"tests"_s;
+    r.sourceFolder = source;
+    r.script = script;
+    r.arguments = args;
+    r.environment = u"System-Python"_s;
+    return r;
+}
+
+} // namespace mldesk::test

@@ -1,0 +1,198 @@
+// TestRunCli: the `run` commands of the real mldesk-cli ($MLDESK_CLI) - submit --wait streaming and exit codes,
+// submit without --wait (the agent finishes the run), list/show/metrics/files/download, cancel, and crash safety:
+// the watching CLI killed with SIGKILL while the job runs, then a new process re-attaches and ingests everything
+// exactly once.
+#include "RunTestSupport.h"
+
+#include "core/runs/LocalProcess.h"
+#include "core/runs/RunStore.h"
+
+#include <QJsonArray>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QtTest>
+
+#include <csignal>
+
+using namespace Qt::StringLiterals;
+using namespace mldesk::core;
+using namespace mldesk::test;
+
+class TestRunCli final : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    QString m_cli = qEnvironmentVariable("MLDESK_CLI");
+    QString m_ws;
+
+    struct Result {
+        int exitCode = -1;
+        QByteArray out, err;
+    };
+
+    Result cli(const QStringList &args, int timeoutMs = 60000)
+    {
+        QProcess p;
+        p.start(m_cli, QStringList{u"--workspace"_s, m_ws} + args);
+        if (!p.waitForFinished(timeoutMs)) {
+            p.kill();
+            p.waitForFinished();
+        }
+        return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
+                p.readAllStandardError()};
+    }
+
+    QStringList submitScript(const QString &source, const QString &script)
+    {
+        return {u"run"_s,      u"submit"_s, u"--experiment"_s,  u"cli"_s,          u"--source"_s, source,
+                u"--script"_s, script,      u"--environment"_s, u"System-Python"_s};
+    }
+
+    // Opens the workspace fresh each time: another process writes it.
+    RunRecord record(const QString &uid)
+    {
+        auto ws = Workspace::open(m_ws);
+        return RunStore(ws->database()).get(uid);
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY2(QFileInfo(m_cli).isExecutable(), "MLDESK_CLI is not set to mldesk-cli");
+        if (QStandardPaths::findExecutable(u"python3"_s).isEmpty())
+            QSKIP("python3 is not installed");
+        m_ws = m_dir.filePath(u"ws"_s);
+        Workspace::create(m_ws, u"cli"_s);
+        writeSyntheticMnist(m_dir.filePath(u"data"_s));
+        auto ws = Workspace::open(m_ws);
+        registerFolder(*ws, u"synth"_s, m_dir.filePath(u"data"_s));
+    }
+
+    void submitWaitBuiltinStreamsAndCompletes()
+    {
+        const Result r =
+            cli({u"run"_s, u"submit"_s, u"--experiment"_s, u"keras-mnist"_s, u"--builtin"_s, u"mldesk-train"_s,
+                 u"--environment"_s, u"MLDesk-Native"_s, u"--compute"_s, u"local"_s, u"--wait"_s, u"--"_s,
+                 u"--data-folder"_s, u"{dataset:synth:mount}"_s, u"--batch-size"_s, u"50"_s, u"--epochs"_s, u"2"_s});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(r.out.contains("Epoch 2/2"), r.out.constData());
+        QVERIFY(r.out.contains("ended Completed"));
+        QVERIFY(r.out.contains("Loss = "));
+        const QString uid = QString::fromUtf8(r.out.split('\n').first()).section(u' ', 1);
+        const Result files = cli({u"run"_s, u"files"_s, uid});
+        QVERIFY(files.out.contains("outputs/model/model.json"));
+        QVERIFY(files.out.contains("outputs/model/model.h5"));
+        const Result metrics = cli({u"--json"_s, u"run"_s, u"metrics"_s, uid, u"--name"_s, u"Loss"_s});
+        QCOMPARE(QJsonDocument::fromJson(metrics.out).array().size(), 2);
+        const Result last = cli({u"--json"_s, u"run"_s, u"metrics"_s, uid, u"--last"_s});
+        const QJsonArray finals = QJsonDocument::fromJson(last.out).array();
+        QStringList names;
+        for (const QJsonValue &v : finals)
+            names.append(v.toObject().value(u"name"_s).toString());
+        QVERIFY2(names.contains(u"Loss"_s) && names.contains(u"Accuracy"_s), last.out.constData());
+        QCOMPARE(names.count(u"Loss"_s), 1);
+        const Result download =
+            cli({u"run"_s, u"download"_s, uid, u"--prefix"_s, u"outputs/model"_s, u"--to"_s, m_dir.filePath(u"dl"_s)});
+        QVERIFY2(download.exitCode == 0, download.err.constData());
+        QVERIFY(QFileInfo::exists(m_dir.filePath(u"dl/outputs/model/model.h5"_s)));
+        const Result show = cli({u"--json"_s, u"run"_s, u"show"_s, uid});
+        QCOMPARE(QJsonDocument::fromJson(show.out).object().value(u"state"_s).toString(), u"Completed"_s);
+        const Result list = cli({u"--json"_s, u"run"_s, u"list"_s, u"--state"_s, u"completed"_s});
+        QVERIFY(list.out.contains(uid.toUtf8()));
+        QCOMPARE(cli({u"run"_s, u"metrics"_s, uid, u"--name"_s, u"Nope"_s}).exitCode, 1);
+        QCOMPARE(cli({u"run"_s, u"show"_s, u"no-such-run"_s}).exitCode, 1);
+    }
+
+    void submitWaitFailingScriptExitsNonZero()
+    {
+        const QString src = m_dir.filePath(u"fail"_s);
+        writeText(src + u"/fail.py"_s, u"import sys\nprint('bye')\nsys.exit(3)\n"_s);
+        const Result r = cli(submitScript(src, u"fail.py"_s) << u"--wait"_s);
+        QCOMPARE(r.exitCode, 3);
+        QVERIFY(r.out.contains("ended Failed"));
+        QVERIFY(r.out.contains("exited with code 3"));
+    }
+
+    void validationErrorsAreUserErrors()
+    {
+        const Result r = cli({u"run"_s, u"submit"_s, u"--experiment"_s, u"x"_s, u"--source"_s,
+                              m_dir.filePath(u"nowhere"_s), u"--script"_s, u"a.py"_s, u"--environment"_s, u"Nope"_s});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("nowhere") && r.err.contains("Nope"), r.err.constData());
+    }
+
+    void submitWithoutWaitIsFinishedByTheAgent()
+    {
+        const QString src = m_dir.filePath(u"agent"_s);
+        writeText(src + u"/ok.py"_s,
+                  u"from mldesk import Run\nimport time\nr = Run.get_context()\n"
+                  u"for i in range(10):\n    r.log('v', i)\n    time.sleep(0.02)\nprint('fine')\n"_s);
+        const Result r = cli(submitScript(src, u"ok.py"_s));
+        QCOMPARE(r.exitCode, 0);
+        const QString uid = QString::fromUtf8(r.out.trimmed());
+        QVERIFY(!uid.isEmpty());
+        const Result follow = cli({u"run"_s, u"logs"_s, uid, u"--follow"_s});
+        QCOMPARE(follow.exitCode, 0);
+        QVERIFY(follow.out.contains("fine"));
+        QTRY_COMPARE_WITH_TIMEOUT(record(uid).state, RunState::Completed, 20000);
+        auto ws = Workspace::open(m_ws);
+        QCOMPARE(RunStore(ws->database()).metricCount(record(uid).id), qint64(10));
+    }
+
+    void cancelCommand()
+    {
+        const QString src = m_dir.filePath(u"long"_s);
+        writeText(src + u"/long.py"_s, u"import time\nprint('started', flush=True)\ntime.sleep(120)\n"_s);
+        const Result r = cli(submitScript(src, u"long.py"_s));
+        const QString uid = QString::fromUtf8(r.out.trimmed());
+        QTRY_COMPARE_WITH_TIMEOUT(record(uid).state, RunState::Running, 20000);
+        const Result cancel = cli({u"run"_s, u"cancel"_s, uid});
+        QVERIFY2(cancel.exitCode == 0, cancel.err.constData());
+        QCOMPARE(record(uid).state, RunState::Canceled);
+    }
+
+    void killedWatcherThenReattach()
+    {
+        const QString src = m_dir.filePath(u"crash"_s);
+        // 300 points over about 3 s, then an output file.
+        writeText(src + u"/steady.py"_s, u"import time, os\nfrom mldesk import Run\nr = Run.get_context()\n"
+                                         u"for i in range(300):\n    r.log('m', i)\n    time.sleep(0.01)\n"
+                                         u"open(os.path.join(os.environ['MLDESK_OUTPUTS'], 'done.txt'), 'w')"
+                                         u".write('ok')\n"_s);
+        QProcess watcher;
+        watcher.start(m_cli, QStringList{u"--workspace"_s, m_ws} + submitScript(src, u"steady.py"_s) << u"--wait"_s);
+        QVERIFY(watcher.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(watcher.canReadLine(), 20000);
+        const QString uid = QString::fromUtf8(watcher.readLine()).trimmed().section(u' ', 1);
+        QVERIFY(!uid.isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(record(uid).state == RunState::Running, 20000);
+        {
+            auto ws = Workspace::open(m_ws);
+            const qint64 id = record(uid).id;
+            QTRY_VERIFY_WITH_TIMEOUT(RunStore(ws->database()).metricCount(id) > 20, 20000);
+        }
+        watcher.kill(); // SIGKILL: no chance to clean up
+        QVERIFY(watcher.waitForFinished());
+        const RunRecord running = record(uid);
+        QVERIFY2(running.state == RunState::Running, "the run should still be Running with nobody watching");
+        QVERIFY(LocalProcess::isAlive({running.processId, running.processStartTicks}));
+
+        // A new process re-attaches and ingests what was written meanwhile - nothing lost, nothing doubled.
+        auto ws = Workspace::open(m_ws);
+        RunService service(*ws);
+        service.start();
+        QTRY_VERIFY_WITH_TIMEOUT(isTerminal(service.store().get(uid).state) && !service.isWatching(uid), 30000);
+        const RunRecord done = service.store().get(uid);
+        QCOMPARE(done.state, RunState::Completed);
+        QCOMPARE(metricLines(done.runDir), 300);
+        QCOMPARE(service.store().metricCount(done.id), qint64(300));
+        bool output = false;
+        for (const RunFileEntry &f : done.outputs)
+            output = output || f.path == u"outputs/done.txt"_s;
+        QVERIFY(output);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRunCli)
+#include "TestRunCli.moc"
