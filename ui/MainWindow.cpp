@@ -9,6 +9,7 @@
 #include "ui/panes/EnvironmentsPane.h"
 #include "ui/panes/ModelsPane.h"
 #include "ui/panes/RunsPane.h"
+#include "ui/widgets/ActivityList.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -84,6 +85,10 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     m_workspaceLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_workspaceLabel->setContentsMargins(6, 0, 6, 0);
     statusBar()->addPermanentWidget(m_workspaceLabel, 1);
+    m_activities = new ActivityList;
+    statusBar()->addPermanentWidget(m_activities);
+    for (Pane *pane : std::as_const(m_panes))
+        pane->setActivityList(m_activities);
 
     createMenus();
     connect(m_navigation, &QListWidget::currentRowChanged, this, &MainWindow::showPane);
@@ -116,6 +121,16 @@ void MainWindow::createMenus()
     quit->setMenuRole(QAction::QuitRole);
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    QAction *find = edit->addAction(tr("&Find\u2026"));
+    find->setObjectName(QStringLiteral("findAction"));
+    find->setShortcut(QKeySequence::Find);
+    connect(find, &QAction::triggered, this, [this] { m_panes.value(currentPane())->focusFind(); });
+    QAction *closeTab = edit->addAction(tr("&Close Tab"));
+    closeTab->setObjectName(QStringLiteral("closeTabAction"));
+    closeTab->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_W));
+    connect(closeTab, &QAction::triggered, this, [this] { runsPane()->closeCurrentTab(); });
+
     QMenu *view = menuBar()->addMenu(tr("&View"));
     m_paneActions = new QActionGroup(this);
     m_paneActions->setExclusive(true);
@@ -130,8 +145,36 @@ void MainWindow::createMenus()
     view->addSeparator();
     QAction *refreshAction = view->addAction(tr("&Refresh"));
     refreshAction->setObjectName(QStringLiteral("refreshAction"));
-    refreshAction->setShortcut(QKeySequence::Refresh);
+    refreshAction->setShortcut(QKeySequence(Qt::Key_F5)); // not QKeySequence::Refresh: it holds Ctrl+R on X11
     connect(refreshAction, &QAction::triggered, this, &MainWindow::refresh);
+
+    QMenu *run = menuBar()->addMenu(tr("&Run"));
+    QAction *submit = run->addAction(ui::icon(QStringLiteral("runs")), tr("&Submit Run\u2026"));
+    submit->setObjectName(QStringLiteral("submitRunAction"));
+    submit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    connect(submit, &QAction::triggered, this, [this] {
+        showPane(Runs);
+        runsPane()->openSubmitDialog();
+    });
+    QAction *compare = run->addAction(tr("&Compare Selected Runs"));
+    compare->setObjectName(QStringLiteral("compareRunsAction"));
+    connect(compare, &QAction::triggered, this, [this] {
+        showPane(Runs);
+        runsPane()->compareSelected();
+    });
+    QAction *clone = run->addAction(tr("C&lone Selected Run\u2026"));
+    clone->setObjectName(QStringLiteral("cloneRunAction"));
+    connect(clone, &QAction::triggered, this, [this] {
+        showPane(Runs);
+        runsPane()->cloneSelected();
+    });
+    run->addSeparator();
+    QAction *registerDataset = run->addAction(ui::icon(QStringLiteral("datasets")), tr("Register &Dataset\u2026"));
+    registerDataset->setObjectName(QStringLiteral("registerDatasetAction"));
+    connect(registerDataset, &QAction::triggered, this, [this] {
+        showPane(Datasets);
+        static_cast<DatasetsPane *>(m_panes[Datasets])->openRegisterDialog();
+    });
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     QAction *about = help->addAction(ui::icon(QStringLiteral("mldesk")), tr("&About MLDesk"));
@@ -233,6 +276,11 @@ void MainWindow::showPane(int index)
     if (m_navigation->currentRow() != index)
         m_navigation->setCurrentRow(index);
     m_paneActions->actions().at(index)->setChecked(true);
+}
+
+RunsPane *MainWindow::runsPane() const
+{
+    return static_cast<RunsPane *>(m_panes[Runs]);
 }
 
 int MainWindow::currentPane() const

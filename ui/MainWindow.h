@@ -20,7 +20,9 @@ class Workspace;
 
 namespace mldesk::ui {
 
+class ActivityList;
 class Pane;
+class RunsPane;
 
 class MainWindow final : public QMainWindow {
     Q_OBJECT
@@ -46,6 +48,8 @@ public:
     void showPane(int index);
     int currentPane() const;
     Pane *pane(int index) const { return m_panes.value(index); }
+    RunsPane *runsPane() const;
+    ActivityList *activityList() const { return m_activities; }
 
     // Re-reads the current workspace into every pane (View > Refresh).
     void refresh();
@@ -69,6 +73,7 @@ private:
     QList<Pane *> m_panes;
     QActionGroup *m_paneActions = nullptr;
     QLabel *m_workspaceLabel = nullptr;
+    ActivityList *m_activities = nullptr;
 };
 
 } // namespace mldesk::ui

@@ -5,10 +5,13 @@
 #include "core/workspace/WorkspaceError.h"
 #include "ui/MainWindow.h"
 #include "ui/Resources.h"
+#include "ui/panes/RunsPane.h"
+#include "ui/runs/RunDetails.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFileInfo>
+#include <QTabWidget>
 #include <QTimer>
 
 #include <cstdio>
@@ -34,6 +37,12 @@ struct Options {
     QCommandLineOption pane{QStringLiteral("pane"),
                             QStringLiteral("Start on pane NAME: datasets, environments, compute, runs or models."),
                             QStringLiteral("NAME")};
+    QCommandLineOption run{QStringLiteral("run"),
+                           QStringLiteral("Open the details of run ID (on the Runs pane) once the workspace is open."),
+                           QStringLiteral("ID")};
+    QCommandLineOption runTab{QStringLiteral("run-tab"),
+                              QStringLiteral("With --run: show tab NAME: overview, metrics, logs or outputs."),
+                              QStringLiteral("NAME")};
     QCommandLineOption picker{QStringLiteral("picker"), QStringLiteral("Open the workspace picker after start.")};
     QCommandLineOption screenshot{
         QStringLiteral("screenshot"),
@@ -50,6 +59,8 @@ void configure(QCommandLineParser &parser, const Options &options)
     parser.addVersionOption();
     parser.addOption(options.workspace);
     parser.addOption(options.pane);
+    parser.addOption(options.run);
+    parser.addOption(options.runTab);
     parser.addOption(options.picker);
     parser.addOption(options.screenshot);
 }
@@ -162,6 +173,17 @@ int main(int argc, char **argv)
         window.showWorkspacePicker(error, suggested);
     else if (parser.isSet(options.picker))
         window.showWorkspacePicker();
+    if (window.workspace() && parser.isSet(options.run)) {
+        window.showPane(mldesk::ui::MainWindow::Runs);
+        mldesk::ui::RunDetails *details = window.runsPane()->openDetails(parser.value(options.run));
+        if (!details) {
+            std::fprintf(stderr, "mldesk: no run '%s' in this workspace\n", qPrintable(parser.value(options.run)));
+            return 1;
+        }
+        const QStringList tabs{QStringLiteral("overview"), QStringLiteral("metrics"), QStringLiteral("logs"),
+                               QStringLiteral("outputs")};
+        details->tabs()->setCurrentIndex(std::max(0, int(tabs.indexOf(parser.value(options.runTab).toLower()))));
+    }
 
     if (parser.isSet(options.screenshot)) {
         const QString file = parser.value(options.screenshot);

@@ -1,25 +1,204 @@
-// ComputePane: the Compute page; shows the workspace's count of compute targets or an honest empty state.
+// ComputePane: targets from ComputeTargetRegistry, the local machine from LocalComputeStatus (off the UI thread).
 #include "ui/panes/ComputePane.h"
 
+#include "core/compute/ComputeTargetRegistry.h"
 #include "core/workspace/Workspace.h"
+#include "core/workspace/WorkspaceError.h"
+#include "ui/dialogs/SlurmTargetDialog.h"
+#include "ui/models/TableModel.h"
+#include "ui/widgets/ActivityList.h"
+#include "ui/widgets/TableViews.h"
+
+#include <QFutureWatcher>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPointer>
+#include <QPushButton>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QTableView>
+#include <QVBoxLayout>
+#include <QtConcurrent>
 
 namespace mldesk::ui {
 
 ComputePane::ComputePane(QWidget *parent)
-    : Pane(tr("Compute"),
-           tr("Compute targets that run jobs: this machine (its GPU when there is one, else the CPU) or a Slurm "
-              "cluster."),
+    : Pane(tr("Compute"), tr("Where runs execute: this machine's GPUs and CPUs, or a Slurm cluster."),
            QStringLiteral("compute"), parent)
 {
     setObjectName(QStringLiteral("computePane"));
+    m_targets = new TableModel({tr("Name"), tr("Type"), tr("Status"), tr("Details"), tr("Created")}, this);
+    m_gpus = new TableModel({tr("GPU"), tr("Name"), tr("Memory"), tr("Compute capability")}, this);
+    m_gpus->setNumericColumns({0, 2});
+    m_targetView = makeTableView(QStringLiteral("targetsTable"), m_targets, false);
+    m_targetView->horizontalHeader()->resizeSection(2, 200);
+    m_targetView->horizontalHeader()->resizeSection(3, 340);
+    auto *gpuView = makeTableView(QStringLiteral("gpusTable"), m_gpus, false);
+    gpuView->horizontalHeader()->resizeSection(1, 280);
+
+    m_localSummary = new QLabel(tr("Looking at this machine\u2026"));
+    m_localSummary->setObjectName(QStringLiteral("localSummary"));
+    m_localSummary->setWordWrap(true);
+    m_localSummary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_message = new QLabel;
+    m_message->setObjectName(QStringLiteral("messageLabel"));
+    m_message->setWordWrap(true);
+    m_message->hide();
+
+    auto *add = new QPushButton(tr("Add Slurm Cluster\u2026"));
+    add->setObjectName(QStringLiteral("addSlurmButton"));
+    m_remove = new QPushButton(tr("Remove"));
+    m_remove->setObjectName(QStringLiteral("removeTargetButton"));
+    auto *probe = new QPushButton(tr("Probe Again"));
+    probe->setObjectName(QStringLiteral("probeButton"));
+    m_toolbar = new QWidget;
+    auto *tools = new QHBoxLayout(m_toolbar);
+    tools->setContentsMargins(0, 0, 0, 0);
+    tools->addWidget(add);
+    tools->addWidget(m_remove);
+    tools->addStretch(1);
+    tools->addWidget(probe);
+
+    auto *local = new QWidget;
+    auto *localLayout = new QVBoxLayout(local);
+    localLayout->setContentsMargins(0, 0, 0, 0);
+    localLayout->addWidget(m_localSummary);
+    localLayout->addWidget(gpuView, 1);
+    auto *split = new QSplitter(Qt::Vertical);
+    split->addWidget(titled(tr("Targets"), m_targetView));
+    split->addWidget(titled(tr("This machine (target \u201clocal\u201d)"), local));
+
+    m_stack = new QStackedWidget;
+    m_stack->addWidget(emptyState());
+    m_stack->addWidget(split);
+    contentLayout()->addWidget(m_toolbar);
+    contentLayout()->addWidget(m_message);
+    contentLayout()->addWidget(m_stack, 1);
+
+    connect(add, &QPushButton::clicked, this, &ComputePane::openSlurmDialog);
+    connect(m_remove, &QPushButton::clicked, this, &ComputePane::removeSelected);
+    connect(probe, &QPushButton::clicked, this, &ComputePane::probeLocal);
     setWorkspace(nullptr);
 }
 
 void ComputePane::setWorkspace(core::Workspace *workspace)
 {
-    showCount(workspace, workspace ? workspace->counts().computeTargets : 0,
-              tr("No compute targets defined in this workspace yet"), tr("compute target"), tr("compute targets"),
-              tr("Compute targets and their status will be listed here."));
+    m_workspace = workspace;
+    reload();
+    if (workspace && !m_local && !m_probing)
+        probeLocal();
+}
+
+void ComputePane::probeLocal()
+{
+    if (m_probing)
+        return;
+    m_probing = true;
+    m_localSummary->setText(tr("Looking at this machine\u2026"));
+    const int activity = activityList() ? activityList()->start(tr("Probing local CPUs and GPUs")) : 0;
+    auto *watcher = new QFutureWatcher<core::LocalComputeStatus>(this);
+    QPointer<ActivityList> activities = activityList();
+    connect(watcher, &QFutureWatcher<core::LocalComputeStatus>::finished, this, [this, watcher, activities, activity] {
+        m_local = watcher->result();
+        m_probing = false;
+        watcher->deleteLater();
+        if (activities && activity)
+            activities->finish(activity);
+        showLocal();
+        reload();
+    });
+    watcher->setFuture(QtConcurrent::run([] { return core::LocalComputeStatus::probe(); }));
+}
+
+void ComputePane::showLocal()
+{
+    QList<TableModel::Row> rows;
+    if (!m_local) {
+        m_gpus->setRows(rows);
+        return;
+    }
+    const core::LocalComputeStatus &s = *m_local;
+    QString summary = tr("%n CPU core(s)", nullptr, s.cpuCores);
+    if (s.memoryBytes > 0)
+        summary += tr(", %1 memory").arg(TableModel::formatBytes(s.memoryBytes));
+    if (!s.gpuError.isEmpty())
+        summary += tr(". GPUs unknown: %1").arg(s.gpuError);
+    else if (s.gpus.isEmpty())
+        summary += s.cudaCompiled ? tr(". No GPU found: runs use the CPU.")
+                                  : tr(". This build has no CUDA: runs use the CPU.");
+    else
+        summary += tr(". %n GPU(s): runs use them first, one run per GPU.", nullptr, int(s.gpus.size()));
+    m_localSummary->setText(summary);
+    for (const core::GpuDevice &gpu : s.gpus) {
+        rows.append({gpu.index,
+                     {{QString::number(gpu.index), gpu.index},
+                      {gpu.name},
+                      {TableModel::formatBytes(gpu.memoryBytes), gpu.memoryBytes},
+                      {gpu.computeCapability}}});
+    }
+    m_gpus->setRows(rows);
+}
+
+void ComputePane::reload()
+{
+    m_toolbar->setVisible(m_workspace != nullptr);
+    QList<core::ComputeTarget> list;
+    if (m_workspace)
+        list = core::ComputeTargetRegistry(m_workspace->database()).list();
+    QList<TableModel::Row> rows;
+    for (const core::ComputeTarget &t : std::as_const(list)) {
+        QString status;
+        QString details;
+        if (t.kind == core::ComputeTarget::Kind::Local) {
+            status = !m_local ? tr("probing\u2026")
+                              : (m_local->gpus.isEmpty() ? tr("ready (CPU)")
+                                                         : tr("ready (%n GPU(s))", nullptr, int(m_local->gpus.size())));
+            details = tr("this machine");
+        } else {
+            status = tr("configured");
+            details = t.slurm.url +
+                      (t.slurm.partition.isEmpty() ? QString() : tr(", partition %1").arg(t.slurm.partition)) +
+                      tr(", %1-%2 node(s)").arg(t.slurm.nodesMin).arg(t.slurm.nodesMax) +
+                      (t.slurm.gpusPerNode > 0 ? tr(", %1 GPU(s) per node").arg(t.slurm.gpusPerNode) : QString());
+        }
+        rows.append({t.name,
+                     {{t.name},
+                      {core::ComputeTarget::kindName(t.kind)},
+                      {status},
+                      {details},
+                      {TableModel::formatDate(t.created), t.created}}});
+    }
+    m_targets->setRows(rows);
+    showCount(m_workspace, int(list.size()), tr("No compute targets"), tr("target"), tr("targets"), {});
+    m_stack->setCurrentIndex(m_workspace ? 1 : 0);
+}
+
+SlurmTargetDialog *ComputePane::openSlurmDialog()
+{
+    if (!m_workspace)
+        return nullptr;
+    auto *dialog = new SlurmTargetDialog(*m_workspace, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &SlurmTargetDialog::created, this, &ComputePane::reload);
+    dialog->open();
+    return dialog;
+}
+
+void ComputePane::removeSelected()
+{
+    const QString name = m_targetView->currentIndex().data(TableModel::KeyRole).toString();
+    if (!m_workspace || name.isEmpty())
+        return;
+    try {
+        core::ComputeTargetRegistry(m_workspace->database()).remove(name);
+        m_message->hide();
+    } catch (const core::WorkspaceError &e) {
+        m_message->setText(e.message());
+        m_message->setStyleSheet(QStringLiteral("color: #c0392b;"));
+        m_message->show();
+    }
+    reload();
 }
 
 } // namespace mldesk::ui

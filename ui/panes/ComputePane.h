@@ -1,10 +1,21 @@
-// ComputePane: the Compute page of the main window (local and Slurm compute targets).
-// For now it shows how many the workspace holds; the full view comes with issue 7.
+// ComputePane: the Compute page - compute targets with type and status, this machine's CPUs and GPUs (probed in
+// the background through mldesk-train --list-devices), "Add Slurm Cluster..." and removing a target.
 #pragma once
 
+#include "core/compute/LocalComputeStatus.h"
 #include "ui/panes/Pane.h"
 
+#include <optional>
+
+class QLabel;
+class QPushButton;
+class QStackedWidget;
+class QTableView;
+
 namespace mldesk::ui {
+
+class SlurmTargetDialog;
+class TableModel;
 
 class ComputePane final : public Pane {
     Q_OBJECT
@@ -13,6 +24,31 @@ class ComputePane final : public Pane {
 public:
     explicit ComputePane(QWidget *parent = nullptr);
     void setWorkspace(core::Workspace *workspace) override;
+
+    SlurmTargetDialog *openSlurmDialog();
+    // Removes the selected target; a refusal (built-in, runs active) is shown inline.
+    void removeSelected();
+    void probeLocal(); // again, in the background
+
+    TableModel *targetsModel() const { return m_targets; }
+    TableModel *gpusModel() const { return m_gpus; }
+    bool localProbed() const { return m_local.has_value(); }
+
+private:
+    void reload();
+    void showLocal();
+
+    core::Workspace *m_workspace = nullptr;
+    std::optional<core::LocalComputeStatus> m_local;
+    bool m_probing = false;
+    TableModel *m_targets = nullptr;
+    TableModel *m_gpus = nullptr;
+    QTableView *m_targetView = nullptr;
+    QLabel *m_localSummary = nullptr;
+    QLabel *m_message = nullptr;
+    QPushButton *m_remove = nullptr;
+    QWidget *m_toolbar = nullptr;
+    QStackedWidget *m_stack = nullptr;
 };
 
 } // namespace mldesk::ui

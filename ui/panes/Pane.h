@@ -15,6 +15,7 @@ class Workspace;
 
 namespace mldesk::ui {
 
+class ActivityList;
 class EmptyState;
 
 class Pane : public QWidget {
@@ -31,6 +32,11 @@ public:
     // The workspace whose content the pane shows; nullptr when none is open. Not owned: the main window keeps it
     // alive until it has given the pane the next one.
     virtual void setWorkspace(core::Workspace *workspace) = 0;
+    // Where the pane reports its background jobs (the status bar's list); may stay null (tests).
+    void setActivityList(ActivityList *activities) { m_activities = activities; }
+    ActivityList *activityList() const { return m_activities; }
+    // Edit > Find (Ctrl+F) when the focus is not in a widget with its own find: focus the pane's filter.
+    virtual void focusFind() {}
 
 protected:
     // Below the header; panes add their views here.
@@ -46,6 +52,7 @@ private:
     QIcon m_icon;
     QVBoxLayout *m_content = nullptr;
     EmptyState *m_emptyState = nullptr;
+    ActivityList *m_activities = nullptr;
 };
 
 // A centred icon, a headline and a hint: what an empty pane shows.

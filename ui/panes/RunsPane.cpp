@@ -1,7 +1,28 @@
-// RunsPane: the Runs page; shows the workspace's count of runs or an honest empty state.
+// RunsPane: the runs table, its filters and toolbar, the detail/compare tabs and the RunService wiring.
 #include "ui/panes/RunsPane.h"
 
+#include "core/experiments/ExperimentStore.h"
 #include "core/workspace/Workspace.h"
+#include "core/workspace/WorkspaceError.h"
+#include "ui/models/RunsFilterModel.h"
+#include "ui/models/RunsTableModel.h"
+#include "ui/runs/CompareView.h"
+#include "ui/runs/RunDetails.h"
+#include "ui/runs/SubmitRunDialog.h"
+#include "ui/widgets/ActivityList.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QTabBar>
+#include <QTabWidget>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include <cmath>
 
 namespace mldesk::ui {
 
@@ -10,21 +31,342 @@ RunsPane::RunsPane(QWidget *parent)
            QStringLiteral("runs"), parent)
 {
     setObjectName(QStringLiteral("runsPane"));
+    m_model = new RunsTableModel(this);
+    m_filter = new RunsFilterModel(this);
+    m_filter->setSourceModel(m_model);
+
+    m_tabs = new QTabWidget;
+    m_tabs->setObjectName(QStringLiteral("runTabs"));
+    m_tabs->setDocumentMode(true);
+    m_tabs->setTabsClosable(true);
+    m_tabs->addTab(createListPage(), tr("All Runs"));
+    m_tabs->tabBar()->setTabButton(0, QTabBar::RightSide, nullptr);
+    m_tabs->tabBar()->setTabButton(0, QTabBar::LeftSide, nullptr);
+    connect(m_tabs, &QTabWidget::tabCloseRequested, this, [this](int index) {
+        if (index > 0)
+            delete m_tabs->widget(index);
+    });
+    emptyState()->hide();
+    contentLayout()->addWidget(m_tabs, 1);
     setWorkspace(nullptr);
+}
+
+RunsPane::~RunsPane()
+{
+    for (int id : std::as_const(m_activities)) {
+        if (activityList())
+            activityList()->finish(id);
+    }
+}
+
+QWidget *RunsPane::createListPage()
+{
+    auto *page = new QWidget;
+    auto *submit = new QPushButton(tr("Submit Run\u2026"));
+    submit->setObjectName(QStringLiteral("submitRunButton"));
+    submit->setToolTip(tr("Submit a run (Ctrl+R)"));
+    auto *clone = new QPushButton(tr("Clone"));
+    clone->setObjectName(QStringLiteral("cloneButton"));
+    auto *compare = new QPushButton(tr("Compare"));
+    compare->setObjectName(QStringLiteral("compareButton"));
+    compare->setToolTip(tr("Overlay the selected runs' metrics"));
+    auto *cancel = new QPushButton(tr("Cancel Run"));
+    cancel->setObjectName(QStringLiteral("cancelSelectedButton"));
+
+    m_experimentFilter = new QComboBox;
+    m_experimentFilter->setObjectName(QStringLiteral("experimentFilter"));
+    m_stateFilter = new QComboBox;
+    m_stateFilter->setObjectName(QStringLiteral("stateFilter"));
+    m_stateFilter->addItem(tr("All states"));
+    for (const QString &state : core::runStateNames())
+        m_stateFilter->addItem(state, int(*core::runStateFromName(state)));
+    m_tagFilter = new QLineEdit;
+    m_tagFilter->setObjectName(QStringLiteral("tagFilter"));
+    m_tagFilter->setPlaceholderText(tr("tag or key=value"));
+    m_tagFilter->setMaximumWidth(140);
+    m_textFilter = new QLineEdit;
+    m_textFilter->setObjectName(QStringLiteral("runFilter"));
+    m_textFilter->setPlaceholderText(tr("Filter runs"));
+    m_textFilter->setClearButtonEnabled(true);
+    m_textFilter->setMaximumWidth(220);
+
+    auto *tools = new QHBoxLayout;
+    tools->addWidget(submit);
+    tools->addWidget(clone);
+    tools->addWidget(compare);
+    tools->addWidget(cancel);
+    tools->addStretch(1);
+    tools->addWidget(m_experimentFilter);
+    tools->addWidget(m_stateFilter);
+    tools->addWidget(m_tagFilter);
+    tools->addWidget(m_textFilter);
+
+    m_table = new QTableView;
+    m_table->setObjectName(QStringLiteral("runsTable"));
+    m_table->setModel(m_filter);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setSortingEnabled(true);
+    m_table->setAlternatingRowColors(true);
+    m_table->setWordWrap(false);
+    m_table->verticalHeader()->hide();
+    // Fixed row height: resize-to-contents costs seconds at 10k rows (MEASUREMENTS.md).
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 10);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->resizeSection(RunsTableModel::Experiment, 110);
+    m_table->horizontalHeader()->resizeSection(RunsTableModel::Name, 170);
+    m_table->horizontalHeader()->resizeSection(RunsTableModel::State, 105);
+    m_table->horizontalHeader()->resizeSection(RunsTableModel::Compute, 100);
+    m_table->horizontalHeader()->resizeSection(RunsTableModel::Started, 130);
+    m_table->horizontalHeader()->resizeSection(RunsTableModel::Duration, 75);
+    m_table->horizontalHeader()->resizeSection(RunsTableModel::Loss, 70);
+    m_table->horizontalHeader()->resizeSection(RunsTableModel::Accuracy, 75);
+    m_table->sortByColumn(RunsTableModel::Started, Qt::DescendingOrder);
+
+    m_message = new QLabel;
+    m_message->setObjectName(QStringLiteral("runsMessage"));
+    m_message->setWordWrap(true);
+    m_message->setStyleSheet(QStringLiteral("color: #c0392b;"));
+    m_message->hide();
+
+    auto *layout = new QVBoxLayout(page);
+    layout->setContentsMargins(0, 6, 0, 0);
+    layout->addLayout(tools);
+    layout->addWidget(m_message);
+    layout->addWidget(m_table, 1);
+
+    connect(submit, &QPushButton::clicked, this, &RunsPane::openSubmitDialog);
+    connect(clone, &QPushButton::clicked, this, &RunsPane::cloneSelected);
+    connect(compare, &QPushButton::clicked, this, &RunsPane::compareSelected);
+    connect(cancel, &QPushButton::clicked, this, [this] {
+        for (const QString &uid : selectedUids()) {
+            try {
+                if (m_service)
+                    m_service->cancel(uid);
+            } catch (const core::WorkspaceError &e) {
+                showMessage(e.message());
+            }
+        }
+    });
+    connect(m_table, &QTableView::doubleClicked, this,
+            [this](const QModelIndex &index) { openDetails(index.data(RunsTableModel::UidRole).toString()); });
+    connect(m_experimentFilter, &QComboBox::currentIndexChanged, this,
+            [this] { m_filter->setExperiment(m_experimentFilter->currentData().toString()); });
+    connect(m_stateFilter, &QComboBox::currentIndexChanged, this, [this] {
+        const QVariant state = m_stateFilter->currentData();
+        m_filter->setState(state.isValid() ? std::optional<int>(state.toInt()) : std::nullopt);
+    });
+    connect(m_tagFilter, &QLineEdit::textChanged, m_filter, &RunsFilterModel::setTag);
+    connect(m_textFilter, &QLineEdit::textChanged, m_filter, &RunsFilterModel::setText);
+    return page;
 }
 
 void RunsPane::setWorkspace(core::Workspace *workspace)
 {
-    if (!workspace) {
+    if (workspace != m_workspace || !workspace) {
+        while (m_tabs->count() > 1)
+            delete m_tabs->widget(1);
+        for (int id : std::as_const(m_activities)) {
+            if (activityList())
+                activityList()->finish(id);
+        }
+        m_activities.clear();
+        m_service.reset();
+        m_workspace = workspace;
+        if (workspace) {
+            m_service = std::make_unique<core::RunService>(*workspace, m_options);
+            connectService();
+            m_model->setMetricLookup([service = m_service.get()](qint64 id, const QString &name) {
+                const QList<core::MetricPoint> points = service->store().metrics(id, name);
+                return points.isEmpty() ? std::nan("") : points.constLast().value;
+            });
+            m_service->start();
+        }
+    }
+    reload();
+}
+
+void RunsPane::connectService()
+{
+    core::RunService *s = m_service.get();
+    connect(s, &core::RunService::runSubmitted, this, &RunsPane::runChanged);
+    connect(s, &core::RunService::runStateChanged, this, &RunsPane::runChanged);
+    connect(s, &core::RunService::metricsAppended, this,
+            [this](const QString &uid, const QList<core::MetricPoint> &points) {
+                m_model->addMetrics(uid, points);
+                if (RunDetails *d = details(uid))
+                    d->addMetrics(points);
+            });
+    connect(s, &core::RunService::logAppended, this, [this](const QString &uid, const QString &text) {
+        if (RunDetails *d = details(uid))
+            d->logAppended(text);
+    });
+    connect(s, &core::RunService::warning, this, &RunsPane::showMessage);
+}
+
+void RunsPane::runChanged(const core::RunRecord &run)
+{
+    m_model->upsert(run);
+    updateActivity(run);
+    if (RunDetails *d = details(run.uid)) {
+        if (const auto full = m_service->store().find(run.uid))
+            d->setRun(*full);
+    }
+    if (m_experimentFilter->findData(run.experiment) < 0)
+        m_experimentFilter->addItem(run.experiment, run.experiment);
+}
+
+void RunsPane::updateActivity(const core::RunRecord &run)
+{
+    ActivityList *list = activityList();
+    if (!list)
+        return;
+    const QString title = tr("Run %1").arg(RunDetails::title(run));
+    if (run.isActive()) {
+        if (!m_activities.contains(run.uid)) {
+            const QString uid = run.uid;
+            m_activities.insert(uid, list->start(title, [this, uid] {
+                if (m_service)
+                    m_service->cancel(uid);
+            }));
+        }
+        list->update(m_activities.value(run.uid), core::runStateName(run.state));
+    } else if (m_activities.contains(run.uid)) {
+        list->finish(m_activities.take(run.uid));
+    }
+}
+
+void RunsPane::reload()
+{
+    if (!m_workspace) {
+        m_model->setRuns({});
+        m_tabs->hide();
+        emptyState()->show();
         showCount(nullptr, 0, {}, {}, {}, {});
         return;
     }
-    const core::Workspace::Counts counts = workspace->counts();
-    const QString hint = counts.experiments == 0
-                             ? tr("Runs, their live logs and metric charts will be shown here.")
-                             : (counts.experiments == 1 ? tr("1 experiment defined")
-                                                        : tr("%1 experiments defined").arg(counts.experiments));
-    showCount(workspace, counts.runs, tr("No runs in this workspace yet"), tr("run"), tr("runs"), hint);
+    emptyState()->hide();
+    m_tabs->show();
+    const QList<core::RunRecord> runs = m_service->store().list();
+    m_model->setRuns(runs);
+    const QString experiment = m_experimentFilter->currentData().toString();
+    m_experimentFilter->blockSignals(true);
+    m_experimentFilter->clear();
+    m_experimentFilter->addItem(tr("All experiments"));
+    for (const auto &e : core::ExperimentStore(m_workspace->database()).list())
+        m_experimentFilter->addItem(e.name, e.name);
+    m_experimentFilter->setCurrentIndex(std::max(0, m_experimentFilter->findData(experiment)));
+    m_experimentFilter->blockSignals(false);
+    for (const core::RunRecord &run : runs)
+        updateActivity(run);
+}
+
+void RunsPane::focusFind()
+{
+    m_tabs->setCurrentIndex(0);
+    m_textFilter->setFocus(Qt::ShortcutFocusReason);
+    m_textFilter->selectAll();
+}
+
+void RunsPane::showMessage(const QString &text)
+{
+    m_message->setText(text);
+    m_message->setVisible(!text.isEmpty());
+}
+
+QStringList RunsPane::selectedUids() const
+{
+    QStringList uids;
+    for (const QModelIndex &index : m_table->selectionModel()->selectedRows())
+        uids.append(index.data(RunsTableModel::UidRole).toString());
+    return uids;
+}
+
+SubmitRunDialog *RunsPane::openSubmitDialog()
+{
+    if (!m_workspace)
+        return nullptr;
+    auto *dialog = new SubmitRunDialog(*m_workspace, *m_service, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &SubmitRunDialog::submitted, this, [this](const core::RunRecord &run) {
+        runChanged(run);
+        openDetails(run.uid);
+    });
+    dialog->open();
+    return dialog;
+}
+
+SubmitRunDialog *RunsPane::cloneSelected()
+{
+    const QStringList uids = selectedUids();
+    if (uids.isEmpty() || !m_service)
+        return nullptr;
+    const auto run = m_service->store().find(uids.constFirst());
+    if (!run)
+        return nullptr;
+    SubmitRunDialog *dialog = openSubmitDialog();
+    if (dialog)
+        dialog->setRequest(SubmitRunDialog::requestOf(*run));
+    return dialog;
+}
+
+RunDetails *RunsPane::details(const QString &uid) const
+{
+    return m_details.value(uid).data();
+}
+
+RunDetails *RunsPane::openDetails(const QString &uid)
+{
+    if (RunDetails *open = details(uid)) {
+        m_tabs->setCurrentWidget(open);
+        return open;
+    }
+    if (!m_service)
+        return nullptr;
+    const auto run = m_service->store().find(uid);
+    if (!run)
+        return nullptr;
+    auto *d = new RunDetails(*run);
+    d->addMetrics(m_service->store().metrics(run->id));
+    connect(d, &RunDetails::cancelRequested, this, [this](const QString &id) {
+        try {
+            m_service->cancel(id);
+        } catch (const core::WorkspaceError &e) {
+            showMessage(e.message());
+        }
+    });
+    m_details.insert(uid, d);
+    m_tabs->setCurrentIndex(m_tabs->addTab(d, RunDetails::title(*run)));
+    return d;
+}
+
+CompareView *RunsPane::compareSelected()
+{
+    const QStringList uids = selectedUids();
+    if (uids.size() < 2 || !m_service) {
+        showMessage(tr("Select two or more runs to compare (Ctrl+click or Shift+click in the table)."));
+        return nullptr;
+    }
+    showMessage(QString());
+    QList<core::RunRecord> runs;
+    QList<QList<core::MetricPoint>> metrics;
+    for (const QString &uid : uids) {
+        if (const auto run = m_service->store().find(uid)) {
+            runs.append(*run);
+            metrics.append(m_service->store().metrics(run->id));
+        }
+    }
+    auto *view = new CompareView(runs, metrics);
+    m_tabs->setCurrentIndex(m_tabs->addTab(view, tr("Compare (%1)").arg(runs.size())));
+    return view;
+}
+
+void RunsPane::closeCurrentTab()
+{
+    if (m_tabs->currentIndex() > 0)
+        delete m_tabs->currentWidget();
 }
 
 } // namespace mldesk::ui

@@ -1,10 +1,29 @@
-// RunsPane: the Runs page of the main window (runs of experiments).
-// For now it shows how many the workspace holds; the full view comes with issue 7.
+// RunsPane: the Runs page - every run in a filterable, sortable table (10,000 rows scroll smoothly), "Submit
+// Run..." (Ctrl+R), Clone, Compare (selected runs overlaid) and Cancel; a double-click opens the run's details in
+// a tab (several at once; Ctrl+W closes one). It owns the workspace's RunService: the live watcher of runs.
 #pragma once
 
+#include "core/runs/RunService.h"
 #include "ui/panes/Pane.h"
 
+#include <QHash>
+#include <QPointer>
+
+#include <memory>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QTabWidget;
+class QTableView;
+
 namespace mldesk::ui {
+
+class CompareView;
+class RunDetails;
+class RunsFilterModel;
+class RunsTableModel;
+class SubmitRunDialog;
 
 class RunsPane final : public Pane {
     Q_OBJECT
@@ -12,7 +31,48 @@ class RunsPane final : public Pane {
 
 public:
     explicit RunsPane(QWidget *parent = nullptr);
+    ~RunsPane() override;
+
+    // Used for the next workspace's RunService (tests: a trainer path, scheduling off).
+    void setServiceOptions(const core::RunServiceOptions &options) { m_options = options; }
     void setWorkspace(core::Workspace *workspace) override;
+    void focusFind() override;
+
+    core::RunService *service() const { return m_service.get(); }
+    RunsTableModel *model() const { return m_model; }
+    RunsFilterModel *filterModel() const { return m_filter; }
+    QTableView *table() const { return m_table; }
+
+    SubmitRunDialog *openSubmitDialog();
+    SubmitRunDialog *cloneSelected();
+    RunDetails *openDetails(const QString &uid);
+    RunDetails *details(const QString &uid) const;
+    CompareView *compareSelected();
+    void closeCurrentTab();
+    QStringList selectedUids() const;
+
+private:
+    void reload();
+    void connectService();
+    void runChanged(const core::RunRecord &run);
+    void updateActivity(const core::RunRecord &run);
+    void showMessage(const QString &text);
+    QWidget *createListPage();
+
+    core::Workspace *m_workspace = nullptr;
+    core::RunServiceOptions m_options;
+    std::unique_ptr<core::RunService> m_service;
+    RunsTableModel *m_model = nullptr;
+    RunsFilterModel *m_filter = nullptr;
+    QTableView *m_table = nullptr;
+    QTabWidget *m_tabs = nullptr;
+    QComboBox *m_experimentFilter = nullptr;
+    QComboBox *m_stateFilter = nullptr;
+    QLineEdit *m_tagFilter = nullptr;
+    QLineEdit *m_textFilter = nullptr;
+    QLabel *m_message = nullptr;
+    QHash<QString, QPointer<RunDetails>> m_details;
+    QHash<QString, int> m_activities; // uid -> activity id while the run is active
 };
 
 } // namespace mldesk::ui

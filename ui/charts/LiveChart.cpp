@@ -1,0 +1,299 @@
+// LiveChart: run buffers, the coalescing frame timer, the chart grid, the scalar table and the controls.
+#include "ui/charts/LiveChart.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineSeries>
+#include <QScrollArea>
+#include <QSlider>
+#include <QTableWidget>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace mldesk::ui {
+
+namespace {
+// Distinct, readable on light and dark backgrounds (Tableau 10).
+const QList<QColor> kPalette{QColor(0x4e79a7), QColor(0xf28e2b), QColor(0xe15759), QColor(0x76b7b2), QColor(0x59a14f),
+                             QColor(0xedc948), QColor(0xb07aa1), QColor(0xff9da7), QColor(0x9c755f), QColor(0xbab0ac)};
+constexpr int kFrameMs = 40;
+} // namespace
+
+LiveChart::LiveChart(QWidget *parent) : QWidget(parent)
+{
+    setObjectName(QStringLiteral("liveChart"));
+    m_xAxis = new QComboBox;
+    m_xAxis->setObjectName(QStringLiteral("xAxisCombo"));
+    m_xAxis->addItem(tr("Step"));
+    m_xAxis->addItem(tr("Wall time"));
+    m_logScale = new QCheckBox(tr("Log scale"));
+    m_logScale->setObjectName(QStringLiteral("logScaleCheck"));
+    m_smoothing = new QSlider(Qt::Horizontal);
+    m_smoothing->setObjectName(QStringLiteral("smoothingSlider"));
+    m_smoothing->setRange(0, 99);
+    m_smoothing->setFixedWidth(140);
+    m_smoothing->setToolTip(tr("Exponential moving average: 0 shows the raw values"));
+    m_smoothingValue = new QLabel(QStringLiteral("0.00"));
+    m_smoothingValue->setMinimumWidth(32);
+    m_hover = new QLabel;
+    m_hover->setObjectName(QStringLiteral("hoverLabel"));
+    m_hover->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    auto *controls = new QHBoxLayout;
+    controls->addWidget(new QLabel(tr("X axis:")));
+    controls->addWidget(m_xAxis);
+    controls->addSpacing(12);
+    controls->addWidget(m_logScale);
+    controls->addSpacing(12);
+    controls->addWidget(new QLabel(tr("Smoothing:")));
+    controls->addWidget(m_smoothing);
+    controls->addWidget(m_smoothingValue);
+    controls->addSpacing(12);
+    controls->addWidget(m_hover, 1);
+
+    m_empty = new QLabel(tr("No metrics logged yet. Charts appear as soon as the run logs a value."));
+    m_empty->setObjectName(QStringLiteral("noMetricsLabel"));
+    m_empty->setAlignment(Qt::AlignCenter);
+    m_empty->setForegroundRole(QPalette::PlaceholderText);
+
+    m_chartArea = new QWidget;
+    m_grid = new QGridLayout(m_chartArea);
+    m_grid->setContentsMargins(0, 0, 0, 0);
+    m_scalars = new QTableWidget(0, 0);
+    m_scalars->setObjectName(QStringLiteral("scalarTable"));
+    m_scalars->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_scalars->horizontalHeader()->setStretchLastSection(true);
+    m_scalars->setVisible(false);
+
+    auto *inner = new QWidget;
+    auto *innerLayout = new QVBoxLayout(inner);
+    innerLayout->setContentsMargins(0, 0, 0, 0);
+    innerLayout->addWidget(m_empty);
+    innerLayout->addWidget(m_scalars);
+    innerLayout->addWidget(m_chartArea);
+    innerLayout->addStretch(1);
+    auto *scroll = new QScrollArea;
+    scroll->setObjectName(QStringLiteral("chartScroll"));
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(inner);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(controls);
+    layout->addWidget(scroll, 1);
+
+    connect(m_xAxis, &QComboBox::currentIndexChanged, this, &LiveChart::controlsChanged);
+    connect(m_logScale, &QCheckBox::toggled, this, &LiveChart::controlsChanged);
+    connect(m_smoothing, &QSlider::valueChanged, this, &LiveChart::controlsChanged);
+
+    m_timer = new QTimer(this);
+    m_timer->setInterval(kFrameMs);
+    connect(m_timer, &QTimer::timeout, this, &LiveChart::frame);
+    m_timer->start();
+}
+
+LiveChart::~LiveChart() = default;
+
+LiveChart::Run &LiveChart::run(const QString &runId)
+{
+    auto it = m_runs.find(runId);
+    if (it == m_runs.end()) {
+        it = m_runs.insert(runId, Run{runId, kPalette[m_colorIndex++ % kPalette.size()], {}});
+        m_runOrder.append(runId);
+    }
+    return *it;
+}
+
+void LiveChart::addRun(const QString &runId, const QString &label)
+{
+    run(runId).label = label;
+    m_dirty = m_forceRedraw = true;
+}
+
+void LiveChart::removeRun(const QString &runId)
+{
+    if (!m_runs.remove(runId))
+        return;
+    m_runOrder.removeAll(runId);
+    // Charts keep their series objects; rebuild them all without the run.
+    for (MetricChart *chart : std::as_const(m_charts))
+        delete chart;
+    m_charts.clear();
+    m_dirty = m_forceRedraw = true;
+}
+
+void LiveChart::clear()
+{
+    m_runs.clear();
+    m_runOrder.clear();
+    m_colorIndex = 0;
+    for (MetricChart *chart : std::as_const(m_charts))
+        delete chart;
+    m_charts.clear();
+    m_dirty = m_forceRedraw = true;
+    refreshNow();
+}
+
+void LiveChart::appendPoint(const QString &runId, const QString &metric, const MetricPoint &point)
+{
+    run(runId).metrics[metric].append(point);
+    m_dirty = true;
+}
+
+void LiveChart::appendPoints(const QString &runId, const QString &metric, const QList<MetricPoint> &points)
+{
+    MetricBuffer &buffer = run(runId).metrics[metric];
+    for (const MetricPoint &point : points)
+        buffer.append(point);
+    m_dirty = true;
+}
+
+const MetricBuffer *LiveChart::buffer(const QString &runId, const QString &metric) const
+{
+    auto it = m_runs.constFind(runId);
+    if (it == m_runs.constEnd())
+        return nullptr;
+    auto found = it->metrics.find(metric);
+    return found == it->metrics.end() ? nullptr : &found->second;
+}
+
+void LiveChart::setOptions(const ChartOptions &options)
+{
+    m_xAxis->setCurrentIndex(options.xAxis == ChartOptions::XAxis::WallTime ? 1 : 0);
+    m_logScale->setChecked(options.logScale);
+    m_smoothing->setValue(int(std::round(options.smoothing * 100)));
+    controlsChanged();
+}
+
+void LiveChart::controlsChanged()
+{
+    m_options.xAxis = m_xAxis->currentIndex() == 1 ? ChartOptions::XAxis::WallTime : ChartOptions::XAxis::Step;
+    m_options.logScale = m_logScale->isChecked();
+    m_options.smoothing = m_smoothing->value() / 100.0;
+    m_smoothingValue->setText(QString::number(m_options.smoothing, 'f', 2));
+    m_dirty = m_forceRedraw = true;
+}
+
+QStringList LiveChart::orderMetrics(QStringList names)
+{
+    std::sort(names.begin(), names.end(), [](const QString &a, const QString &b) {
+        auto rank = [](const QString &n) {
+            if (n.compare(u"Loss", Qt::CaseInsensitive) == 0)
+                return 0;
+            if (n.compare(u"Accuracy", Qt::CaseInsensitive) == 0)
+                return 1;
+            return 2;
+        };
+        const int ra = rank(a);
+        const int rb = rank(b);
+        return ra != rb ? ra < rb : a.compare(b, Qt::CaseInsensitive) < 0;
+    });
+    return names;
+}
+
+QStringList LiveChart::chartNames() const
+{
+    return orderMetrics(m_charts.keys());
+}
+
+void LiveChart::refreshNow()
+{
+    m_dirty = true;
+    frame();
+}
+
+void LiveChart::frame()
+{
+    if (!m_dirty)
+        return;
+    m_dirty = false;
+    const bool force = m_forceRedraw;
+    m_forceRedraw = false;
+
+    // A metric with two or more points in some run gets a chart (and keeps it).
+    bool newChart = false;
+    for (const QString &id : std::as_const(m_runOrder)) {
+        for (const auto &[name, buffer] : m_runs[id].metrics) {
+            if (buffer.size() >= 2 && !m_charts.contains(name)) {
+                auto *chart = new MetricChart(name, m_chartArea);
+                connect(chart, &MetricChart::hovered, m_hover, &QLabel::setText);
+                m_charts.insert(name, chart);
+                newChart = true;
+            }
+        }
+    }
+    if (newChart)
+        rebuildLayout();
+    for (MetricChart *chart : std::as_const(m_charts)) {
+        QList<ChartSource> sources;
+        for (const QString &id : std::as_const(m_runOrder)) {
+            const Run &r = m_runs[id];
+            auto it = r.metrics.find(chart->metric());
+            if (it != r.metrics.end())
+                sources.append(ChartSource{id, r.label, r.color, &it->second});
+        }
+        chart->refresh(sources, m_options, force || newChart);
+    }
+    updateScalars();
+    m_empty->setVisible(m_charts.isEmpty() && m_scalars->rowCount() == 0);
+}
+
+void LiveChart::rebuildLayout()
+{
+    const QStringList names = chartNames();
+    const int columns = names.size() > 1 ? 2 : 1;
+    for (int i = 0; i < names.size(); ++i) {
+        MetricChart *chart = m_charts.value(names[i]);
+        m_grid->removeWidget(chart);
+        m_grid->addWidget(chart, i / columns, i % columns);
+        chart->show();
+    }
+}
+
+void LiveChart::updateScalars()
+{
+    // Metrics with exactly one point in every run that has them: a table, one column per run.
+    QStringList names;
+    for (const QString &id : std::as_const(m_runOrder)) {
+        for (const auto &[name, buffer] : m_runs[id].metrics) {
+            if (!m_charts.contains(name) && buffer.size() == 1 && !names.contains(name))
+                names.append(name);
+        }
+    }
+    names.sort(Qt::CaseInsensitive);
+    m_scalars->setVisible(!names.isEmpty());
+    if (names.isEmpty()) {
+        m_scalars->setRowCount(0);
+        return;
+    }
+    m_scalars->setColumnCount(int(m_runOrder.size()));
+    QStringList headers;
+    for (const QString &id : std::as_const(m_runOrder))
+        headers.append(m_runs[id].label);
+    m_scalars->setHorizontalHeaderLabels(headers);
+    m_scalars->setRowCount(int(names.size()));
+    m_scalars->setVerticalHeaderLabels(names);
+    for (int row = 0; row < names.size(); ++row) {
+        for (int column = 0; column < m_runOrder.size(); ++column) {
+            const MetricBuffer *b = buffer(m_runOrder[column], names[row]);
+            const QString text = b && b->size() > 0 ? QString::number(b->lastValue(), 'g', 6) : QString();
+            QTableWidgetItem *item = m_scalars->item(row, column);
+            if (!item) {
+                item = new QTableWidgetItem;
+                m_scalars->setItem(row, column, item);
+            }
+            item->setText(text);
+        }
+    }
+    m_scalars->setFixedHeight(m_scalars->horizontalHeader()->height() + 8 +
+                              int(names.size()) * m_scalars->verticalHeader()->defaultSectionSize());
+}
+
+} // namespace mldesk::ui

@@ -1,0 +1,202 @@
+// RunDetails: the four tabs of a run and their live updates.
+#include "ui/runs/RunDetails.h"
+
+#include "ui/charts/LiveChart.h"
+#include "ui/logs/LogView.h"
+#include "ui/models/RunsTableModel.h"
+#include "ui/models/TableModel.h"
+
+#include <QDir>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QPushButton>
+#include <QTabWidget>
+#include <QTextBrowser>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace mldesk::ui {
+
+QString RunDetails::title(const core::RunRecord &run)
+{
+    return run.displayName.isEmpty() ? run.uid : run.displayName;
+}
+
+RunDetails::RunDetails(const core::RunRecord &run, QWidget *parent) : QWidget(parent), m_run(run)
+{
+    setObjectName(QStringLiteral("runDetails_") + run.uid);
+    m_header = new QLabel;
+    m_header->setObjectName(QStringLiteral("runHeader"));
+    m_header->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_cancel = new QPushButton(tr("Cancel Run"));
+    m_cancel->setObjectName(QStringLiteral("cancelRunButton"));
+    auto *top = new QHBoxLayout;
+    top->addWidget(m_header, 1);
+    top->addWidget(m_cancel);
+
+    m_overview = new QTextBrowser;
+    m_overview->setObjectName(QStringLiteral("overviewText"));
+    m_overview->setOpenLinks(false);
+    m_chart = new LiveChart;
+    m_chart->addRun(run.uid, title(run));
+    m_log = new LogView;
+    m_outputs = new QTreeWidget;
+    m_outputs->setObjectName(QStringLiteral("outputsTree"));
+    m_outputs->setHeaderLabels({tr("File"), tr("Size")});
+    m_outputs->header()->resizeSection(0, 420);
+
+    m_tabs = new QTabWidget;
+    m_tabs->setObjectName(QStringLiteral("runDetailTabs"));
+    m_tabs->setDocumentMode(true);
+    m_tabs->addTab(m_overview, tr("Overview"));
+    m_tabs->addTab(m_chart, tr("Metrics"));
+    m_tabs->addTab(m_log, tr("Logs"));
+    m_tabs->addTab(m_outputs, tr("Outputs"));
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 6, 0, 0);
+    layout->addLayout(top);
+    layout->addWidget(m_tabs, 1);
+
+    connect(m_cancel, &QPushButton::clicked, this, [this] {
+        m_cancel->setEnabled(false);
+        emit cancelRequested(m_run.uid);
+    });
+    if (!run.runDir.isEmpty())
+        m_log->setFile(QDir(run.runDir).filePath(QStringLiteral("logs/std_log.txt")));
+    setRun(run);
+}
+
+void RunDetails::setRun(const core::RunRecord &run)
+{
+    const bool wasActive = m_run.isActive();
+    m_run = run;
+    m_header->setText(tr("<b>%1</b> &nbsp; %2 &nbsp; <span style='color:%3'>%4</span>")
+                          .arg(title(run).toHtmlEscaped(), run.uid.toHtmlEscaped(),
+                               RunsTableModel::stateColor(run.state).name(), core::runStateName(run.state)));
+    m_cancel->setVisible(run.isActive());
+    if (!run.isActive() && wasActive)
+        m_log->nudge(); // the last lines
+    showOverview();
+    showOutputs();
+}
+
+void RunDetails::addMetrics(const QList<core::MetricPoint> &points)
+{
+    for (const core::MetricPoint &p : points) {
+        if (std::isnan(p.value) && !p.text.isEmpty())
+            continue; // images and other non-numeric entries are not charted
+        m_chart->appendPoint(m_run.uid, p.name, MetricPoint{double(p.step), p.timeMs / 1000.0, p.value});
+    }
+}
+
+void RunDetails::logAppended(const QString &text)
+{
+    if (m_log->file().isEmpty())
+        m_log->appendText(text);
+    else
+        m_log->nudge();
+}
+
+void RunDetails::showOverview()
+{
+    const core::RunRecord &r = m_run;
+    const QJsonObject c = r.configuration;
+    auto row = [](const QString &key, const QString &value) {
+        return QStringLiteral("<tr><td style='padding-right:16px'><b>%1</b></td><td>%2</td></tr>")
+            .arg(key.toHtmlEscaped(), value);
+    };
+    QString html = QStringLiteral("<table cellspacing=4>");
+    html += row(tr("Run"), r.uid.toHtmlEscaped());
+    html += row(tr("Experiment"), r.experiment.toHtmlEscaped());
+    html += row(tr("State"), core::runStateName(r.state));
+    const QString compute =
+        r.device.isEmpty() ? r.computeTarget : QStringLiteral("%1 (%2)").arg(r.computeTarget, r.device);
+    html += row(tr("Compute"), compute.toHtmlEscaped());
+    const QJsonObject env = c.value(u"environment").toObject();
+    if (!env.isEmpty())
+        html += row(tr("Environment"),
+                    QStringLiteral("%1:%2").arg(env.value(u"name").toString()).arg(env.value(u"version").toInt()));
+    const QJsonObject entry = c.value(u"entry").toObject();
+    html += row(tr("Entry"), entry.value(u"name").toString().toHtmlEscaped());
+    QStringList args;
+    for (const QJsonValue &a : c.value(u"resolved_arguments").toArray())
+        args.append(a.toString());
+    html += row(tr("Arguments"), QStringLiteral("<code>%1</code>").arg(args.join(u' ').toHtmlEscaped()));
+    QStringList datasets;
+    for (const QJsonValue &d : c.value(u"datasets").toArray()) {
+        const QJsonObject o = d.toObject();
+        datasets.append(QStringLiteral("%1:%2 (%3)")
+                            .arg(o.value(u"name").toString())
+                            .arg(o.value(u"version").toInt())
+                            .arg(o.value(u"mode").toString()));
+    }
+    if (!datasets.isEmpty())
+        html += row(tr("Datasets"), datasets.join(QStringLiteral(", ")).toHtmlEscaped());
+    html += row(tr("Created"), TableModel::formatDate(r.created));
+    if (r.started.isValid())
+        html += row(tr("Duration"), RunsTableModel::formatDuration(r.durationMs()));
+    if (r.exitCode)
+        html += row(tr("Exit code"), QString::number(*r.exitCode));
+    if (r.exitSignal)
+        html += row(tr("Signal"), QString::number(*r.exitSignal));
+    if (!r.failureReason.isEmpty())
+        html += row(tr("Error"),
+                    QStringLiteral("<pre style='color:#c0392b'>%1</pre>").arg(r.failureReason.toHtmlEscaped()));
+    html += QStringLiteral("</table>");
+    if (!r.history.isEmpty()) {
+        html += QStringLiteral("<h4>%1</h4><table cellspacing=4>").arg(tr("History"));
+        for (const core::RunStateChange &h : r.history) {
+            html += QStringLiteral("<tr><td style='padding-right:16px'>%1</td><td>%2</td><td>%3</td></tr>")
+                        .arg(h.at.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")),
+                             core::runStateName(h.state), h.detail.toHtmlEscaped());
+        }
+        html += QStringLiteral("</table>");
+    }
+    html += QStringLiteral("<h4>%1</h4><pre>%2</pre>")
+                .arg(tr("Configuration"),
+                     QString::fromUtf8(QJsonDocument(c).toJson(QJsonDocument::Indented)).toHtmlEscaped());
+    m_overview->setHtml(html);
+}
+
+void RunDetails::showOutputs()
+{
+    m_outputs->clear();
+    QHash<QString, QTreeWidgetItem *> folders;
+    std::function<QTreeWidgetItem *(const QString &)> folder = [&](const QString &path) -> QTreeWidgetItem * {
+        if (path.isEmpty())
+            return nullptr;
+        if (auto *found = folders.value(path))
+            return found;
+        const qsizetype slash = path.lastIndexOf(u'/');
+        QTreeWidgetItem *parent = folder(slash < 0 ? QString() : path.left(slash));
+        auto *item = parent ? new QTreeWidgetItem(parent) : new QTreeWidgetItem(m_outputs);
+        item->setText(0, slash < 0 ? path : path.mid(slash + 1));
+        folders.insert(path, item);
+        return item;
+    };
+    for (const core::RunFileEntry &f : m_run.outputs) {
+        const qsizetype slash = f.path.lastIndexOf(u'/');
+        QTreeWidgetItem *parent = folder(slash < 0 ? QString() : f.path.left(slash));
+        auto *item = parent ? new QTreeWidgetItem(parent) : new QTreeWidgetItem(m_outputs);
+        item->setText(0, slash < 0 ? f.path : f.path.mid(slash + 1));
+        item->setText(1, TableModel::formatBytes(f.size));
+        item->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
+        item->setData(0, Qt::UserRole, f.path);
+        item->setToolTip(0, f.path + QStringLiteral("\nSHA-256 ") + f.hash);
+    }
+    m_outputs->expandAll();
+    if (m_run.outputs.isEmpty()) {
+        auto *item = new QTreeWidgetItem(m_outputs);
+        item->setText(0, m_run.isActive() ? tr("Outputs are captured when the run ends.") : tr("No outputs."));
+        item->setDisabled(true);
+    }
+}
+
+} // namespace mldesk::ui

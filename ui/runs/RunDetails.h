@@ -1,0 +1,58 @@
+// RunDetails: one run in a tab of the Runs pane - Overview (state and its history, configuration, datasets,
+// environment, compute, exit code, error), Metrics (LiveChart, live while it runs), Logs (LogView tailing
+// logs/std_log.txt) and Outputs (captured files with sizes). Cancel while the run is active.
+#pragma once
+
+#include "core/runs/RunTypes.h"
+
+#include <QWidget>
+
+class QLabel;
+class QPushButton;
+class QTabWidget;
+class QTextBrowser;
+class QTreeWidget;
+
+namespace mldesk::ui {
+
+class LiveChart;
+class LogView;
+
+class RunDetails final : public QWidget {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RunDetails)
+
+public:
+    explicit RunDetails(const core::RunRecord &run, QWidget *parent = nullptr);
+
+    QString uid() const { return m_run.uid; }
+    const core::RunRecord &run() const { return m_run; }
+    // The full record (with history) changed: refresh Overview, Outputs and the Cancel button.
+    void setRun(const core::RunRecord &run);
+    void addMetrics(const QList<core::MetricPoint> &points);
+    void logAppended(const QString &text); // a nudge: the view reads the file
+
+    LiveChart *chart() const { return m_chart; }
+    LogView *logView() const { return m_log; }
+    QTabWidget *tabs() const { return m_tabs; }
+
+    static QString title(const core::RunRecord &run);
+
+signals:
+    void cancelRequested(const QString &uid);
+
+private:
+    void showOverview();
+    void showOutputs();
+
+    core::RunRecord m_run;
+    QTabWidget *m_tabs = nullptr;
+    QLabel *m_header = nullptr;
+    QPushButton *m_cancel = nullptr;
+    QTextBrowser *m_overview = nullptr;
+    LiveChart *m_chart = nullptr;
+    LogView *m_log = nullptr;
+    QTreeWidget *m_outputs = nullptr;
+};
+
+} // namespace mldesk::ui

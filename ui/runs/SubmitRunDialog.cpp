@@ -1,0 +1,256 @@
+// SubmitRunDialog: the form, its choices read from the workspace, the preset and the submission through RunService.
+#include "ui/runs/SubmitRunDialog.h"
+
+#include "core/compute/ComputeTargetRegistry.h"
+#include "core/datasets/DatasetRegistry.h"
+#include "core/environments/EnvironmentRegistry.h"
+#include "core/experiments/ExperimentStore.h"
+#include "core/runs/RunService.h"
+#include "core/workspace/Workspace.h"
+#include "core/workspace/WorkspaceError.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QJsonArray>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProcess>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QVBoxLayout>
+
+namespace mldesk::ui {
+
+SubmitRunDialog::SubmitRunDialog(core::Workspace &workspace, core::RunService &service, QWidget *parent)
+    : QDialog(parent), m_workspace(workspace), m_service(service)
+{
+    setObjectName(QStringLiteral("submitRunDialog"));
+    setWindowTitle(tr("Submit Run"));
+    resize(680, 0);
+
+    m_experiment = new QComboBox;
+    m_experiment->setObjectName(QStringLiteral("experimentCombo"));
+    m_experiment->setEditable(true);
+    m_experiment->setInsertPolicy(QComboBox::NoInsert);
+    for (const auto &e : core::ExperimentStore(workspace.database()).list())
+        m_experiment->addItem(e.name);
+    if (m_experiment->count() == 0)
+        m_experiment->setEditText(QStringLiteral("keras-mnist"));
+    m_displayName = new QLineEdit;
+    m_displayName->setObjectName(QStringLiteral("displayNameEdit"));
+    m_displayName->setPlaceholderText(tr("optional"));
+
+    m_builtin = new QRadioButton(tr("Built-in trainer (mldesk-train)"));
+    m_builtin->setObjectName(QStringLiteral("builtinRadio"));
+    m_script = new QRadioButton(tr("Python script"));
+    m_script->setObjectName(QStringLiteral("scriptRadio"));
+    auto *presetButton = new QPushButton(tr("Keras MLP Preset"));
+    presetButton->setObjectName(QStringLiteral("presetButton"));
+    presetButton->setToolTip(tr("The seed's keras_mnist.py: MLP 784-300-100-10, RMSprop, batch 50, 20 epochs"));
+    auto *entryRow = new QHBoxLayout;
+    entryRow->addWidget(m_builtin);
+    entryRow->addWidget(m_script);
+    entryRow->addStretch(1);
+    entryRow->addWidget(presetButton);
+
+    m_sourceFolder = new QLineEdit;
+    m_sourceFolder->setObjectName(QStringLiteral("sourceFolderEdit"));
+    auto *browse = new QPushButton(tr("Browse\u2026"));
+    browse->setObjectName(QStringLiteral("browseSourceButton"));
+    auto *sourceRow = new QHBoxLayout;
+    sourceRow->addWidget(m_sourceFolder, 1);
+    sourceRow->addWidget(browse);
+    m_scriptPath = new QLineEdit;
+    m_scriptPath->setObjectName(QStringLiteral("scriptEdit"));
+    m_scriptPath->setPlaceholderText(tr("e.g. keras_mnist.py (inside the source folder)"));
+
+    m_arguments = new QLineEdit;
+    m_arguments->setObjectName(QStringLiteral("argumentsEdit"));
+    m_dataset = new QComboBox;
+    m_dataset->setObjectName(QStringLiteral("datasetCombo"));
+    for (const core::DatasetSummary &d : core::DatasetRegistry(workspace.database()).list())
+        m_dataset->addItem(QStringLiteral("%1 (v%2)").arg(d.name).arg(d.latestVersion), d.name);
+    auto *insertDataset = new QPushButton(tr("Insert Dataset"));
+    insertDataset->setObjectName(QStringLiteral("insertDatasetButton"));
+    insertDataset->setEnabled(m_dataset->count() > 0);
+    auto *datasetRow = new QHBoxLayout;
+    datasetRow->addWidget(m_dataset, 1);
+    datasetRow->addWidget(insertDataset);
+
+    m_environment = new QComboBox;
+    m_environment->setObjectName(QStringLiteral("environmentCombo"));
+    for (const core::EnvironmentSummary &e : core::EnvironmentRegistry(workspace.database()).list())
+        m_environment->addItem(e.name);
+    m_compute = new QComboBox;
+    m_compute->setObjectName(QStringLiteral("computeCombo"));
+    for (const core::ComputeTarget &t : core::ComputeTargetRegistry(workspace.database()).list())
+        m_compute->addItem(QStringLiteral("%1 (%2)").arg(t.name, core::ComputeTarget::kindName(t.kind)), t.name);
+
+    m_problems = new QLabel;
+    m_problems->setObjectName(QStringLiteral("problemsLabel"));
+    m_problems->setWordWrap(true);
+    m_problems->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_problems->setStyleSheet(QStringLiteral("color: #c0392b;"));
+    m_problems->hide();
+
+    auto *form = new QFormLayout;
+    form->addRow(tr("E&xperiment:"), m_experiment);
+    form->addRow(tr("Display &name:"), m_displayName);
+    form->addRow(tr("Entry:"), entryRow);
+    form->addRow(tr("&Source folder:"), sourceRow);
+    form->addRow(tr("Scrip&t:"), m_scriptPath);
+    form->addRow(tr("&Arguments:"), m_arguments);
+    form->addRow(tr("&Dataset reference:"), datasetRow);
+    form->addRow(tr("&Environment:"), m_environment);
+    form->addRow(tr("&Compute:"), m_compute);
+
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel);
+    m_submit = buttons->addButton(tr("Submit"), QDialogButtonBox::AcceptRole);
+    m_submit->setObjectName(QStringLiteral("submitButton"));
+    m_submit->setDefault(true);
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_problems);
+    layout->addWidget(buttons);
+
+    m_chooser = [](QWidget *parentWidget) {
+        return QFileDialog::getExistingDirectory(parentWidget, tr("Source Folder"));
+    };
+    connect(m_builtin, &QRadioButton::toggled, this, &SubmitRunDialog::entryChanged);
+    connect(presetButton, &QPushButton::clicked, this, [this] { applyPreset(m_dataset->currentData().toString()); });
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString folder = m_chooser(this);
+        if (!folder.isEmpty())
+            m_sourceFolder->setText(folder);
+    });
+    connect(insertDataset, &QPushButton::clicked, this, [this] {
+        m_arguments->insert(QStringLiteral("{dataset:%1:mount}").arg(m_dataset->currentData().toString()));
+    });
+    connect(m_submit, &QPushButton::clicked, this, &SubmitRunDialog::submit);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    applyPreset(m_dataset->currentData().toString());
+}
+
+QStringList SubmitRunDialog::presetArguments(const QString &dataset)
+{
+    return {QStringLiteral("--data-folder"),
+            QStringLiteral("{dataset:%1:mount}").arg(dataset.isEmpty() ? QStringLiteral("fashion-mnist") : dataset),
+            QStringLiteral("--batch-size"),
+            QStringLiteral("50"),
+            QStringLiteral("--first-layer-neurons"),
+            QStringLiteral("300"),
+            QStringLiteral("--second-layer-neurons"),
+            QStringLiteral("100"),
+            QStringLiteral("--learning-rate"),
+            QStringLiteral("0.001"),
+            QStringLiteral("--epochs"),
+            QStringLiteral("20")};
+}
+
+void SubmitRunDialog::applyPreset(const QString &dataset)
+{
+    m_builtin->setChecked(true);
+    m_arguments->setText(presetArguments(dataset).join(u' '));
+    const int native = m_environment->findText(core::EnvironmentRegistry::nativeName());
+    if (native >= 0)
+        m_environment->setCurrentIndex(native);
+    const int local = m_compute->findData(core::ComputeTargetRegistry::localName());
+    if (local >= 0)
+        m_compute->setCurrentIndex(local);
+    entryChanged();
+}
+
+void SubmitRunDialog::entryChanged()
+{
+    const bool script = !m_builtin->isChecked();
+    m_scriptPath->setEnabled(script);
+    m_sourceFolder->setPlaceholderText(script ? tr("the folder holding the script (snapshotted at submission)")
+                                              : tr("optional for the built-in trainer"));
+}
+
+core::RunRequest SubmitRunDialog::request() const
+{
+    core::RunRequest r;
+    r.experiment = m_experiment->currentText().trimmed();
+    r.displayName = m_displayName->text().trimmed();
+    r.entry = m_builtin->isChecked() ? core::RunRequest::Entry::BuiltinTrainer : core::RunRequest::Entry::Script;
+    r.sourceFolder = m_sourceFolder->text().trimmed();
+    r.script = r.entry == core::RunRequest::Entry::Script ? m_scriptPath->text().trimmed() : QString();
+    r.arguments = QProcess::splitCommand(m_arguments->text());
+    r.environment = m_environment->currentText();
+    r.compute = m_compute->currentData().toString();
+    return r;
+}
+
+void SubmitRunDialog::setRequest(const core::RunRequest &r)
+{
+    m_experiment->setEditText(r.experiment);
+    m_displayName->setText(r.displayName);
+    (r.entry == core::RunRequest::Entry::BuiltinTrainer ? m_builtin : m_script)->setChecked(true);
+    m_sourceFolder->setText(r.sourceFolder);
+    m_scriptPath->setText(r.script);
+    QStringList quoted;
+    for (const QString &a : r.arguments)
+        quoted.append(a.contains(u' ') ? u'"' + a + u'"' : a);
+    m_arguments->setText(quoted.join(u' '));
+    if (const int i = m_environment->findText(r.environment); i >= 0)
+        m_environment->setCurrentIndex(i);
+    if (const int i = m_compute->findData(r.compute); i >= 0)
+        m_compute->setCurrentIndex(i);
+    entryChanged();
+}
+
+core::RunRequest SubmitRunDialog::requestOf(const core::RunRecord &run)
+{
+    const QJsonObject c = run.configuration;
+    core::RunRequest r;
+    r.experiment = run.experiment;
+    r.displayName = run.displayName;
+    r.sourceFolder = c.value(u"source_folder").toString();
+    const QJsonObject entry = c.value(u"entry").toObject();
+    r.entry = entry.value(u"kind").toString() == u"builtin" ? core::RunRequest::Entry::BuiltinTrainer
+                                                            : core::RunRequest::Entry::Script;
+    if (r.entry == core::RunRequest::Entry::Script)
+        r.script = entry.value(u"name").toString();
+    for (const QJsonValue &a : c.value(u"arguments").toArray())
+        r.arguments.append(a.toString());
+    r.environment = c.value(u"environment").toObject().value(u"name").toString();
+    r.compute = c.value(u"compute").toObject().value(u"name").toString(run.computeTarget);
+    r.tags = run.tags;
+    return r;
+}
+
+QString SubmitRunDialog::problemsText() const
+{
+    return m_problems->isHidden() ? QString() : m_problems->text();
+}
+
+void SubmitRunDialog::showProblems(const QStringList &problems)
+{
+    QStringList lines;
+    for (const QString &p : problems)
+        lines.append(QStringLiteral("\u2022 ") + p);
+    m_problems->setText(lines.join(u'\n'));
+    m_problems->setVisible(!problems.isEmpty());
+}
+
+void SubmitRunDialog::submit()
+{
+    const core::RunRequest r = request();
+    const QStringList problems = m_service.validate(r);
+    showProblems(problems);
+    if (!problems.isEmpty())
+        return;
+    try {
+        const core::RunRecord run = m_service.submit(r);
+        emit submitted(run);
+        accept();
+    } catch (const core::WorkspaceError &e) {
+        showProblems({e.message()});
+    }
+}
+
+} // namespace mldesk::ui

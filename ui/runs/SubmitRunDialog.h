@@ -1,0 +1,72 @@
+// SubmitRunDialog: "Submit run..." (Ctrl+R) - experiment (existing or new), display name, the entry (the seed's
+// Keras MLP preset on the built-in trainer, or a Python script in a source folder), arguments with dataset
+// references picked from a list, environment and compute. Submit asks core to validate and lists every problem
+// in place; "Clone" opens it pre-filled from an earlier run.
+#pragma once
+
+#include "core/runs/RunTypes.h"
+
+#include <QDialog>
+
+#include <functional>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QRadioButton;
+
+namespace mldesk::core {
+class RunService;
+class Workspace;
+} // namespace mldesk::core
+
+namespace mldesk::ui {
+
+class SubmitRunDialog final : public QDialog {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SubmitRunDialog)
+
+public:
+    using FolderChooser = std::function<QString(QWidget *parent)>;
+
+    SubmitRunDialog(core::Workspace &workspace, core::RunService &service, QWidget *parent = nullptr);
+    void setFolderChooser(FolderChooser chooser) { m_chooser = std::move(chooser); }
+
+    // The seed's preset: built-in trainer, MLDesk-Native, local, the Keras MLP arguments on dataset.
+    void applyPreset(const QString &dataset = {});
+    void setRequest(const core::RunRequest &request); // Clone
+    core::RunRequest request() const;
+    QString problemsText() const;
+
+    // The arguments of the seed's keras_mnist.py as the built-in trainer takes them.
+    static QStringList presetArguments(const QString &dataset);
+    // A run's request again, from its stored configuration (what Clone pre-fills).
+    static core::RunRequest requestOf(const core::RunRecord &run);
+
+signals:
+    void submitted(const mldesk::core::RunRecord &run);
+
+private:
+    void submit();
+    void entryChanged();
+    void showProblems(const QStringList &problems);
+
+    core::Workspace &m_workspace;
+    core::RunService &m_service;
+    FolderChooser m_chooser;
+    QComboBox *m_experiment = nullptr;
+    QLineEdit *m_displayName = nullptr;
+    QRadioButton *m_builtin = nullptr;
+    QRadioButton *m_script = nullptr;
+    QLineEdit *m_sourceFolder = nullptr;
+    QLineEdit *m_scriptPath = nullptr;
+    QLineEdit *m_arguments = nullptr;
+    QComboBox *m_dataset = nullptr;
+    QComboBox *m_environment = nullptr;
+    QComboBox *m_compute = nullptr;
+    QLabel *m_problems = nullptr;
+    QPushButton *m_submit = nullptr;
+};
+
+} // namespace mldesk::ui
