@@ -108,6 +108,18 @@ int main(int argc, char **argv)
             ++i;
             break;
         }
+        if (a == "--version") {
+            std::printf("mldesk-supervisor %s\n", MLDESK_VERSION);
+            return 0;
+        }
+        if (a == "--help" || a == "-h") {
+            std::printf("usage: mldesk-supervisor --run-dir DIR [--log FILE] -- PROGRAM [ARGS...]\n"
+                        "Starts PROGRAM in the run folder DIR with stdout and stderr appended to FILE (default\n"
+                        "logs/std_log.txt), records its process identity in process.json and, when it ends, its exit\n"
+                        "code or signal in the exit record, so a run's outcome is known even when no MLDesk process\n"
+                        "was watching. Started by MLDesk for every run; not meant to be run by hand.\n");
+            return 0;
+        }
         if (a == "--run-dir" && i + 1 < argc)
             runDir = argv[++i];
         else if (a == "--log" && i + 1 < argc)
