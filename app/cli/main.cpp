@@ -58,7 +58,7 @@ QString commandLine(const Command &c)
 QString generalHelp(const CommandRegistry &registry)
 {
     QString text = u"Usage: mldesk-cli [--workspace PATH] [--json] GROUP VERB [ARGUMENTS]\n\n"
-                   u"MLDesk from the command line: workspaces, experiments and (as they land) datasets, "
+                   u"MLDesk from the command line: workspaces, experiments, datasets, "
                    u"environments, compute targets, runs and models.\n\nGlobal options:\n"_s +
                    optionsHelp({kHelp, kVersion, kWorkspace, kJson}) + u"\nCommands:\n"_s;
     for (const QString &group : registry.groups())
