@@ -10,6 +10,7 @@
 #include "ui/panes/ModelsPane.h"
 #include "ui/panes/RunsPane.h"
 #include "ui/widgets/ActivityList.h"
+#include "ui/widgets/CudaProbe.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -17,6 +18,7 @@
 #include <QCloseEvent>
 #include <QDir>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QLabel>
 #include <QListWidget>
 #include <QMenuBar>
@@ -24,6 +26,7 @@
 #include <QPushButton>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QTableView>
 #include <QVBoxLayout>
 
 namespace mldesk::ui {
@@ -90,6 +93,20 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     for (Pane *pane : std::as_const(m_panes))
         pane->setActivityList(m_activities);
 
+    auto *models = static_cast<ModelsPane *>(m_panes[Models]);
+    connect(runsPane(), &RunsPane::modelRegistered, models, [models](const core::ModelVersion &version) {
+        models->reload();
+        models->selectModel(version.name, version.version);
+    });
+    connect(models, &ModelsPane::openRunRequested, this, [this](const QString &uid) {
+        showPane(Runs);
+        runsPane()->openDetails(uid);
+    });
+    connect(models, &ModelsPane::openDatasetRequested, this, [this](const QString &name, int version) {
+        showPane(Datasets);
+        static_cast<DatasetsPane *>(m_panes[Datasets])->selectDataset(name, version);
+    });
+
     createMenus();
     connect(m_navigation, &QListWidget::currentRowChanged, this, &MainWindow::showPane);
     showPane(Datasets);
@@ -98,6 +115,43 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     resize(1180, 760);
     restoreGeometry(core::Settings::mainWindowGeometry());
     restoreState(core::Settings::mainWindowState());
+    restoreColumns();
+}
+
+QList<QTableView *> MainWindow::mainTables() const
+{
+    QList<QTableView *> tables;
+    for (Pane *pane : std::as_const(m_panes)) {
+        for (QTableView *table : pane->findChildren<QTableView *>()) {
+            if (!table->objectName().isEmpty())
+                tables.append(table);
+        }
+    }
+    return tables;
+}
+
+void MainWindow::restoreColumns()
+{
+    for (QTableView *table : mainTables()) {
+        const QList<int> widths = core::Settings::columnWidths(table->objectName());
+        QHeaderView *header = table->horizontalHeader();
+        // The last section stretches: its saved width is only what was left over.
+        for (int i = 0; i < std::min(int(widths.size()), header->count() - 1); ++i) {
+            if (widths[i] > 0)
+                header->resizeSection(i, widths[i]);
+        }
+    }
+}
+
+void MainWindow::saveColumns() const
+{
+    for (QTableView *table : mainTables()) {
+        QList<int> widths;
+        const QHeaderView *header = table->horizontalHeader();
+        for (int i = 0; i < header->count(); ++i)
+            widths.append(header->sectionSize(i));
+        core::Settings::setColumnWidths(table->objectName(), widths);
+    }
 }
 
 MainWindow::~MainWindow()
@@ -302,17 +356,26 @@ void MainWindow::showAbout()
     box->setWindowTitle(tr("About MLDesk"));
     box->setIconPixmap(ui::icon(QStringLiteral("mldesk")).pixmap(64, 64));
     box->setText(tr("<h3>MLDesk %1</h3>").arg(QStringLiteral(MLDESK_VERSION)));
-    box->setInformativeText(tr("Manage, run and watch machine-learning experiments on your own machines."
-                               "<br><br>Built with Qt %1, running on Qt %2.")
-                                .arg(QStringLiteral(QT_VERSION_STR), QString::fromLatin1(qVersion())));
+    const QString text = tr("Manage, run and watch machine-learning experiments on your own machines."
+                            "<br><br>Built with Qt %1, running on Qt %2.")
+                             .arg(QStringLiteral(QT_VERSION_STR), QString::fromLatin1(qVersion()));
+    // The CUDA line comes from the trainer, asked in the background: the box shows at once and fills it in.
+    auto *probe = new CudaProbe(box);
+    auto setCuda = [box, text](const QString &cuda) {
+        box->setInformativeText(text + QStringLiteral("<br>") + cuda.toHtmlEscaped());
+    };
+    setCuda(probe->text());
+    connect(probe, &CudaProbe::finished, box, setCuda);
     box->setStandardButtons(QMessageBox::Close);
     box->open();
+    probe->start();
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
     core::Settings::setMainWindowGeometry(saveGeometry());
     core::Settings::setMainWindowState(saveState());
+    saveColumns();
     QMainWindow::closeEvent(event);
 }
 

@@ -13,6 +13,7 @@ class QActionGroup;
 class QLabel;
 class QListWidget;
 class QStackedWidget;
+class QTableView;
 
 namespace mldesk::core {
 class Workspace;
@@ -62,6 +63,10 @@ private:
     void createMenus();
     QWidget *createNoWorkspacePage();
     void updateWorkspaceLabels();
+    // The panes' named tables, whose column widths are kept in core::Settings between sessions.
+    QList<QTableView *> mainTables() const;
+    void restoreColumns();
+    void saveColumns() const;
 
     std::unique_ptr<core::Workspace> m_workspace;
     WorkspacePicker::FolderChooser m_chooser;

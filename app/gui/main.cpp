@@ -40,9 +40,10 @@ struct Options {
     QCommandLineOption run{QStringLiteral("run"),
                            QStringLiteral("Open the details of run ID (on the Runs pane) once the workspace is open."),
                            QStringLiteral("ID")};
-    QCommandLineOption runTab{QStringLiteral("run-tab"),
-                              QStringLiteral("With --run: show tab NAME: overview, metrics, logs or outputs."),
-                              QStringLiteral("NAME")};
+    QCommandLineOption runTab{
+        QStringLiteral("run-tab"),
+        QStringLiteral("With --run: show tab NAME: overview, metrics, logs, outputs, snapshot or images."),
+        QStringLiteral("NAME")};
     QCommandLineOption picker{QStringLiteral("picker"), QStringLiteral("Open the workspace picker after start.")};
     QCommandLineOption screenshot{
         QStringLiteral("screenshot"),
@@ -180,8 +181,8 @@ int main(int argc, char **argv)
             std::fprintf(stderr, "mldesk: no run '%s' in this workspace\n", qPrintable(parser.value(options.run)));
             return 1;
         }
-        const QStringList tabs{QStringLiteral("overview"), QStringLiteral("metrics"), QStringLiteral("logs"),
-                               QStringLiteral("outputs")};
+        const QStringList tabs{QStringLiteral("overview"), QStringLiteral("metrics"),  QStringLiteral("logs"),
+                               QStringLiteral("outputs"),  QStringLiteral("snapshot"), QStringLiteral("images")};
         details->tabs()->setCurrentIndex(std::max(0, int(tabs.indexOf(parser.value(options.runTab).toLower()))));
     }
 

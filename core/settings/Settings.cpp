@@ -17,6 +17,7 @@ namespace {
 const QString kRecentWorkspaces = u"workspaces/recent"_s;     // QStringList, most recent first
 const QString kMainWindowGeometry = u"mainWindow/geometry"_s; // QByteArray from QWidget::saveGeometry
 const QString kMainWindowState = u"mainWindow/state"_s;       // QByteArray from QMainWindow::saveState
+const QString kColumnWidths = u"columns/%1"_s;                // QStringList of widths in pixels, per table objectName
 
 std::unique_ptr<QSettings> store()
 {
@@ -96,6 +97,27 @@ QByteArray Settings::mainWindowState()
 void Settings::setMainWindowState(const QByteArray &state)
 {
     store()->setValue(kMainWindowState, state);
+}
+
+QList<int> Settings::columnWidths(const QString &table)
+{
+    QList<int> widths;
+    for (const QString &w : store()->value(kColumnWidths.arg(table)).toStringList()) {
+        bool ok = false;
+        const int width = w.toInt(&ok);
+        if (!ok || width < 0 || width > 10000)
+            return {}; // edited by hand into something else: defaults
+        widths.append(width);
+    }
+    return widths;
+}
+
+void Settings::setColumnWidths(const QString &table, const QList<int> &widths)
+{
+    QStringList list;
+    for (int w : widths)
+        list.append(QString::number(w));
+    store()->setValue(kColumnWidths.arg(table), list);
 }
 
 } // namespace mldesk::core

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QList>
 #include <QString>
 #include <QStringList>
 
@@ -22,6 +23,10 @@ public:
     static void setMainWindowGeometry(const QByteArray &geometry);
     static QByteArray mainWindowState();
     static void setMainWindowState(const QByteArray &state);
+
+    // Column widths of a main table (its objectName), left to right; empty when never saved.
+    static QList<int> columnWidths(const QString &table);
+    static void setColumnWidths(const QString &table, const QList<int> &widths);
 
     // Where settings are stored (a file path), for diagnostics and tests.
     static QString storageLocation();

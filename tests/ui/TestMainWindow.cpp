@@ -2,22 +2,31 @@
 // path in the title and status bar, reach all five panes, switch workspaces without restarting, remember geometry.
 #include "UiTestSupport.h"
 
+#include "core/datasets/DatasetRegistry.h"
 #include "core/experiments/ExperimentStore.h"
+#include "core/models/ModelRegistry.h"
 #include "core/settings/Settings.h"
+#include "core/store/BlobStore.h"
 #include "core/workspace/Workspace.h"
 #include "ui/MainWindow.h"
 #include "ui/Resources.h"
+#include "ui/models/TableModel.h"
+#include "ui/panes/ModelsPane.h"
 #include "ui/panes/Pane.h"
+#include "ui/panes/RunsPane.h"
+#include "ui/widgets/CudaProbe.h"
 
 #include <QAction>
 #include <QComboBox>
 #include <QDir>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QStackedWidget>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -42,6 +51,8 @@ private slots:
     void pickerShowsStartupError();
     void remembersGeometry();
     void aboutShowsVersions();
+    void cudaDescriptions();
+    void modelsPaneLinksOtherPanes();
     void iconsRender();
 
 private:
@@ -268,6 +279,8 @@ void TestMainWindow::remembersGeometry()
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         window.resize(933, 611);
         QTRY_COMPARE(window.size(), QSize(933, 611));
+        child<QTableView>(&window, QStringLiteral("datasetsTable"))->horizontalHeader()->resizeSection(0, 333);
+        child<QTableView>(&window, QStringLiteral("runsTable"))->horizontalHeader()->resizeSection(1, 222);
         QTest::keyClick(&window, Qt::Key_Q, Qt::ControlModifier); // File > Quit closes the window
         QTRY_VERIFY(!window.isVisible());
     }
@@ -275,6 +288,10 @@ void TestMainWindow::remembersGeometry()
     QVERIFY(!Settings::mainWindowState().isEmpty());
     MainWindow again;
     QCOMPARE(again.size(), QSize(933, 611));
+    // Column widths of the main tables too (core::Settings "columns/<table>").
+    QCOMPARE(child<QTableView>(&again, QStringLiteral("datasetsTable"))->horizontalHeader()->sectionSize(0), 333);
+    QCOMPARE(child<QTableView>(&again, QStringLiteral("runsTable"))->horizontalHeader()->sectionSize(1), 222);
+    QCOMPARE(Settings::columnWidths(QStringLiteral("runsTable")).value(1), 222);
 }
 
 void TestMainWindow::aboutShowsVersions()
@@ -288,7 +305,75 @@ void TestMainWindow::aboutShowsVersions()
     const QString text = box->text() + box->informativeText();
     QVERIFY2(text.contains(QStringLiteral(MLDESK_VERSION)), qPrintable(text));
     QVERIFY2(text.contains(QString::fromLatin1(qVersion())), qPrintable(text));
+    // CUDA: from `mldesk-train --list-devices` ($MLDESK_TRAIN), filled in once the trainer answers.
+    QVERIFY2(text.contains(QStringLiteral("CUDA")), qPrintable(text));
+    QTRY_VERIFY_WITH_TIMEOUT(!box->informativeText().contains(QStringLiteral("checking")), 20000);
+    const QString cuda = box->informativeText();
+    if (!mldesk::ui::CudaProbe::toolkitVersion().isEmpty() && !cuda.contains(QStringLiteral("not available")))
+        QVERIFY2(cuda.contains(mldesk::ui::CudaProbe::toolkitVersion()), qPrintable(cuda));
+    QVERIFY2(cuda.contains(QStringLiteral("GPU")) || cuda.contains(QStringLiteral("not available")) ||
+                 cuda.contains(QStringLiteral("no CUDA device")),
+             qPrintable(cuda));
     box->close();
+}
+
+void TestMainWindow::cudaDescriptions()
+{
+    using mldesk::ui::CudaProbe;
+    QVERIFY(CudaProbe::describe(R"({"cuda_compiled": false, "devices": []})", QStringLiteral("13.0.88"))
+                .contains(QStringLiteral("not available (this mldesk-train was built without CUDA")));
+    QVERIFY(CudaProbe::describe("garbage", {}).contains(QStringLiteral("not available")));
+    const QString none = CudaProbe::describe(R"({"cuda_compiled": true, "devices": []})", QStringLiteral("13.0.88"));
+    QVERIFY2(none.contains(QStringLiteral("CUDA 13.0.88")) && none.contains(QStringLiteral("no CUDA device")),
+             qPrintable(none));
+    const QString one = CudaProbe::describe(
+        R"({"cuda_compiled": true, "devices": [{"index": 0, "name": "NVIDIA H100", "memory_bytes": 85899345920}]})",
+        QStringLiteral("13.0.88"));
+    QVERIFY2(one.contains(QStringLiteral("CUDA 13.0.88")) && one.contains(QStringLiteral("NVIDIA H100 (80")),
+             qPrintable(one));
+    // Without a trainer it says so.
+    CudaProbe probe;
+    probe.start(QStringLiteral("/nonexistent/mldesk-train"));
+    QTRY_VERIFY(probe.isFinished());
+    QVERIFY2(probe.text().contains(QStringLiteral("not available")), qPrintable(probe.text()));
+}
+
+void TestMainWindow::modelsPaneLinksOtherPanes()
+{
+    MainWindow window;
+    window.setWorkspace(Workspace::open(makeWorkspace(QStringLiteral("links"), QStringLiteral("links"))));
+    Workspace &ws = *window.workspace();
+    const QList<mldesk::core::DatasetFile> files{{QStringLiteral("a.txt"), 1, ws.blobs().putBytes("a"), {}}};
+    mldesk::core::DatasetRegistry(ws.database()).commit(QStringLiteral("digits"), {}, {}, files, true);
+    mldesk::core::DatasetRegistry(ws.database()).commit(QStringLiteral("other"), {}, {}, files, true);
+    window.refresh();
+    window.show();
+    auto *models = static_cast<mldesk::ui::ModelsPane *>(window.pane(MainWindow::Models));
+
+    // A lineage link to a dataset version shows it in the Datasets pane.
+    window.showPane(MainWindow::Models);
+    emit models->openDatasetRequested(QStringLiteral("other"), 1);
+    QCOMPARE(window.currentPane(), int(MainWindow::Datasets));
+    QCOMPARE(child<QTableView>(&window, QStringLiteral("datasetsTable"))->currentIndex().data().toString(),
+             QStringLiteral("other"));
+    // A link to a run switches to the Runs pane (an unknown run opens no tab).
+    emit models->openRunRequested(QStringLiteral("no-such-run"));
+    QCOMPARE(window.currentPane(), int(MainWindow::Runs));
+
+    // A model registered from a run's Outputs tab appears in the Models pane at once.
+    const QString file = m_root->filePath(QStringLiteral("weights.bin"));
+    QFile out(file);
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    out.write("weights");
+    out.close();
+    mldesk::core::ModelRegistration r;
+    r.name = QStringLiteral("fresh");
+    r.files = {file};
+    const auto version = mldesk::core::ModelRegistry(ws.database(), ws.blobs()).registerFiles(r);
+    QCOMPARE(models->modelsModel()->rowCount(), 0); // not re-read yet
+    emit window.runsPane()->modelRegistered(version);
+    QCOMPARE(models->modelsModel()->rowCount(), 1);
+    QCOMPARE(models->currentVersion()->qualifiedName(), QStringLiteral("fresh:1"));
 }
 
 void TestMainWindow::iconsRender()

@@ -2,6 +2,9 @@
 // Running, its Metrics tab's Loss series gains points live, the log view shows the Keras-style epoch lines, it
 // ends Completed with its outputs listed. Validation problems show in the dialog; Clone pre-fills it; Compare of
 // two runs shows two series per chart; the runs model and its filter pass QAbstractItemModelTester at 10,000 rows.
+// Issue 7's end-to-end check: the completed run's model folder is downloaded from its Outputs tab and registered as a
+// model there; the Models pane lists it and downloads it into a temp folder, byte for byte the run's outputs.
+// The Snapshot tab lists the source files read-only; the Images tab shows the images a run logged.
 #include "UiTestSupport.h"
 
 #include "../core/RunTestSupport.h"
@@ -9,24 +12,38 @@
 #include "core/runs/RunService.h"
 #include "core/workspace/Workspace.h"
 #include "ui/charts/LiveChart.h"
+#include "ui/dialogs/RegisterModelDialog.h"
 #include "ui/logs/LogView.h"
 #include "ui/models/RunsFilterModel.h"
 #include "ui/models/RunsTableModel.h"
+#include "ui/models/TableModel.h"
+#include "ui/panes/ModelsPane.h"
 #include "ui/panes/RunsPane.h"
 #include "ui/runs/CompareView.h"
 #include "ui/runs/RunDetails.h"
+#include "ui/runs/RunImages.h"
+#include "ui/runs/RunOutputs.h"
+#include "ui/runs/RunSnapshot.h"
 #include "ui/runs/SubmitRunDialog.h"
+#include "ui/widgets/JobStatus.h"
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
+#include <QDirIterator>
+#include <QImage>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
+#include <QListWidget>
+#include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSignalSpy>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
+#include <QTextBrowser>
 #include <QTreeWidget>
 
 using mldesk::core::RunRecord;
@@ -46,10 +63,12 @@ private slots:
     void seedPresetRunsLive();
     void submitShowsProblems();
     void compareShowsTwoSeriesPerChart();
+    void detailsShowSnapshotAndImages();
     void modelPassesTesterAt10kRuns();
 
 private:
     SubmitRunDialog *openSubmit(RunsPane &pane);
+    void registerAndDownloadModel(RunsPane &pane, const QString &uid);
     QTemporaryDir m_settings;
     std::unique_ptr<QTemporaryDir> m_root;
     std::unique_ptr<Workspace> m_workspace;
@@ -118,6 +137,7 @@ void TestRunsPane::seedPresetRunsLive()
 
     auto *outputs = child<QTreeWidget>(details, QStringLiteral("outputsTree"));
     QTRY_VERIFY(!outputs->findItems(QStringLiteral("model.json"), Qt::MatchRecursive | Qt::MatchExactly).isEmpty());
+    registerAndDownloadModel(pane, uid);
 
     // Clone: the dialog comes back with the same configuration.
     child<QTableView>(&pane, QStringLiteral("runsTable"))->selectRow(0);
@@ -129,6 +149,150 @@ void TestRunsPane::seedPresetRunsLive()
     // Ctrl+W closes the details tab (MainWindow's Edit > Close Tab calls this).
     pane.closeCurrentTab();
     QVERIFY(!pane.details(uid));
+}
+
+namespace {
+
+// Relative path -> content of every file under folder.
+QMap<QString, QByteArray> filesUnder(const QString &folder)
+{
+    QMap<QString, QByteArray> files;
+    QDirIterator it(folder, QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        QFile f(path);
+        if (f.open(QIODevice::ReadOnly))
+            files.insert(QDir(folder).relativeFilePath(path), f.readAll());
+    }
+    return files;
+}
+
+} // namespace
+
+void TestRunsPane::registerAndDownloadModel(RunsPane &pane, const QString &uid)
+{
+    mldesk::ui::RunDetails *details = pane.details(uid);
+    QVERIFY(details);
+    const QString runModel = QDir(details->run().runDir).filePath(QStringLiteral("outputs/model"));
+    const QMap<QString, QByteArray> expected = filesUnder(runModel);
+    QVERIFY2(expected.contains(QStringLiteral("model.json")) && expected.contains(QStringLiteral("model.h5")),
+             qPrintable(QStringList(expected.keys()).join(u',')));
+    details->tabs()->setCurrentWidget(details->outputs());
+    mldesk::ui::RunOutputs *outputs = details->outputs();
+
+    // Download the folder from the Outputs tab: it arrives as model/ in the chosen folder.
+    const QString runCopy = m_root->filePath(QStringLiteral("run-copy"));
+    outputs->setFolderChooser([&](QWidget *, const QString &) { return runCopy; });
+    QVERIFY(outputs->select(QStringLiteral("outputs/model")));
+    QTest::mouseClick(child<QPushButton>(outputs, QStringLiteral("downloadOutputButton")), Qt::LeftButton);
+    QTRY_VERIFY(!outputs->jobStatus()->isRunning());
+    QVERIFY2(outputs->jobStatus()->message().contains(QStringLiteral("verified")),
+             qPrintable(outputs->jobStatus()->message()));
+    QCOMPARE(filesUnder(runCopy + QStringLiteral("/model")), expected);
+
+    // Register Model... on the folder.
+    QSignalSpy registered(&pane, &RunsPane::modelRegistered);
+    auto *registerButton = child<QPushButton>(outputs, QStringLiteral("registerModelButton"));
+    QVERIFY(registerButton->isEnabled());
+    QTest::mouseClick(registerButton, Qt::LeftButton);
+    auto *dialog = outputs->findChild<mldesk::ui::RegisterModelDialog *>(QStringLiteral("registerModelDialog"));
+    QVERIFY(dialog);
+    auto *name = child<QComboBox>(dialog, QStringLiteral("modelNameCombo"));
+    name->setEditText(QStringLiteral("bad name"));
+    QTest::mouseClick(child<QPushButton>(dialog, QStringLiteral("registerButton")), Qt::LeftButton);
+    QVERIFY2(dialog->errorText().contains(QStringLiteral("bad name")), qPrintable(dialog->errorText()));
+    name->setEditText(QStringLiteral("keras-mlp"));
+    child<QLineEdit>(dialog, QStringLiteral("modelTagsEdit"))->setText(QStringLiteral("stage=dev"));
+    QTest::mouseClick(child<QPushButton>(dialog, QStringLiteral("registerButton")), Qt::LeftButton);
+    QVERIFY2(dialog->errorText().isEmpty(), qPrintable(dialog->errorText()));
+    QCOMPARE(registered.count(), 1);
+    const auto version = registered.constFirst().constFirst().value<mldesk::core::ModelVersion>();
+    QCOMPARE(version.qualifiedName(), QStringLiteral("keras-mlp:1"));
+
+    // The Models pane lists it with its lineage and downloads it, byte for byte the run's outputs.
+    mldesk::ui::ModelsPane models;
+    const QString modelCopy = m_root->filePath(QStringLiteral("model-copy"));
+    models.setFolderChooser([&](QWidget *, const QString &) { return modelCopy; });
+    models.setWorkspace(m_workspace.get());
+    models.show();
+    QCOMPARE(models.modelsModel()->rowCount(), 1);
+    QCOMPARE(models.currentVersion()->qualifiedName(), QStringLiteral("keras-mlp:1"));
+    QCOMPARE(models.currentVersion()->framework, QStringLiteral("Keras"));
+    QCOMPARE(models.currentVersion()->tags.value(QStringLiteral("stage")), QStringLiteral("dev"));
+    QVERIFY(models.currentVersion()->properties.contains(QStringLiteral("Final test accuracy")));
+    auto *lineage = child<QTextBrowser>(&models, QStringLiteral("modelLineage"));
+    QVERIFY2(lineage->toHtml().contains(QStringLiteral("run:") + uid), qPrintable(lineage->toHtml()));
+    QVERIFY2(lineage->toPlainText().contains(QStringLiteral("fashion-mnist:1")), qPrintable(lineage->toPlainText()));
+    QSignalSpy openRun(&models, &mldesk::ui::ModelsPane::openRunRequested);
+    QSignalSpy openDataset(&models, &mldesk::ui::ModelsPane::openDatasetRequested);
+    emit lineage->anchorClicked(QUrl(QStringLiteral("run:") + uid));
+    emit lineage->anchorClicked(QUrl(QStringLiteral("dataset:fashion-mnist:1")));
+    QCOMPARE(openRun.count(), 1);
+    QCOMPARE(openRun.constFirst().constFirst().toString(), uid);
+    QCOMPARE(openDataset.count(), 1);
+    QCOMPARE(openDataset.constFirst().value(0).toString(), QStringLiteral("fashion-mnist"));
+    QCOMPARE(openDataset.constFirst().value(1).toInt(), 1);
+
+    QTest::mouseClick(child<QPushButton>(&models, QStringLiteral("downloadModelButton")), Qt::LeftButton);
+    QTRY_VERIFY(!models.jobStatus()->isRunning());
+    QVERIFY2(models.jobStatus()->message().contains(QStringLiteral("verified")),
+             qPrintable(models.jobStatus()->message()));
+    QCOMPARE(filesUnder(modelCopy), expected);
+}
+
+void TestRunsPane::detailsShowSnapshotAndImages()
+{
+    // A run directory as a finished run leaves it: a snapshot of its source and an image it logged.
+    const QString runDir = m_root->filePath(QStringLiteral("runs/r1"));
+    mldesk::test::writeText(runDir + QStringLiteral("/snapshot/train.py"), QStringLiteral("print('hello')\n"));
+    mldesk::test::writeText(runDir + QStringLiteral("/snapshot/utils/data.py"), QStringLiteral("X = 1\n"));
+    QDir().mkpath(runDir + QStringLiteral("/outputs/images"));
+    QImage image(64, 48, QImage::Format_RGB32);
+    image.fill(Qt::darkCyan);
+    QVERIFY(image.save(runDir + QStringLiteral("/outputs/images/confusion_0.png")));
+    RunRecord run;
+    run.uid = QStringLiteral("r1");
+    run.state = RunState::Completed;
+    run.runDir = runDir;
+    mldesk::ui::RunDetails details(run);
+    details.show();
+    QCOMPARE(details.images()->count(), 0);
+    mldesk::core::MetricPoint point{QStringLiteral("Confusion matrix"), 0, std::nan(""), 1700000000000,
+                                    QStringLiteral("outputs/images/confusion_0.png")};
+    details.addMetrics({point, {QStringLiteral("Loss"), 0, 0.5, 1700000000000, {}}});
+    details.addMetrics({point}); // delivered twice (e.g. a re-read): shown once
+    QCOMPARE(details.images()->count(), 1);
+    QListWidgetItem *item = details.images()->list()->item(0);
+    QVERIFY(!item->icon().isNull());
+    QVERIFY(item->text().contains(QStringLiteral("Confusion matrix")));
+    details.chart()->refreshNow();
+    QVERIFY(!details.chart()->chartNames().contains(QStringLiteral("Confusion matrix"))); // images are not charted
+
+    details.tabs()->setCurrentWidget(details.snapshot());
+    QCOMPARE(details.snapshot()->files(), (QStringList{QStringLiteral("train.py"), QStringLiteral("utils/data.py")}));
+    auto *viewer = child<QPlainTextEdit>(&details, QStringLiteral("snapshotViewer"));
+    QVERIFY(viewer->isReadOnly());
+    QCOMPARE(viewer->toPlainText(), QStringLiteral("print('hello')\n"));
+    QVERIFY(details.snapshot()->open(QStringLiteral("utils/data.py")));
+    QCOMPARE(details.snapshot()->viewerText(), QStringLiteral("X = 1\n"));
+
+    // Register Model needs a Completed run and a folder; Download takes any file or folder.
+    RunRecord running = run;
+    running.state = RunState::Running;
+    running.outputs = {{QStringLiteral("outputs/model/model.json"), QString(64, u'a'), 3}};
+    mldesk::ui::RunDetails active(running);
+    active.setWorkspace(m_workspace.get());
+    auto *registerButton = child<QPushButton>(&active, QStringLiteral("registerModelButton"));
+    auto *downloadButton = child<QPushButton>(&active, QStringLiteral("downloadOutputButton"));
+    QCOMPARE(active.outputs()->selectedPath(), QStringLiteral("outputs/model")); // preselected
+    QVERIFY(downloadButton->isEnabled());
+    QVERIFY(!registerButton->isEnabled());
+    running.state = RunState::Completed;
+    active.setRun(running);
+    QCOMPARE(active.outputs()->selectedPath(), QStringLiteral("outputs/model")); // kept across the refresh
+    QVERIFY(registerButton->isEnabled());
+    QVERIFY(active.outputs()->select(QStringLiteral("outputs/model/model.json")));
+    QVERIFY(!registerButton->isEnabled()); // a file: select the folder that holds the model
 }
 
 void TestRunsPane::submitShowsProblems()

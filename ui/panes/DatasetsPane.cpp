@@ -130,7 +130,7 @@ QString DatasetsPane::currentDataset() const
     return m_datasetView->currentIndex().data(TableModel::KeyRole).toString();
 }
 
-void DatasetsPane::selectDataset(const QString &name)
+void DatasetsPane::selectDataset(const QString &name, int version)
 {
     const int row = m_datasets->rowOfKey(name);
     if (row < 0)
@@ -139,6 +139,9 @@ void DatasetsPane::selectDataset(const QString &name)
     m_datasetView->setCurrentIndex(index);
     m_datasetView->scrollTo(index);
     showVersions();
+    const int versionRow = version > 0 ? m_versions->rowOfKey(version) : -1;
+    if (versionRow >= 0)
+        m_versionView->setCurrentIndex(m_versions->index(versionRow, 0));
 }
 
 void DatasetsPane::showVersions()

@@ -27,7 +27,8 @@ public:
 
     // Opens the register dialog (non-modal for the event loop; tests find it by objectName).
     RegisterDatasetDialog *openRegisterDialog();
-    void selectDataset(const QString &name);
+    // Selects the dataset and, when version > 0, that version.
+    void selectDataset(const QString &name, int version = 0);
 
     TableModel *datasetsModel() const { return m_datasets; }
     TableModel *versionsModel() const { return m_versions; }

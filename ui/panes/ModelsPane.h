@@ -1,18 +1,112 @@
-// ModelsPane: the Models page of the main window (registered models).
-// For now it shows how many the workspace holds; the full view comes with issue 7.
+// ModelsPane: the Models page - registered models (name, latest version, framework, versions, tags, registered),
+// the versions of the selected one and its details (files with sizes and hashes, tags with add/remove, properties,
+// lineage links that open the run or dataset), "Download..." (verified copy in the background), "Export Zip...",
+// archive/restore with a "Show archived" toggle. Jobs run on the workspace's ModelService pool.
 #pragma once
 
+#include "core/models/ModelRegistry.h"
 #include "ui/panes/Pane.h"
+#include "ui/widgets/JobStatus.h"
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+class QCheckBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QPushButton;
+class QSortFilterProxyModel;
+class QStackedWidget;
+class QTableView;
+class QTextBrowser;
+
+namespace mldesk::core {
+class ModelService;
+}
 
 namespace mldesk::ui {
+
+class TableModel;
 
 class ModelsPane final : public Pane {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(ModelsPane)
 
 public:
+    // Asks for a folder to download into (empty: canceled).
+    using FolderChooser = std::function<QString(QWidget *parent, const QString &title)>;
+    // Asks for the .zip to write (empty: canceled).
+    using ZipChooser = std::function<QString(QWidget *parent, const QString &suggested)>;
+
     explicit ModelsPane(QWidget *parent = nullptr);
+    ~ModelsPane() override;
     void setWorkspace(core::Workspace *workspace) override;
+    void focusFind() override;
+
+    void setFolderChooser(FolderChooser chooser) { m_folderChooser = std::move(chooser); }
+    void setZipChooser(ZipChooser chooser) { m_zipChooser = std::move(chooser); }
+    void setFolderOpener(JobStatus::FolderOpener opener) { m_job->setFolderOpener(std::move(opener)); }
+
+    // Re-reads the registry, keeping the selection; then selects name (and version when > 0) if given.
+    void reload();
+    void selectModel(const QString &name, int version = 0);
+    // The version shown in the details; nullopt when none.
+    std::optional<core::ModelVersion> currentVersion() const;
+
+    void download();
+    void exportZip();
+    void toggleArchived();
+    void addTag(const QString &keyValue);
+    void removeSelectedTags();
+
+    TableModel *modelsModel() const { return m_models; }
+    TableModel *versionsModel() const { return m_versions; }
+    TableModel *filesModel() const { return m_files; }
+    TableModel *propertiesModel() const { return m_properties; }
+    JobStatus *jobStatus() const { return m_job; }
+    QString messageText() const;
+
+signals:
+    // A lineage link: the run (Runs pane) or dataset version (Datasets pane) to show.
+    void openRunRequested(const QString &uid);
+    void openDatasetRequested(const QString &name, int version);
+
+private:
+    void showVersions();
+    void showDetails();
+    void showMessage(const QString &text);
+    QString currentModel() const;
+    QWidget *createDetails();
+
+    core::Workspace *m_workspace = nullptr;
+    std::unique_ptr<core::ModelService> m_service;
+    QList<core::ModelVersion> m_shownVersions; // of the current model, newest first
+    FolderChooser m_folderChooser;
+    ZipChooser m_zipChooser;
+
+    TableModel *m_models = nullptr;
+    TableModel *m_versions = nullptr;
+    TableModel *m_files = nullptr;
+    TableModel *m_properties = nullptr;
+    QSortFilterProxyModel *m_proxy = nullptr;
+    QTableView *m_modelView = nullptr;
+    QTableView *m_versionView = nullptr;
+    QTableView *m_fileView = nullptr;
+    QTableView *m_propertyView = nullptr;
+    QListWidget *m_tags = nullptr;
+    QLineEdit *m_tagEdit = nullptr;
+    QTextBrowser *m_lineage = nullptr;
+    QLineEdit *m_filter = nullptr;
+    QCheckBox *m_showArchived = nullptr;
+    QPushButton *m_download = nullptr;
+    QPushButton *m_export = nullptr;
+    QPushButton *m_archive = nullptr;
+    QLabel *m_message = nullptr;
+    JobStatus *m_job = nullptr;
+    QStackedWidget *m_stack = nullptr;
+    QWidget *m_toolbar = nullptr;
 };
 
 } // namespace mldesk::ui

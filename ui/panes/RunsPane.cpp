@@ -8,6 +8,7 @@
 #include "ui/models/RunsTableModel.h"
 #include "ui/runs/CompareView.h"
 #include "ui/runs/RunDetails.h"
+#include "ui/runs/RunOutputs.h"
 #include "ui/runs/SubmitRunDialog.h"
 #include "ui/widgets/ActivityList.h"
 
@@ -329,7 +330,10 @@ RunDetails *RunsPane::openDetails(const QString &uid)
     if (!run)
         return nullptr;
     auto *d = new RunDetails(*run);
+    d->setWorkspace(m_workspace);
+    d->outputs()->setActivityList(activityList());
     d->addMetrics(m_service->store().metrics(run->id));
+    connect(d, &RunDetails::modelRegistered, this, &RunsPane::modelRegistered);
     connect(d, &RunDetails::cancelRequested, this, [this](const QString &id) {
         try {
             m_service->cancel(id);

@@ -3,6 +3,7 @@
 // a tab (several at once; Ctrl+W closes one). It owns the workspace's RunService: the live watcher of runs.
 #pragma once
 
+#include "core/models/ModelRegistry.h"
 #include "core/runs/RunService.h"
 #include "ui/panes/Pane.h"
 
@@ -50,6 +51,10 @@ public:
     CompareView *compareSelected();
     void closeCurrentTab();
     QStringList selectedUids() const;
+
+signals:
+    // Registered from a run's Outputs tab (the Models pane shows it).
+    void modelRegistered(const mldesk::core::ModelVersion &version);
 
 private:
     void reload();

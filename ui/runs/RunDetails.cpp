@@ -5,6 +5,9 @@
 #include "ui/logs/LogView.h"
 #include "ui/models/RunsTableModel.h"
 #include "ui/models/TableModel.h"
+#include "ui/runs/RunImages.h"
+#include "ui/runs/RunOutputs.h"
+#include "ui/runs/RunSnapshot.h"
 
 #include <QDir>
 #include <QHBoxLayout>
@@ -16,7 +19,6 @@
 #include <QPushButton>
 #include <QTabWidget>
 #include <QTextBrowser>
-#include <QTreeWidget>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -46,10 +48,10 @@ RunDetails::RunDetails(const core::RunRecord &run, QWidget *parent) : QWidget(pa
     m_chart = new LiveChart;
     m_chart->addRun(run.uid, title(run));
     m_log = new LogView;
-    m_outputs = new QTreeWidget;
-    m_outputs->setObjectName(QStringLiteral("outputsTree"));
-    m_outputs->setHeaderLabels({tr("File"), tr("Size")});
-    m_outputs->header()->resizeSection(0, 420);
+    m_outputs = new RunOutputs;
+    m_snapshot = new RunSnapshot;
+    m_images = new RunImages;
+    m_images->setRunDir(run.runDir);
 
     m_tabs = new QTabWidget;
     m_tabs->setObjectName(QStringLiteral("runDetailTabs"));
@@ -58,6 +60,14 @@ RunDetails::RunDetails(const core::RunRecord &run, QWidget *parent) : QWidget(pa
     m_tabs->addTab(m_chart, tr("Metrics"));
     m_tabs->addTab(m_log, tr("Logs"));
     m_tabs->addTab(m_outputs, tr("Outputs"));
+    m_tabs->addTab(m_snapshot, tr("Snapshot"));
+    m_tabs->addTab(m_images, tr("Images"));
+    // The snapshot is read when first shown: most runs are opened for their charts.
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this](int index) {
+        if (m_tabs->widget(index) == m_snapshot && !m_run.runDir.isEmpty())
+            m_snapshot->setFolder(QDir(m_run.runDir).filePath(QStringLiteral("snapshot")));
+    });
+    connect(m_outputs, &RunOutputs::modelRegistered, this, &RunDetails::modelRegistered);
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 6, 0, 0);
@@ -84,14 +94,20 @@ void RunDetails::setRun(const core::RunRecord &run)
     if (!run.isActive() && wasActive)
         m_log->nudge(); // the last lines
     showOverview();
-    showOutputs();
+    m_outputs->setRun(run);
+}
+
+void RunDetails::setWorkspace(core::Workspace *workspace)
+{
+    m_outputs->setWorkspace(workspace);
 }
 
 void RunDetails::addMetrics(const QList<core::MetricPoint> &points)
 {
+    m_images->addPoints(points);
     for (const core::MetricPoint &p : points) {
         if (std::isnan(p.value) && !p.text.isEmpty())
-            continue; // images and other non-numeric entries are not charted
+            continue; // images and other non-numeric entries are not charted (the Images tab takes them)
         m_chart->appendPoint(m_run.uid, p.name, MetricPoint{double(p.step), p.timeMs / 1000.0, p.value});
     }
 }
@@ -163,40 +179,6 @@ void RunDetails::showOverview()
                 .arg(tr("Configuration"),
                      QString::fromUtf8(QJsonDocument(c).toJson(QJsonDocument::Indented)).toHtmlEscaped());
     m_overview->setHtml(html);
-}
-
-void RunDetails::showOutputs()
-{
-    m_outputs->clear();
-    QHash<QString, QTreeWidgetItem *> folders;
-    std::function<QTreeWidgetItem *(const QString &)> folder = [&](const QString &path) -> QTreeWidgetItem * {
-        if (path.isEmpty())
-            return nullptr;
-        if (auto *found = folders.value(path))
-            return found;
-        const qsizetype slash = path.lastIndexOf(u'/');
-        QTreeWidgetItem *parent = folder(slash < 0 ? QString() : path.left(slash));
-        auto *item = parent ? new QTreeWidgetItem(parent) : new QTreeWidgetItem(m_outputs);
-        item->setText(0, slash < 0 ? path : path.mid(slash + 1));
-        folders.insert(path, item);
-        return item;
-    };
-    for (const core::RunFileEntry &f : m_run.outputs) {
-        const qsizetype slash = f.path.lastIndexOf(u'/');
-        QTreeWidgetItem *parent = folder(slash < 0 ? QString() : f.path.left(slash));
-        auto *item = parent ? new QTreeWidgetItem(parent) : new QTreeWidgetItem(m_outputs);
-        item->setText(0, slash < 0 ? f.path : f.path.mid(slash + 1));
-        item->setText(1, TableModel::formatBytes(f.size));
-        item->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
-        item->setData(0, Qt::UserRole, f.path);
-        item->setToolTip(0, f.path + QStringLiteral("\nSHA-256 ") + f.hash);
-    }
-    m_outputs->expandAll();
-    if (m_run.outputs.isEmpty()) {
-        auto *item = new QTreeWidgetItem(m_outputs);
-        item->setText(0, m_run.isActive() ? tr("Outputs are captured when the run ends.") : tr("No outputs."));
-        item->setDisabled(true);
-    }
 }
 
 } // namespace mldesk::ui

@@ -1,6 +1,7 @@
 // RunDetails: one run in a tab of the Runs pane - Overview (state and its history, configuration, datasets,
 // environment, compute, exit code, error), Metrics (LiveChart, live while it runs), Logs (LogView tailing
-// logs/std_log.txt) and Outputs (captured files with sizes). Cancel while the run is active.
+// logs/std_log.txt), Outputs (captured files: download, register model), Snapshot (source files, read-only) and
+// Images (logged images). Cancel while the run is active.
 #pragma once
 
 #include "core/runs/RunTypes.h"
@@ -11,12 +12,19 @@ class QLabel;
 class QPushButton;
 class QTabWidget;
 class QTextBrowser;
-class QTreeWidget;
+
+namespace mldesk::core {
+class Workspace;
+struct ModelVersion;
+} // namespace mldesk::core
 
 namespace mldesk::ui {
 
 class LiveChart;
 class LogView;
+class RunImages;
+class RunOutputs;
+class RunSnapshot;
 
 class RunDetails final : public QWidget {
     Q_OBJECT
@@ -24,6 +32,9 @@ class RunDetails final : public QWidget {
 
 public:
     explicit RunDetails(const core::RunRecord &run, QWidget *parent = nullptr);
+
+    // Enables the Outputs tab's Download and Register Model (null: browse only).
+    void setWorkspace(core::Workspace *workspace);
 
     QString uid() const { return m_run.uid; }
     const core::RunRecord &run() const { return m_run; }
@@ -35,15 +46,18 @@ public:
     LiveChart *chart() const { return m_chart; }
     LogView *logView() const { return m_log; }
     QTabWidget *tabs() const { return m_tabs; }
+    RunOutputs *outputs() const { return m_outputs; }
+    RunSnapshot *snapshot() const { return m_snapshot; }
+    RunImages *images() const { return m_images; }
 
     static QString title(const core::RunRecord &run);
 
 signals:
     void cancelRequested(const QString &uid);
+    void modelRegistered(const mldesk::core::ModelVersion &version);
 
 private:
     void showOverview();
-    void showOutputs();
 
     core::RunRecord m_run;
     QTabWidget *m_tabs = nullptr;
@@ -52,7 +66,9 @@ private:
     QTextBrowser *m_overview = nullptr;
     LiveChart *m_chart = nullptr;
     LogView *m_log = nullptr;
-    QTreeWidget *m_outputs = nullptr;
+    RunOutputs *m_outputs = nullptr;
+    RunSnapshot *m_snapshot = nullptr;
+    RunImages *m_images = nullptr;
 };
 
 } // namespace mldesk::ui
