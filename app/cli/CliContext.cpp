@@ -47,4 +47,16 @@ core::Workspace &CliContext::workspace()
     return *m_workspace;
 }
 
+QMap<QString, QString> CliContext::keyValues(const QString &option) const
+{
+    QMap<QString, QString> out;
+    for (const QString &kv : values(option)) {
+        const qsizetype eq = kv.indexOf(u'=');
+        if (eq <= 0)
+            throw UsageError(u"--%1 takes KEY=VALUE, not '%2'"_s.arg(option, kv));
+        out.insert(kv.left(eq).trimmed(), kv.mid(eq + 1));
+    }
+    return out;
+}
+
 } // namespace mldesk::cli

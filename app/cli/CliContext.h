@@ -5,6 +5,7 @@
 #include "app/cli/Output.h"
 
 #include <QCommandLineParser>
+#include <QMap>
 #include <QString>
 #include <QStringList>
 
@@ -24,6 +25,10 @@ public:
     const QStringList &arguments() const { return m_arguments; }
     bool isSet(const QString &option) const { return m_parser.isSet(option); }
     QString value(const QString &option) const { return m_parser.value(option); }
+    // Every value of a repeatable option (--tag a=1 --tag b=2), in the order given.
+    QStringList values(const QString &option) const { return m_parser.values(option); }
+    // A repeatable KEY=VALUE option as a map; throws UsageError naming the option for an entry without '='.
+    QMap<QString, QString> keyValues(const QString &option) const;
     const Output &out() const { return m_output; }
 
     // Opens the workspace the user pointed at; throws core::WorkspaceError / UsageError with what to do.

@@ -122,4 +122,23 @@ void Output::error(const QString &line)
     std::fflush(stderr);
 }
 
+void Output::toStderr(const QString &text)
+{
+    const QByteArray bytes = text.toUtf8();
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stderr);
+    std::fflush(stderr);
+}
+
+QString Output::humanBytes(double bytes)
+{
+    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (bytes >= 1024 && u < 4) {
+        bytes /= 1024;
+        ++u;
+    }
+    return u == 0 ? QStringLiteral("%1 B").arg(qint64(bytes))
+                  : QStringLiteral("%1 %2").arg(bytes, 0, 'f', 1).arg(QString::fromLatin1(units[u]));
+}
+
 } // namespace mldesk::cli

@@ -29,7 +29,9 @@ public:
     void note(const QString &line) const;
     // Raw text to stdout (help, version).
     static void text(const QString &text);
-    static void error(const QString &line); // one line on stderr
+    static void error(const QString &line);    // one line on stderr
+    static void toStderr(const QString &text); // progress and notes for people, written and flushed as is
+    static QString humanBytes(double bytes);   // "1.0 MiB"
 
     static QJsonObject toObject(const QList<Field> &fields);
     static QString display(const QJsonValue &value);

@@ -25,51 +25,6 @@ namespace mldesk::cli {
 
 namespace {
 
-// Every value of a repeatable option (--tag a=1 --tag b=2), read from the command line as typed.
-QStringList repeatedValues(const QString &name)
-{
-    QStringList values;
-    const QStringList args = QCoreApplication::arguments();
-    const QString flag = u"--"_s + name;
-    for (qsizetype i = 1; i < args.size(); ++i) {
-        if (args[i] == flag && i + 1 < args.size())
-            values.append(args[++i]);
-        else if (args[i].startsWith(flag + u'='))
-            values.append(args[i].mid(flag.size() + 1));
-    }
-    return values;
-}
-
-QMap<QString, QString> keyValues(const QString &option)
-{
-    QMap<QString, QString> out;
-    for (const QString &kv : repeatedValues(option)) {
-        const qsizetype eq = kv.indexOf(u'=');
-        if (eq <= 0)
-            throw UsageError(u"--%1 '%2' is not KEY=VALUE"_s.arg(option, kv));
-        out.insert(kv.left(eq), kv.mid(eq + 1));
-    }
-    return out;
-}
-
-QString humanBytes(double bytes)
-{
-    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    int u = 0;
-    while (bytes >= 1024 && u < 4) {
-        bytes /= 1024;
-        ++u;
-    }
-    return u == 0 ? u"%1 B"_s.arg(qint64(bytes)) : u"%1 %2"_s.arg(bytes, 0, 'f', 1).arg(QString::fromLatin1(units[u]));
-}
-
-void writeStderr(const QString &text)
-{
-    const QByteArray bytes = text.toUtf8();
-    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stderr);
-    std::fflush(stderr);
-}
-
 // A progress bar on stderr: redrawn in place on a terminal, one line per file and phase otherwise.
 class ProgressBar final {
 public:
@@ -85,35 +40,35 @@ public:
             const QString key = verb + p.file;
             if (done && key != m_lastDone) {
                 m_lastDone = key;
-                writeStderr(u"[%1/%2] %3 %4: %5\n"_s.arg(p.fileIndex)
-                                .arg(p.fileCount)
-                                .arg(verb, p.file, humanBytes(double(p.bytes))));
+                Output::toStderr(u"[%1/%2] %3 %4: %5\n"_s.arg(p.fileIndex)
+                                     .arg(p.fileCount)
+                                     .arg(verb, p.file, Output::humanBytes(double(p.bytes))));
             }
             return;
         }
         constexpr int width = 30;
         QString bar;
-        QString amount = humanBytes(double(p.bytes));
+        QString amount = Output::humanBytes(double(p.bytes));
         if (p.total > 0) {
             const double fraction = std::min(1.0, double(p.bytes) / double(p.total));
             const int filled = int(fraction * width);
             bar = u"["_s + QString(filled, u'#') + QString(width - filled, u'.') + u"] "_s +
                   u"%1%"_s.arg(int(fraction * 100), 3);
-            amount += u" / "_s + humanBytes(double(p.total));
+            amount += u" / "_s + Output::humanBytes(double(p.total));
         } else {
             bar = u"["_s + QString(width, u'?') + u"]     "_s;
         }
         if (p.bytesPerSecond > 0)
-            amount += u"  "_s + humanBytes(p.bytesPerSecond) + u"/s"_s;
+            amount += u"  "_s + Output::humanBytes(p.bytesPerSecond) + u"/s"_s;
         const QString line =
             u"\r%1 [%2/%3] %4 %5  %6"_s.arg(bar).arg(p.fileIndex).arg(p.fileCount).arg(verb, p.file, amount);
-        writeStderr(line.leftJustified(m_lastWidth));
+        Output::toStderr(line.leftJustified(m_lastWidth));
         m_lastWidth = int(line.size());
     }
     void finish()
     {
         if (m_tty && m_lastWidth > 0)
-            writeStderr(u"\n"_s);
+            Output::toStderr(u"\n"_s);
     }
 
 private:
@@ -157,7 +112,7 @@ int registerDataset(CliContext &context)
     params.name = args.at(0);
     params.sources = args.mid(1);
     params.description = context.value(u"description"_s);
-    params.tags = keyValues(u"tag"_s);
+    params.tags = context.keyValues(u"tag"_s);
     params.createNewVersion = context.isSet(u"new-version"_s);
     core::DatasetRegistrationJob job(params);
     ProgressBar bar;
@@ -191,12 +146,12 @@ int registerDataset(CliContext &context)
         context.out().note(u"Dataset '%1' unchanged, version %2 (%3 files, %4)"_s.arg(v.name)
                                .arg(v.version)
                                .arg(v.fileCount)
-                               .arg(humanBytes(double(v.totalBytes))));
+                               .arg(Output::humanBytes(double(v.totalBytes))));
     else
         context.out().note(u"Registered dataset '%1' version %2 (%3 files, %4)"_s.arg(v.name)
                                .arg(v.version)
                                .arg(v.fileCount)
-                               .arg(humanBytes(double(v.totalBytes))));
+                               .arg(Output::humanBytes(double(v.totalBytes))));
     if (context.out().json()) {
         QList<Output::Field> fields = versionFields(v, true);
         fields.append({u"unchanged"_s, u"Unchanged"_s, result->unchanged});
@@ -223,7 +178,7 @@ int list(CliContext &context)
         else
             shown.append(registry.version(s.name, 0));
         for (const core::DatasetVersion &v : shown) {
-            const QString size = context.out().json() ? QString() : humanBytes(double(v.totalBytes));
+            const QString size = context.out().json() ? QString() : Output::humanBytes(double(v.totalBytes));
             rows.append(
                 {{u"name"_s, u"NAME"_s, s.name},
                  {u"version"_s, u"VERSION"_s, v.version},
@@ -260,7 +215,7 @@ int show(CliContext &context)
         context.out().record(fields);
         return ExitOk;
     }
-    fields[3].value = QString(humanBytes(double(v.totalBytes)) + u" (%1 bytes)"_s.arg(v.totalBytes));
+    fields[3].value = QString(Output::humanBytes(double(v.totalBytes)) + u" (%1 bytes)"_s.arg(v.totalBytes));
     context.out().record(fields);
     context.out().note(QString());
     QList<QList<Output::Field>> rows;
@@ -292,10 +247,11 @@ int download(CliContext &context)
         if (!tty || (throttle.elapsed() < 100 && done < total))
             return;
         throttle.restart();
-        writeStderr(u"\rcopying %1 / %2"_s.arg(humanBytes(double(done)), humanBytes(double(total))));
+        Output::toStderr(
+            u"\rcopying %1 / %2"_s.arg(Output::humanBytes(double(done)), Output::humanBytes(double(total))));
     });
     if (tty)
-        writeStderr(u"\n"_s);
+        Output::toStderr(u"\n"_s);
     const QString folder = QDir(to).absolutePath();
     context.out().note(u"Downloaded dataset '%1' version %2 (%3 files) to %4"_s.arg(v.name)
                            .arg(v.version)

@@ -17,21 +17,6 @@ namespace mldesk::cli {
 
 namespace {
 
-// Every value of a repeatable option (--env A=1 --env B=2), read from the command line as typed.
-QStringList repeatedValues(const QString &name)
-{
-    QStringList values;
-    const QStringList args = QCoreApplication::arguments();
-    const QString flag = u"--"_s + name;
-    for (qsizetype i = 1; i < args.size(); ++i) {
-        if (args[i] == flag && i + 1 < args.size())
-            values.append(args[++i]);
-        else if (args[i].startsWith(flag + u'='))
-            values.append(args[i].mid(flag.size() + 1));
-    }
-    return values;
-}
-
 QJsonArray toArray(const QStringList &list)
 {
     QJsonArray out;
@@ -91,7 +76,7 @@ int create(CliContext &context)
         throw core::WorkspaceError(u"cannot read %1: %2"_s.arg(file, f.errorString()));
     const QString text = QString::fromUtf8(f.readAll());
     QMap<QString, QString> variables;
-    for (const QString &kv : repeatedValues(u"env"_s)) {
+    for (const QString &kv : context.values(u"env"_s)) {
         const qsizetype eq = kv.indexOf(u'=');
         if (eq <= 0)
             throw UsageError(u"--env '%1' is not NAME=VALUE"_s.arg(kv));

@@ -28,51 +28,6 @@ namespace mldesk::cli {
 
 namespace {
 
-// Every value of a repeatable option (--tag a=1 --tag b=2) as typed: the parser keeps them, CliContext shows one.
-QStringList repeatedValues(const QString &name)
-{
-    QStringList values;
-    const QStringList args = QCoreApplication::arguments();
-    const QString flag = u"--"_s + name;
-    for (qsizetype i = 1; i < args.size(); ++i) {
-        if (args[i] == u"--"_s)
-            break;
-        if (args[i] == flag && i + 1 < args.size())
-            values.append(args[++i]);
-        else if (args[i].startsWith(flag + u'='))
-            values.append(args[i].mid(flag.size() + 1));
-    }
-    return values;
-}
-
-QMap<QString, QString> keyValues(const QString &option)
-{
-    QMap<QString, QString> out;
-    for (const QString &kv : repeatedValues(option)) {
-        const auto [key, value] = core::ModelRegistry::parseKeyValue(kv, u"--"_s + option);
-        out.insert(key, value);
-    }
-    return out;
-}
-
-QString humanBytes(double bytes)
-{
-    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    int u = 0;
-    while (bytes >= 1024 && u < 4) {
-        bytes /= 1024;
-        ++u;
-    }
-    return u == 0 ? u"%1 B"_s.arg(qint64(bytes)) : u"%1 %2"_s.arg(bytes, 0, 'f', 1).arg(QString::fromLatin1(units[u]));
-}
-
-void writeStderr(const QString &text)
-{
-    const QByteArray bytes = text.toUtf8();
-    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stderr);
-    std::fflush(stderr);
-}
-
 // Bytes done of a total on stderr: one bar redrawn in place on a terminal; else a line at each 25 % and at the end.
 class ByteProgressBar final {
 public:
@@ -80,14 +35,14 @@ public:
     void update(qint64 done, qint64 total, const QString &file)
     {
         const int percent = total > 0 ? int(std::min<qint64>(100, done * 100 / total)) : 100;
-        const QString amount = humanBytes(double(done)) + u" / "_s + humanBytes(double(total));
+        const QString amount = Output::humanBytes(double(done)) + u" / "_s + Output::humanBytes(double(total));
         if (!m_tty) {
             if (percent / 25 > m_lastQuarter || (done == total && !m_ended)) {
                 m_lastQuarter = percent / 25;
                 m_ended = done == total;
-                writeStderr(u"%1 %2% %3%4\n"_s.arg(m_verb)
-                                .arg(percent, 3)
-                                .arg(amount, file.isEmpty() ? QString() : u"  "_s + file));
+                Output::toStderr(u"%1 %2% %3%4\n"_s.arg(m_verb)
+                                     .arg(percent, 3)
+                                     .arg(amount, file.isEmpty() ? QString() : u"  "_s + file));
             }
             return;
         }
@@ -95,13 +50,13 @@ public:
         const int filled = percent * width / 100;
         const QString line = u"\r%1 ["_s.arg(m_verb) + QString(filled, u'#') + QString(width - filled, u'.') +
                              u"] %1% %2  %3"_s.arg(percent, 3).arg(amount, file);
-        writeStderr(line.leftJustified(m_lastWidth));
+        Output::toStderr(line.leftJustified(m_lastWidth));
         m_lastWidth = int(line.size());
     }
     void finish()
     {
         if (m_tty && m_lastWidth > 0)
-            writeStderr(u"\n"_s);
+            Output::toStderr(u"\n"_s);
     }
 
 private:
@@ -135,16 +90,16 @@ QJsonValue mapValue(const QMap<QString, QString> &map, bool json)
 
 QList<Output::Field> versionRow(const core::ModelVersion &v, bool json)
 {
-    return {
-        {u"id"_s, u"ID"_s, v.qualifiedName()},
-        {u"framework"_s, u"FRAMEWORK"_s, v.framework},
-        {u"files"_s, u"FILES"_s, int(v.files.size())},
-        {u"total_bytes"_s, u"SIZE"_s, json ? QJsonValue(double(v.totalBytes())) : humanBytes(double(v.totalBytes()))},
-        {u"run"_s, u"RUN"_s, v.runUid.isEmpty() ? QJsonValue() : QJsonValue(v.runUid)},
-        {u"archived"_s, u"ARCHIVED"_s, v.archived},
-        {u"created"_s, u"CREATED (UTC)"_s, v.created.toString(Qt::ISODate)},
-        {u"tags"_s, u"TAGS"_s, mapValue(v.tags, json)},
-        {u"properties"_s, u"PROPERTIES"_s, mapValue(v.properties, json)}};
+    return {{u"id"_s, u"ID"_s, v.qualifiedName()},
+            {u"framework"_s, u"FRAMEWORK"_s, v.framework},
+            {u"files"_s, u"FILES"_s, int(v.files.size())},
+            {u"total_bytes"_s, u"SIZE"_s,
+             json ? QJsonValue(double(v.totalBytes())) : Output::humanBytes(double(v.totalBytes()))},
+            {u"run"_s, u"RUN"_s, v.runUid.isEmpty() ? QJsonValue() : QJsonValue(v.runUid)},
+            {u"archived"_s, u"ARCHIVED"_s, v.archived},
+            {u"created"_s, u"CREATED (UTC)"_s, v.created.toString(Qt::ISODate)},
+            {u"tags"_s, u"TAGS"_s, mapValue(v.tags, json)},
+            {u"properties"_s, u"PROPERTIES"_s, mapValue(v.properties, json)}};
 }
 
 core::ModelRegistry registryOf(CliContext &context)
@@ -159,8 +114,8 @@ int registerModel(CliContext &context)
     core::ModelRegistration r;
     r.name = args.at(0);
     r.description = context.value(u"description"_s);
-    r.tags = keyValues(u"tag"_s);
-    r.properties = keyValues(u"property"_s);
+    r.tags = context.keyValues(u"tag"_s);
+    r.properties = context.keyValues(u"property"_s);
     const bool fromRun = context.isSet(u"run"_s);
     const bool fromFiles = context.isSet(u"files"_s);
     if (fromRun == fromFiles)
@@ -189,9 +144,9 @@ int registerModel(CliContext &context)
     }
     // The ID alone on stdout (like Azure's print(model.id)), so scripts can capture it; details on stderr.
     context.out().note(v.qualifiedName());
-    writeStderr(u"Registered model %1 (%2, %3, %4)%5\n"_s.arg(
+    Output::toStderr(u"Registered model %1 (%2, %3, %4)%5\n"_s.arg(
         v.qualifiedName(), v.framework, v.files.size() == 1 ? u"1 file"_s : u"%1 files"_s.arg(v.files.size()),
-        humanBytes(double(v.totalBytes())),
+        Output::humanBytes(double(v.totalBytes())),
         v.runUid.isEmpty() ? QString() : u" from run "_s + v.runUid + u" " + v.source));
     return ExitOk;
 }
@@ -201,7 +156,7 @@ core::ModelFilter filterOf(CliContext &context)
     core::ModelFilter filter;
     if (context.isSet(u"filter"_s))
         filter = core::ModelFilter::parse(context.value(u"filter"_s));
-    for (const QString &tag : repeatedValues(u"tag"_s))
+    for (const QString &tag : context.values(u"tag"_s))
         filter.add(core::ModelFilter::tagClause(tag));
     return filter;
 }
@@ -277,7 +232,8 @@ int show(CliContext &context)
         {u"created"_s, u"Created (UTC)"_s, v.created.toString(Qt::ISODate)},
         {u"source"_s, u"Source"_s, v.source},
         {u"manifest_hash"_s, u"Manifest SHA-256"_s, v.manifestHash},
-        {u"total_bytes"_s, u"Size"_s, json ? QJsonValue(double(v.totalBytes())) : humanBytes(double(v.totalBytes()))},
+        {u"total_bytes"_s, u"Size"_s,
+         json ? QJsonValue(double(v.totalBytes())) : Output::humanBytes(double(v.totalBytes()))},
         {u"tags"_s, u"Tags"_s, mapValue(v.tags, json)},
         {u"properties"_s, u"Properties"_s, mapValue(v.properties, json)},
         {u"run"_s, u"Run"_s, lineage.runUid.isEmpty() ? QJsonValue() : QJsonValue(lineage.runUid)},
@@ -346,7 +302,7 @@ int download(CliContext &context)
         return ExitOk;
     }
     context.out().note(u"Downloaded model %1 (%2 files, %3, SHA-256 verified) to %4"_s.arg(
-        v.qualifiedName(), QString::number(result->files.size()), humanBytes(double(result->bytes)),
+        v.qualifiedName(), QString::number(result->files.size()), Output::humanBytes(double(result->bytes)),
         QDir(folder).absolutePath()));
     for (const QString &f : result->files)
         context.out().note(u"  "_s + f);
@@ -389,7 +345,7 @@ int exportModel(CliContext &context)
         return ExitOk;
     }
     context.out().note(u"Exported model %1 to %2 (%3: %4)"_s.arg(
-        v.qualifiedName(), result->zipPath, humanBytes(double(result->bytes)), result->entries.join(u", "_s)));
+        v.qualifiedName(), result->zipPath, Output::humanBytes(double(result->bytes)), result->entries.join(u", "_s)));
     return ExitOk;
 }
 
@@ -403,7 +359,7 @@ int tag(CliContext &context)
         const auto [key, value] = core::ModelRegistry::parseKeyValue(kv, u"a tag"_s);
         set.insert(key, value);
     }
-    const QStringList remove = repeatedValues(u"remove"_s);
+    const QStringList remove = context.values(u"remove"_s);
     if (set.isEmpty() && remove.isEmpty())
         throw UsageError(u"give tags to set (KEY=VALUE ...) or to remove (--remove KEY)"_s);
     registry.setTags(v, set, remove);
