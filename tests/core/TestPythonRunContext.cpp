@@ -3,6 +3,7 @@
 #include "RunTestSupport.h"
 
 #include <QProcess>
+#include <QScopeGuard>
 #include <QStandardPaths>
 #include <QtTest>
 
@@ -87,11 +88,21 @@ private slots:
 
     void matplotlibFigureBecomesPng()
     {
-        QProcess probe;
-        probe.start(m_python, {u"-c"_s, u"import matplotlib"_s});
-        probe.waitForFinished();
-        if (probe.exitCode() != 0)
-            QSKIP("matplotlib is not installed");
+        // scripts/setup installs Debian's python3-matplotlib; the python3 first on PATH may be another one.
+        const QString pathPython = m_python;
+        const auto restore = qScopeGuard([&] { m_python = pathPython; });
+        bool found = false;
+        for (const QString &candidate : {pathPython, u"/usr/bin/python3"_s}) {
+            QProcess probe;
+            probe.start(candidate, {u"-c"_s, u"import matplotlib"_s});
+            if (probe.waitForFinished() && probe.exitCode() == 0) {
+                m_python = candidate;
+                found = true;
+                break;
+            }
+        }
+        if (!found)
+            QSKIP("matplotlib is not installed (scripts/setup installs python3-matplotlib)");
         const QString metrics = m_dir.filePath(u"metrics-plot.jsonl"_s);
         QProcess *p = runPython(u"import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
                                 u"from mldesk import Run\nplt.plot([1, 2, 3])\n"
