@@ -35,8 +35,10 @@ void appendSystemLog(const QString &runDir, const QString &text)
         log.write((QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs) + u' ' + text + u'\n').toUtf8());
 }
 
+} // namespace
+
 // The run-context module (mldesk) and the azureml.core shim, from the resources compiled into core.
-void writeRunContextModule(const QString &target)
+void LocalRunLauncher::writeRunContextModule(const QString &target)
 {
     QDirIterator it(u":/mldesk/python"_s, QDir::Files, QDirIterator::Subdirectories);
     while (it.hasNext()) {
@@ -54,7 +56,7 @@ void writeRunContextModule(const QString &target)
 // The azureml.core shim goes on PYTHONPATH when the environment asks for it: its variable
 // MLDESK_AZUREML_COMPAT=1, or a conda specification that lists an azureml package (as the seed's does), whose
 // scripts expect `from azureml.core import Run` to work.
-bool wantsAzureMlShim(const EnvironmentVersion &environment, const PreparedEnvironment &prepared)
+bool LocalRunLauncher::wantsAzureMlShim(const EnvironmentVersion &environment, const PreparedEnvironment &prepared)
 {
     const QString flag = prepared.variables.value(u"MLDESK_AZUREML_COMPAT"_s).toLower();
     if (flag == u"1"_s || flag == u"true"_s || flag == u"yes"_s)
@@ -67,7 +69,18 @@ bool wantsAzureMlShim(const EnvironmentVersion &environment, const PreparedEnvir
     return false;
 }
 
-} // namespace
+QStringList LocalRunLauncher::resolvedArguments(const RunRecord &run,
+                                                const std::function<QString(const QString &)> &visiblePath)
+{
+    QStringList arguments;
+    for (const QJsonValue &v : run.configuration.value(u"resolved_arguments"_s).toArray())
+        arguments.append(DatasetReference::substitute(v.toString(), [&](const DatasetReference &ref) {
+            QJsonObject d{
+                {u"name"_s, ref.name}, {u"version"_s, ref.version}, {u"mode"_s, DatasetReference::modeName(ref.mode)}};
+            return visiblePath(LocalRunLauncher::inputFolder(run.runDir, d));
+        }));
+    return arguments;
+}
 
 QString LocalRunLauncher::inputFolder(const QString &runDir, const QJsonObject &dataset)
 {
@@ -93,13 +106,7 @@ void LocalRunLauncher::start(Database &db, BlobStore &blobs, const QString &work
         else if (!QDir(folder).exists() || QDir(folder).isEmpty())
             DatasetMaterializer::mount(blobs, files, folder);
     }
-    QStringList arguments;
-    for (const QJsonValue &v : run.configuration.value(u"resolved_arguments"_s).toArray())
-        arguments.append(DatasetReference::substitute(v.toString(), [&](const DatasetReference &ref) {
-            QJsonObject d{
-                {u"name"_s, ref.name}, {u"version"_s, ref.version}, {u"mode"_s, DatasetReference::modeName(ref.mode)}};
-            return LocalRunLauncher::inputFolder(runDir, d);
-        }));
+    QStringList arguments = resolvedArguments(run, [](const QString &path) { return path; });
 
     // Environment.
     const QJsonObject envConfig = run.configuration.value(u"environment"_s).toObject();

@@ -8,10 +8,14 @@
 
 #include <QJsonObject>
 
+#include <functional>
+
 namespace mldesk::core {
 
 class BlobStore;
 class Database;
+struct EnvironmentVersion;
+struct PreparedEnvironment;
 
 class LocalRunLauncher final {
 public:
@@ -25,6 +29,13 @@ public:
 
     // Where a dataset input ({"name","version","mode"}) of the run lives: inputs/<name>_v<version>[_download].
     static QString inputFolder(const QString &runDir, const QJsonObject &dataset);
+    // The run's arguments with each dataset reference replaced by its input folder, as visiblePath maps it.
+    static QStringList resolvedArguments(const RunRecord &run,
+                                         const std::function<QString(const QString &)> &visiblePath);
+    // Writes the Python run-context module (mldesk) and the azureml.core shim into folder.
+    static void writeRunContextModule(const QString &folder);
+    // Whether the job's PYTHONPATH gets the azureml.core shim (the environment asks for it).
+    static bool wantsAzureMlShim(const EnvironmentVersion &environment, const PreparedEnvironment &prepared);
 };
 
 } // namespace mldesk::core

@@ -1,11 +1,14 @@
-// RunService: scheduling, watching, finalizing and cancelling local runs; see the header.
+// RunService: scheduling, watching, finalizing and cancelling runs (the Slurm half is in RunServiceSlurm.cpp); see
+// the header.
 #include "core/runs/RunService.h"
 
 #include "core/compute/LocalComputeStatus.h"
 #include "core/datasets/DatasetMaterializer.h"
 #include "core/runs/LocalRunLauncher.h"
 #include "core/runs/MetricsIngestor.h"
+#include "core/runs/RunServiceParts.h"
 #include "core/runs/RunSubmitter.h"
+#include "core/slurm/SlurmRunBackend.h"
 #include "core/store/BlobStore.h"
 #include "core/store/Database.h"
 #include "core/workspace/Workspace.h"
@@ -26,34 +29,7 @@ using namespace Qt::StringLiterals;
 
 namespace mldesk::core {
 
-struct RunService::Watched {
-    RunRecord run;
-    std::unique_ptr<MetricsIngestor> ingestor;
-    qint64 logOffset = 0;
-    LocalProcess::Identity identity;
-    bool termSent = false;
-    bool killSent = false;
-    QElapsedTimer cancelClock;
-    QElapsedTimer deadClock;  // since the process was first seen gone without an exit record
-    QElapsedTimer groupClock; // since the job ended while its process group still had members
-    bool finalizing = false;
-};
-
-namespace {
-
-void appendSystemLog(const QString &runDir, const QString &text)
-{
-    QFile log(runDir + u"/logs/mldesk_system.txt"_s);
-    if (log.open(QIODevice::WriteOnly | QIODevice::Append))
-        log.write((QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs) + u' ' + text + u'\n').toUtf8());
-}
-
-bool isLocal(const RunRecord &run)
-{
-    return run.configuration.value(u"compute"_s).toObject().value(u"kind"_s).toString(u"local"_s) == u"local"_s;
-}
-
-} // namespace
+using namespace runservice;
 
 RunService::RunService(Workspace &workspace, RunServiceOptions options, QObject *parent)
     : QObject(parent), m_workspace(workspace), m_options(std::move(options)), m_store(workspace.database())
@@ -139,8 +115,10 @@ void RunService::tick()
         const QStringList uids = m_watched.keys();
         for (const QString &uid : uids)
             pollRun(uid);
-        if (m_options.schedule)
+        if (m_options.schedule) {
             scheduleQueued();
+            scheduleSlurm();
+        }
     } catch (const std::exception &e) {
         emit warning(u"runs: "_s + QString::fromUtf8(e.what()));
     }
@@ -150,10 +128,11 @@ void RunService::tick()
 void RunService::attachActive()
 {
     for (const RunRecord &run : m_store.active()) {
-        if (m_watched.contains(run.uid) || !isLocal(run))
+        if (m_watched.contains(run.uid))
             continue;
         auto w = std::make_shared<Watched>();
         w->run = run;
+        w->slurm = !isLocal(run);
         w->ingestor = std::make_unique<MetricsIngestor>(m_workspace.database(), run.id, run.runDir);
         m_watched.insert(run.uid, w);
         m_files.addPaths({run.runDir, run.runDir + u"/metrics.jsonl"_s, run.runDir + u"/logs/std_log.txt"_s});
@@ -171,9 +150,16 @@ void RunService::stopWatching(const QString &uid)
 void RunService::onFileChanged(const QString &path)
 {
     const QString runs = m_workspace.runsPath() + u'/';
-    if (!path.startsWith(runs))
-        return;
-    const QString uid = path.mid(runs.size()).section(u'/', 0, 0);
+    QString uid;
+    if (path.startsWith(runs)) {
+        uid = path.mid(runs.size()).section(u'/', 0, 0);
+    } else { // a Slurm run's folder, in its target's shared folder
+        for (auto it = m_watched.cbegin(); it != m_watched.cend() && uid.isEmpty(); ++it)
+            if (path == it.value()->run.runDir || path.startsWith(it.value()->run.runDir + u'/'))
+                uid = it.key();
+        if (uid.isEmpty())
+            return;
+    }
     if (m_pendingPolls.isEmpty())
         QTimer::singleShot(m_options.coalesceMs, this, [this] {
             const QSet<QString> pending = std::exchange(m_pendingPolls, {});
@@ -250,6 +236,10 @@ void RunService::emitLog(Watched &w, bool final)
 
 void RunService::checkJob(Watched &w)
 {
+    if (w.slurm) {
+        checkSlurm(w);
+        return;
+    }
     if (w.run.state == RunState::Queued)
         return;
     if (w.run.state == RunState::Finalizing) {
@@ -353,8 +343,29 @@ QString RunService::lastLogLines(const QString &runDir, int lines) const
 
 void RunService::finalize(Watched &w, const std::optional<LocalProcess::ExitRecord> &exit, const QString &vanished)
 {
+    Ending ending;
+    if (exit) {
+        ending.exitCode = exit->exitCode;
+        ending.signal = exit->signal;
+        ending.signalName = exit->signalName;
+        ending.endedAtMs = exit->endedAtMs;
+    }
+    if (!ending.exitCode && !ending.signal)
+        ending.reason = vanished;
+    finalize(w, ending);
+}
+
+void RunService::finalize(Watched &w, const Ending &ending)
+{
+    // A Slurm run may be Queued (its job canceled while pending) or already Finalizing (Slurm's COMPLETING). Two
+    // processes following one Slurm run may then both capture outputs (content-addressed: harmless); only one end
+    // transition applies.
     const bool claimed =
-        w.run.state == RunState::Finalizing
+        w.slurm ? m_store.transition(w.run.id,
+                                     {RunState::Queued, RunState::Preparing, RunState::Starting, RunState::Running,
+                                      RunState::Finalizing},
+                                     RunState::Finalizing, u"capturing outputs"_s)
+        : w.run.state == RunState::Finalizing
             ? m_store.transition(w.run.id, {RunState::Finalizing}, RunState::Finalizing,
                                  u"finalizing again: the process finalizing it ended"_s)
             : m_store.transition(w.run.id, {RunState::Preparing, RunState::Starting, RunState::Running},
@@ -388,31 +399,39 @@ void RunService::finalize(Watched &w, const std::optional<LocalProcess::ExitReco
         captureError = u"; capturing outputs failed: "_s + QString::fromUtf8(e.what());
     }
 
-    const bool canceled = m_store.findById(w.run.id).value_or(w.run).cancelRequested;
+    const bool canceled =
+        m_store.findById(w.run.id).value_or(w.run).cancelRequested || ending.state == RunState::Canceled;
     QVariantMap columns;
-    columns.insert(u"ended_at"_s, exit && exit->endedAtMs ? exit->endedAtMs : QDateTime::currentMSecsSinceEpoch());
+    columns.insert(u"ended_at"_s, ending.endedAtMs ? ending.endedAtMs : QDateTime::currentMSecsSinceEpoch());
     columns.insert(u"outputs_manifest_json"_s, RunFiles::manifestJson(files));
+    columns.insert(u"backend_note"_s, QString());
     QString reason;
-    if (exit && exit->exitCode) {
-        columns.insert(u"exit_code"_s, *exit->exitCode);
-        if (*exit->exitCode != 0)
-            reason = u"the job exited with code %1"_s.arg(*exit->exitCode);
-    } else if (exit && exit->signal) {
-        columns.insert(u"exit_signal"_s, *exit->signal);
-        const QString name = exit->signalName.isEmpty() ? LocalProcess::signalName(*exit->signal) : exit->signalName;
-        reason = u"the job was killed by signal %1 (%2)"_s.arg(*exit->signal).arg(name);
-    } else {
-        reason = vanished;
+    if (ending.exitCode) {
+        columns.insert(u"exit_code"_s, *ending.exitCode);
+        if (*ending.exitCode != 0)
+            reason = u"the job exited with code %1"_s.arg(*ending.exitCode);
+    } else if (ending.signal) {
+        columns.insert(u"exit_signal"_s, *ending.signal);
+        const QString name = ending.signalName.isEmpty() ? LocalProcess::signalName(*ending.signal) : ending.signalName;
+        reason = u"the job was killed by signal %1 (%2)"_s.arg(*ending.signal).arg(name);
     }
+    if (!ending.reason.isEmpty())
+        reason = ending.reason; // the backend's own words (Slurm's state and reason, "process vanished")
+    const bool failed = ending.state ? *ending.state == RunState::Failed : !reason.isEmpty();
     RunState end = RunState::Completed;
     if (canceled) {
         end = RunState::Canceled;
-        reason = u"canceled by the user"_s + (reason.isEmpty() ? QString() : u" ("_s + reason + u')');
-    } else if (!reason.isEmpty()) {
+        if (ending.state != RunState::Canceled || ending.reason.isEmpty())
+            reason = u"canceled by the user"_s + (reason.isEmpty() ? QString() : u" ("_s + reason + u')');
+    } else if (failed) {
         end = RunState::Failed;
+        if (reason.isEmpty())
+            reason = u"the job failed"_s;
         const QString tail = lastLogLines(w.run.runDir, m_options.logTailLines);
         if (!tail.isEmpty())
             reason += u"; last lines of the log:\n"_s + tail;
+    } else {
+        reason.clear(); // completed
     }
     reason += captureError;
     columns.insert(u"failure_reason"_s, reason.isEmpty() ? QVariant() : QVariant(reason));
@@ -517,10 +536,12 @@ void RunService::cancel(const QString &uid)
     const RunRecord run = m_store.get(uid);
     if (isTerminal(run.state))
         throw WorkspaceError(u"run '%1' has already ended (%2); nothing to cancel"_s.arg(uid, runStateName(run.state)));
-    if (m_store.transition(run.id, {RunState::Queued}, RunState::Canceled, u"canceled while queued"_s,
-                           {{u"ended_at"_s, QVariant(QDateTime::currentMSecsSinceEpoch())},
-                            {u"cancel_requested"_s, QVariant(1)},
-                            {u"failure_reason"_s, QVariant(u"canceled while queued"_s)}})) {
+    // A Slurm run that is Queued with a job id waits in Slurm's queue: its job must be canceled there.
+    const bool inSlurmQueue = !isLocal(run) && slurmJobId(run) > 0;
+    if (!inSlurmQueue && m_store.transition(run.id, {RunState::Queued}, RunState::Canceled, u"canceled while queued"_s,
+                                            {{u"ended_at"_s, QVariant(QDateTime::currentMSecsSinceEpoch())},
+                                             {u"cancel_requested"_s, QVariant(1)},
+                                             {u"failure_reason"_s, QVariant(u"canceled while queued"_s)}})) {
         if (auto it = m_watched.find(uid); it != m_watched.end())
             refreshState(**it);
         else
@@ -530,6 +551,22 @@ void RunService::cancel(const QString &uid)
     m_store.setColumns(run.id, {{u"cancel_requested"_s, QVariant(1)}});
     appendSystemLog(run.runDir, u"cancel requested"_s);
     attachActive();
+    if (!isLocal(run)) {
+        // Submitted: SIGTERM to the Slurm job now, a real cancel after the grace period. Not yet submitted: the
+        // process preparing it sees the flag (before submitting, or as soon as Slurm has answered).
+        if (auto it = m_watched.find(uid); it != m_watched.end()) {
+            std::shared_ptr<Watched> w = it.value();
+            refreshState(*w);
+            if (slurmJobId(w->run) > 0) {
+                if (!slurm().isFollowing(uid))
+                    attachSlurm(*w);
+                slurm().cancel(uid);
+            } else if (slurm().isFollowing(uid)) {
+                slurm().cancel(uid); // submitted by this process, its job id is on its way
+            }
+        }
+        return;
+    }
     pollRun(uid); // sends SIGTERM now when the job is running
 }
 

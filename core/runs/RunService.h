@@ -1,13 +1,15 @@
 // RunService: the runs of one workspace, live - submit, start queued local runs when a GPU (or CPU slot) is free,
-// watch them (log text and metric points in batches, state changes), finalize, cancel, and re-attach to runs
-// that were started by an MLDesk process that has since gone. Several processes (GUI, CLI) may run one each on
-// the same workspace: every step is a guarded transition in the database, and ingestion is offset-based.
+// submit Slurm runs to their cluster (SlurmRunBackend) and follow their jobs, watch them (log text and metric points in
+// batches, state changes), finalize, cancel, and re-attach to runs that were started by an MLDesk process that has
+// since gone. Several processes (GUI, CLI) may run one each on the same workspace: every step is a guarded transition
+// in the database, and ingestion is offset-based.
 #pragma once
 
 #include "core/runs/LocalProcess.h"
 #include "core/runs/RunFiles.h"
 #include "core/runs/RunStore.h"
 #include "core/runs/RunTypes.h"
+#include "core/slurm/SlurmJobMonitor.h"
 
 #include <QElapsedTimer>
 #include <QFileSystemWatcher>
@@ -25,6 +27,10 @@ namespace mldesk::core {
 
 class Workspace;
 class MetricsIngestor;
+class SlurmRunBackend;
+struct ComputeTarget;
+struct SlurmRunLaunch;
+struct SlurmRunOutcome;
 
 struct RunServiceOptions {
     qint64 snapshotLimitBytes = RunFiles::kDefaultSnapshotLimitBytes;
@@ -35,10 +41,11 @@ struct RunServiceOptions {
     int cpuSlots = 0; // concurrent CPU runs on a machine without GPUs; 0: max(1, cores / 4)
     // Test seam: the GPU indexes of this machine. nullopt: ask `mldesk-train --list-devices` once.
     std::optional<QList<int>> gpus;
-    bool schedule = true;   // start queued local runs (false: only watch)
-    QString trainerPath;    // empty: LocalProcess::findTrainer()
-    QString supervisorPath; // empty: LocalProcess::findSupervisor()
-    int logTailLines = 15;  // log lines kept as a failed run's reason
+    bool schedule = true;                  // start queued local runs (false: only watch)
+    QString trainerPath;                   // empty: LocalProcess::findTrainer()
+    QString supervisorPath;                // empty: LocalProcess::findSupervisor()
+    int logTailLines = 15;                 // log lines kept as a failed run's reason
+    SlurmJobMonitor::Options slurmPolling; // how Slurm targets are polled (tests poll faster)
 };
 
 class RunService final : public QObject {
@@ -56,10 +63,12 @@ public:
     // Records the run (Queued) and, when scheduling, starts it as soon as a slot is free. Throws WorkspaceError.
     RunRecord submit(const RunRequest &request);
     // Queued: Canceled at once. Preparing..Running: SIGTERM to the process group, SIGKILL after the grace period;
-    // the run ends Canceled when the job is gone. Throws WorkspaceError for an unknown or finished run.
+    // the run ends Canceled when the job is gone. Slurm runs: the Slurm job gets SIGTERM, a real cancel after the
+    // grace period. Throws WorkspaceError for an unknown or finished run.
     void cancel(const QString &uid);
 
-    // Begins the live service: re-attaches to active runs, starts timers. Call once the event loop can run.
+    // Begins the live service: re-attaches to active runs (Slurm runs: follows their jobs again), starts timers.
+    // Call once the event loop can run. Before start(), Slurm targets are not contacted.
     void start();
     // One synchronous pass (what start()'s timers do): attach, ingest, finalize ended runs, start queued ones.
     void reconcile();
@@ -75,22 +84,35 @@ signals:
     void logAppended(const QString &uid, const QString &text);
     // New metric points, one batch per read (never one signal per line).
     void metricsAppended(const QString &uid, const QList<mldesk::core::MetricPoint> &points);
+    // The run's note changed (RunRecord::note: "cluster unreachable, retrying ...", or empty again).
+    void runNoteChanged(const mldesk::core::RunRecord &run);
     // A problem the user should see that is not tied to one call (e.g. a run failed to start).
     void warning(const QString &message);
 
 private:
     struct Watched;
+    struct Ending;
     void tick();
     void attachActive();
     void pollRun(Watched &w);
     void pollRun(const QString &uid);
     void emitLog(Watched &w, bool final);
     void checkJob(Watched &w);
+    void checkSlurm(Watched &w);
     bool groupSettled(Watched &w);
     void finalize(Watched &w, const std::optional<LocalProcess::ExitRecord> &exit, const QString &vanished);
+    void finalize(Watched &w, const Ending &ending);
     void refreshState(Watched &w);
     void scheduleQueued();
     void launch(RunRecord run);
+    // Slurm runs: submission, following the job, notes while the cluster cannot be reached.
+    SlurmRunBackend &slurm();
+    void attachSlurm(Watched &w);
+    void scheduleSlurm();
+    void launchSlurm(RunRecord run);
+    void submitSlurm(const RunRecord &run, const ComputeTarget &target, const SlurmRunLaunch &launch);
+    void onSlurmUpdate(const QString &uid, const SlurmRunOutcome &outcome);
+    void setTargetNote(const QString &targetName, const QString &note);
     std::optional<RunRecord> claimSlot(const RunRecord &run);
     QString lastLogLines(const QString &runDir, int lines) const;
     void onFileChanged(const QString &path);
@@ -105,6 +127,7 @@ private:
     QTimer m_poll;
     QSet<QString> m_pendingPolls;
     QThreadPool m_pool; // starts runs (preparation may take minutes)
+    std::unique_ptr<SlurmRunBackend> m_slurm;
     bool m_started = false;
     bool m_inTick = false;
 };

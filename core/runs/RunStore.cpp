@@ -35,7 +35,7 @@ QList<RunFileEntry> parseManifest(const QString &json)
 const QString kSelect = u"SELECT r.id, r.run_uid, e.name, r.display_name, r.state, r.created_at, r.started_at,"
                         u" r.ended_at, r.configuration_json, r.exit_code, r.exit_signal, r.failure_reason,"
                         u" c.name, r.run_dir, r.device, r.process_id, r.process_start_ticks, r.cancel_requested,"
-                        u" r.outputs_manifest_json, r.backend_job_id"
+                        u" r.outputs_manifest_json, r.backend_job_id, r.backend_note"
                         u" FROM runs r JOIN experiments e ON e.id = r.experiment_id"
                         u" LEFT JOIN compute_targets c ON c.id = r.compute_target_id"_s;
 
@@ -94,6 +94,7 @@ QList<RunRecord> RunStore::query(const QString &where, const QVariantList &bindi
         r.cancelRequested = q.value(17).toInt() != 0;
         r.outputs = parseManifest(q.value(18).toString());
         r.backendJobId = q.value(19).toString();
+        r.note = q.value(20).toString();
         runs.append(r);
     }
     return runs;

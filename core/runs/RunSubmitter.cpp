@@ -8,6 +8,7 @@
 #include "core/experiments/ExperimentStore.h"
 #include "core/runs/RunFiles.h"
 #include "core/runs/RunStore.h"
+#include "core/slurm/SlurmRunBackend.h"
 #include "core/store/BlobStore.h"
 #include "core/store/Database.h"
 #include "core/workspace/Workspace.h"
@@ -93,9 +94,23 @@ QStringList RunSubmitter::validate(const RunRequest &request) const
     if (request.compute.isEmpty()) {
         problems.append(u"no compute target given; use 'local'"_s);
     } else if (auto target = targets.find(request.compute)) {
-        if (target->kind != ComputeTarget::Kind::Local)
-            problems.append(u"compute target '%1' is a Slurm cluster; Slurm runs are not available in this build "
-                            u"yet - use 'local'"_s.arg(request.compute));
+        if (target->kind == ComputeTarget::Kind::Slurm) {
+            const QFileInfo shared(target->slurm.sharedDirLocal);
+            if (target->slurm.sharedDirLocal.isEmpty())
+                problems.append(u"compute target '%1' has no shared folder; recreate it with --shared-dir DIR (a "
+                                u"folder this machine and the cluster's nodes both see)"_s.arg(request.compute));
+            else if (!shared.isDir() || !shared.isWritable())
+                problems.append(
+                    u"the shared folder '%1' of compute target '%2' does not exist or is not writable "
+                    u"here; mount it, or fix the target"_s.arg(target->slurm.sharedDirLocal, request.compute));
+            if (environment && environment->kind == EnvironmentVersion::Kind::Conda &&
+                !QDir::cleanPath(m_workspace.path()).startsWith(QDir::cleanPath(target->slurm.sharedDirLocal) + u'/'))
+                problems.append(u"environment '%1' is a conda environment, which MLDesk creates inside the "
+                                u"workspace; the workspace is not inside the shared folder '%2' of compute target "
+                                u"'%3', so the cluster's nodes cannot use it - use System-Python (the nodes' "
+                                u"python3) or MLDesk-Native"_s.arg(environment->name, target->slurm.sharedDirLocal,
+                                                                   request.compute));
+        }
     } else {
         QStringList names;
         for (const ComputeTarget &t : targets.list())
@@ -167,7 +182,9 @@ RunRecord RunSubmitter::submit(const RunRequest &request, qint64 snapshotLimitBy
     }
 
     const QString uid = newRunId(request.experiment);
-    const QString runDir = m_workspace.runsPath() + u'/' + uid;
+    // Slurm runs live in the target's shared folder, where the cluster's nodes write them.
+    const QString runDir = target.kind == ComputeTarget::Kind::Slurm ? SlurmRunBackend::runDirFor(target.slurm, uid)
+                                                                     : m_workspace.runsPath() + u'/' + uid;
     for (const QString &sub : {u"snapshot"_s, u"logs"_s, u"outputs"_s})
         if (!QDir().mkpath(runDir + u'/' + sub))
             throw WorkspaceError(u"cannot create the run folder '%1'; check permissions"_s.arg(runDir));

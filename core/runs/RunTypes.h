@@ -67,7 +67,9 @@ struct RunRecord {
     qint64 processId = 0;
     qint64 processStartTicks = 0;
     bool cancelRequested = false;
-    QString backendJobId; // local: the supervisor's pid; "preparing:PID:TICKS" while an MLDesk process prepares it
+    QString backendJobId; // local: the supervisor's pid; Slurm: the job id; "preparing:PID:TICKS" while an MLDesk
+                          // process prepares it
+    QString note;         // what the backend says now, e.g. "cluster unreachable, retrying ..."; empty when fine
     QList<RunFileEntry> outputs; // captured files (outputs/ and logs/)
     QMap<QString, QString> tags;
     QList<RunStateChange> history; // filled by RunStore::load, not by list()

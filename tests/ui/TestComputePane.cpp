@@ -1,6 +1,10 @@
 // TestComputePane: 'local' listed with this machine probed in the background; the Slurm dialog shows each problem
 // under its field, stores the token through the keychain seam (and shows a keychain failure inline), and a valid
-// target appears in the table; the built-in target cannot be removed (said inline).
+// target appears in the table; the built-in target cannot be removed (said inline). A selected Slurm target's status
+// comes from a loopback slurmrestd answering the responses recorded from the real one (tests/slurm/data): loading
+// at once (the UI thread never waits), then reachable with nodes and partitions, refreshed by button, by
+// View > Refresh (setWorkspace) and periodically; a closed port is "unreachable" with the network's message; a
+// missing or rejected token says so, naming the variable.
 #include "UiTestSupport.h"
 
 #include "core/compute/ComputeTargetRegistry.h"
@@ -8,20 +12,84 @@
 #include "ui/dialogs/SlurmTargetDialog.h"
 #include "ui/models/TableModel.h"
 #include "ui/panes/ComputePane.h"
+#include "ui/panes/SlurmStatusView.h"
+
+#include "../core/support/LoopbackHttpServer.h"
 
 #include <QAbstractItemModelTester>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QRadioButton>
+#include <QStackedWidget>
 #include <QTableView>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
 using mldesk::core::Workspace;
 using mldesk::test::child;
 using mldesk::ui::ComputePane;
+using mldesk::ui::SlurmStatusView;
 using mldesk::ui::SlurmTargetDialog;
+using State = mldesk::ui::SlurmStatusView::State;
+
+namespace {
+
+const char *const kTokenVariable = "MLDESK_TEST_UI_SLURM_JWT";
+
+QByteArray recorded(const QString &name)
+{
+    QFile file(QFINDTESTDATA(QStringLiteral("../slurm/data/v0.0.38/") + name));
+    if (!file.open(QIODevice::ReadOnly))
+        qWarning("cannot read the recorded answer %s", qPrintable(name));
+    return file.readAll();
+}
+
+// A JWT as `scontrol token` makes one (slurmrestd checks the signature; the client only reads exp and sun).
+QByteArray jwt(const QString &user)
+{
+    const auto b64 = [](const QByteArray &b) {
+        return b.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    };
+    const QJsonObject payload{
+        {QStringLiteral("exp"), 4102444800LL}, {QStringLiteral("iat"), 1795665980LL}, {QStringLiteral("sun"), user}};
+    return b64(R"({"alg":"HS256","typ":"JWT"})") + '.' + b64(QJsonDocument(payload).toJson(QJsonDocument::Compact)) +
+           '.' + b64("signature");
+}
+
+// The recorded node list plus a GPU node in use, built from the recorded one (same JSON shape).
+QByteArray nodesWithGpuNode()
+{
+    QJsonObject root = QJsonDocument::fromJson(recorded(QStringLiteral("nodes.json"))).object();
+    QJsonArray nodes = root.value(QStringLiteral("nodes")).toArray();
+    QJsonObject gpu = nodes.at(0).toObject();
+    gpu.insert(QStringLiteral("name"), QStringLiteral("gpu01"));
+    gpu.insert(QStringLiteral("state"), QStringLiteral("mixed"));
+    gpu.insert(QStringLiteral("cpus"), 64);
+    gpu.insert(QStringLiteral("gres"), QStringLiteral("gpu:a100:4"));
+    gpu.insert(QStringLiteral("gres_used"), QStringLiteral("gpu:a100:1(IDX:0)"));
+    nodes.append(gpu);
+    root.insert(QStringLiteral("nodes"), nodes);
+    return QJsonDocument(root).toJson();
+}
+
+// A loopback port nobody listens on (just closed).
+quint16 closedPort()
+{
+    QTcpServer server;
+    server.listen(QHostAddress::LocalHost, 0);
+    const quint16 port = server.serverPort();
+    server.close();
+    return port;
+}
+
+} // namespace
 
 class TestComputePane final : public QObject {
     Q_OBJECT
@@ -33,8 +101,13 @@ private slots:
     void slurmDialogValidatesPerField();
     void slurmTargetWithKeychainToken();
     void builtinCannotBeRemoved();
+    void slurmStatusFromRecordedServer();
+    void slurmUnreachableShowsMessage();
+    void slurmTokenMissingOrRejected();
 
 private:
+    mldesk::core::ComputeTarget addSlurm(const QString &name, const QString &url);
+    static SlurmStatusView *statusView(ComputePane &pane) { return pane.slurmStatusView(); }
     SlurmTargetDialog *openDialog(ComputePane &pane);
     void fillValid(SlurmTargetDialog *dialog);
     QTemporaryDir m_settings;
@@ -45,6 +118,18 @@ private:
 void TestComputePane::initTestCase()
 {
     mldesk::test::isolateSettings(m_settings);
+    qputenv(kTokenVariable, jwt(QStringLiteral("alice")));
+}
+
+mldesk::core::ComputeTarget TestComputePane::addSlurm(const QString &name, const QString &url)
+{
+    mldesk::core::SlurmTargetConfig config;
+    config.url = url;
+    config.user = QStringLiteral("alice");
+    config.partition = QStringLiteral("debug");
+    config.sharedDirLocal = m_root->path();
+    config.tokenEnv = QString::fromLatin1(kTokenVariable);
+    return mldesk::core::ComputeTargetRegistry(m_workspace->database()).createSlurm(name, config);
 }
 
 void TestComputePane::init()
@@ -145,6 +230,149 @@ void TestComputePane::builtinCannotBeRemoved()
     QVERIFY(message->isVisible());
     QVERIFY(!message->text().isEmpty());
     QVERIFY(pane.targetsModel()->rowOfKey(QStringLiteral("local")) >= 0);
+}
+
+void TestComputePane::slurmStatusFromRecordedServer()
+{
+    mldesk::test::LoopbackHttpServer server;
+    QVERIFY(server.startServing() != 0);
+    server.setRoute("/slurm/v0.0.38/ping", {recorded(QStringLiteral("ping.json"))});
+    server.setRoute("/slurm/v0.0.38/nodes", {nodesWithGpuNode()});
+    server.setRoute("/slurm/v0.0.38/partitions", {recorded(QStringLiteral("partitions.json"))});
+    addSlurm(QStringLiteral("hpc"), server.url({}).toString());
+
+    ComputePane pane;
+    QAbstractItemModelTester nodes(statusView(pane)->nodesModel(),
+                                   QAbstractItemModelTester::FailureReportingMode::QtTest);
+    pane.setWorkspace(m_workspace.get());
+    pane.show();
+    QCOMPARE(pane.targetsModel()->index(1, 1).data().toString(), QStringLiteral("slurm"));
+    auto *detail = child<QStackedWidget>(&pane, QStringLiteral("computeDetail"));
+    QCOMPARE(detail->currentIndex(), 0); // nothing selected: this machine
+
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(pane.selectTarget(QStringLiteral("hpc")));
+    QCOMPARE(detail->currentWidget(), statusView(pane));
+    // Back at once, showing that it is asking: the request runs off the UI thread.
+    QVERIFY2(clock.elapsed() < 500, qPrintable(QString::number(clock.elapsed())));
+    QCOMPARE(statusView(pane)->state(), State::Loading);
+    QVERIFY2(statusView(pane)->message().contains(server.url({}).toString()), qPrintable(statusView(pane)->message()));
+    QVERIFY(!child<QPushButton>(&pane, QStringLiteral("slurmRefreshButton"))->isEnabled());
+
+    QTRY_COMPARE_WITH_TIMEOUT(statusView(pane)->state(), State::Reachable, 5000);
+    const QString message = statusView(pane)->message();
+    QVERIFY2(message.contains(QStringLiteral("22.05.8")) && message.contains(QStringLiteral("UP")),
+             qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral("1 idle")) && message.contains(QStringLiteral("1 mixed")),
+             qPrintable(message));
+    auto *nodeModel = statusView(pane)->nodesModel();
+    QCOMPARE(nodeModel->rowCount(), 2);
+    const int vm = nodeModel->rowOfKey(QStringLiteral("vm"));
+    const int gpu = nodeModel->rowOfKey(QStringLiteral("gpu01"));
+    QVERIFY(vm >= 0 && gpu >= 0);
+    QCOMPARE(nodeModel->index(vm, 1).data().toString(), QStringLiteral("idle"));
+    QCOMPARE(nodeModel->index(gpu, 1).data().toString(), QStringLiteral("mixed"));
+    QVERIFY(nodeModel->index(vm, 2).data().toString().endsWith(QStringLiteral("/2 used")));
+    QVERIFY2(nodeModel->index(vm, 3).data().toString().startsWith(QStringLiteral("23.5 GB (18.5 GB free)")),
+             qPrintable(nodeModel->index(vm, 3).data().toString())); // real_memory 24105, free_memory 18947 (MB)
+    QCOMPARE(nodeModel->index(vm, 4).data().toString(), QStringLiteral("none"));
+    QVERIFY2(nodeModel->index(gpu, 4).data().toString().startsWith(QStringLiteral("4 (gpu:a100:4")),
+             qPrintable(nodeModel->index(gpu, 4).data().toString()));
+    QVERIFY(nodeModel->index(gpu, 4).data(Qt::ToolTipRole).toString().contains(QStringLiteral("IDX:0")));
+    auto *partitions = statusView(pane)->partitionsModel();
+    QCOMPARE(partitions->rowCount(), 1);
+    QCOMPARE(partitions->row(0).key.toString(), QStringLiteral("debug"));
+    QCOMPARE(partitions->index(0, 2).data().toString(), QStringLiteral("vm"));
+    // The targets table shows the answer too.
+    QVERIFY2(pane.targetsModel()->index(1, 2).data().toString().startsWith(QStringLiteral("reachable")),
+             qPrintable(pane.targetsModel()->index(1, 2).data().toString()));
+
+    // Refresh button, View > Refresh (F5: every pane's setWorkspace), and the periodic refresh.
+    const int pings = server.requestCount("/slurm/v0.0.38/ping");
+    QTest::mouseClick(child<QPushButton>(&pane, QStringLiteral("slurmRefreshButton")), Qt::LeftButton);
+    QCOMPARE(statusView(pane)->state(), State::Loading);
+    QTRY_COMPARE_WITH_TIMEOUT(statusView(pane)->state(), State::Reachable, 5000);
+    QCOMPARE(server.requestCount("/slurm/v0.0.38/ping"), pings + 1);
+    QCOMPARE(statusView(pane)->nodesModel()->rowCount(), 2);
+    pane.setWorkspace(m_workspace.get());
+    QTRY_COMPARE_WITH_TIMEOUT(server.requestCount("/slurm/v0.0.38/ping"), pings + 2, 5000);
+    QCOMPARE(pane.targetsModel()->index(pane.targetsModel()->rowOfKey(QStringLiteral("hpc")), 0).data().toString(),
+             QStringLiteral("hpc"));
+    QCOMPARE(detail->currentWidget(), statusView(pane)); // the selection survived the reload
+    QTRY_COMPARE_WITH_TIMEOUT(statusView(pane)->state(), State::Reachable, 5000);
+    QCOMPARE(statusView(pane)->refreshInterval(), 10000);
+    statusView(pane)->setRefreshInterval(100);
+    QTRY_VERIFY_WITH_TIMEOUT(server.requestCount("/slurm/v0.0.38/ping") >= pings + 4, 5000);
+    // Hidden: no more polling.
+    pane.hide();
+    QTRY_VERIFY_WITH_TIMEOUT(!statusView(pane)->isLoading(), 5000);
+    const int hiddenPings = server.requestCount("/slurm/v0.0.38/ping");
+    QTest::qWait(400);
+    QCOMPARE(server.requestCount("/slurm/v0.0.38/ping"), hiddenPings);
+    pane.show();
+
+    // Back to 'local': this machine's view, the Slurm view cleared.
+    QVERIFY(pane.selectTarget(QStringLiteral("local")));
+    QCOMPARE(detail->currentIndex(), 0);
+    QCOMPARE(statusView(pane)->state(), State::NoTarget);
+    QCOMPARE(statusView(pane)->nodesModel()->rowCount(), 0);
+}
+
+void TestComputePane::slurmUnreachableShowsMessage()
+{
+    const QString url = QStringLiteral("http://127.0.0.1:%1").arg(closedPort());
+    addSlurm(QStringLiteral("gone"), url);
+    ComputePane pane;
+    pane.setWorkspace(m_workspace.get());
+    pane.show();
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(pane.selectTarget(QStringLiteral("gone")));
+    QVERIFY(clock.elapsed() < 500);
+    QCOMPARE(statusView(pane)->state(), State::Loading);
+    QTRY_COMPARE_WITH_TIMEOUT(statusView(pane)->state(), State::Unreachable, 8000);
+    const QString message = statusView(pane)->message();
+    QVERIFY2(message.startsWith(QStringLiteral("Unreachable")), qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral("127.0.0.1")), qPrintable(message)); // which server, and why
+    QVERIFY2(message.size() > url.size() + 20, qPrintable(message));
+    QCOMPARE(statusView(pane)->nodesModel()->rowCount(), 0);
+    QCOMPARE(pane.targetsModel()->index(pane.targetsModel()->rowOfKey(QStringLiteral("gone")), 2).data().toString(),
+             QStringLiteral("unreachable"));
+    QVERIFY(child<QPushButton>(&pane, QStringLiteral("slurmRefreshButton"))->isEnabled());
+}
+
+void TestComputePane::slurmTokenMissingOrRejected()
+{
+    // A token slurmctld rejects: slurmrestd 22.05 answers 500 with a vague error (recorded); not a JWT at all.
+    mldesk::test::LoopbackHttpServer server;
+    QVERIFY(server.startServing() != 0);
+    mldesk::test::LoopbackHttpServer::Route bad{recorded(QStringLiteral("ping-bad-token.json"))};
+    bad.status = 500;
+    server.setRoute("/slurm/v0.0.38/ping", bad);
+    addSlurm(QStringLiteral("hpc"), server.url({}).toString());
+    const QByteArray saved = qgetenv(kTokenVariable);
+    qputenv(kTokenVariable, "not-a-token");
+    ComputePane pane;
+    pane.setWorkspace(m_workspace.get());
+    pane.show();
+    QVERIFY(pane.selectTarget(QStringLiteral("hpc")));
+    QTRY_COMPARE_WITH_TIMEOUT(statusView(pane)->state(), State::TokenProblem, 5000);
+    QString message = statusView(pane)->message();
+    QVERIFY2(message.contains(QStringLiteral("Token missing or invalid")), qPrintable(message));
+    QVERIFY2(message.contains(QString::fromLatin1(kTokenVariable)), qPrintable(message));
+    QCOMPARE(pane.targetsModel()->index(1, 2).data().toString(), QStringLiteral("token missing or invalid"));
+
+    // The variable unset: said before any request, naming it.
+    qunsetenv(kTokenVariable);
+    const int pings = server.requestCount("/slurm/v0.0.38/ping");
+    QTest::mouseClick(child<QPushButton>(&pane, QStringLiteral("slurmRefreshButton")), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(statusView(pane)->state(), State::TokenProblem, 5000);
+    message = statusView(pane)->message();
+    QVERIFY2(message.contains(QString::fromLatin1(kTokenVariable)) && message.contains(QStringLiteral("not set")),
+             qPrintable(message));
+    QCOMPARE(server.requestCount("/slurm/v0.0.38/ping"), pings);
+    qputenv(kTokenVariable, saved);
 }
 
 QTEST_MAIN(TestComputePane)

@@ -26,6 +26,15 @@ int TableModel::rowOfKey(const QVariant &key) const
     return -1;
 }
 
+void TableModel::setCell(int row, int column, const Cell &cell)
+{
+    if (row < 0 || row >= m_rows.size() || column < 0 || column >= m_headers.size())
+        return;
+    m_rows[row].cells[column] = cell;
+    const QModelIndex changed = index(row, column);
+    emit dataChanged(changed, changed);
+}
+
 int TableModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : int(m_rows.size());

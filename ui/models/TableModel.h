@@ -34,6 +34,8 @@ public:
     void setRows(QList<Row> rows);
     const Row &row(int index) const { return m_rows.at(index); }
     int rowOfKey(const QVariant &key) const; // -1 when absent
+    // Replaces one cell in place (dataChanged, no reset: selection and scrolling stay); ignored when out of range.
+    void setCell(int row, int column, const Cell &cell);
     // Numeric columns are right-aligned.
     void setNumericColumns(const QList<int> &columns) { m_numeric = columns; }
 

@@ -1,4 +1,5 @@
-// ComputePane: targets from ComputeTargetRegistry, the local machine from LocalComputeStatus (off the UI thread).
+// ComputePane: targets from ComputeTargetRegistry, the local machine from LocalComputeStatus (off the UI thread), a
+// Slurm target's status from SlurmStatusView (also off the UI thread) for the selected row.
 #include "ui/panes/ComputePane.h"
 
 #include "core/compute/ComputeTargetRegistry.h"
@@ -6,12 +7,14 @@
 #include "core/workspace/WorkspaceError.h"
 #include "ui/dialogs/SlurmTargetDialog.h"
 #include "ui/models/TableModel.h"
+#include "ui/panes/SlurmStatusView.h"
 #include "ui/widgets/ActivityList.h"
 #include "ui/widgets/TableViews.h"
 
 #include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QPointer>
 #include <QPushButton>
@@ -65,9 +68,14 @@ ComputePane::ComputePane(QWidget *parent)
     localLayout->setContentsMargins(0, 0, 0, 0);
     localLayout->addWidget(m_localSummary);
     localLayout->addWidget(gpuView, 1);
+    m_slurmStatus = new SlurmStatusView;
+    m_detail = new QStackedWidget;
+    m_detail->setObjectName(QStringLiteral("computeDetail"));
+    m_detail->addWidget(titled(tr("This machine (target \u201clocal\u201d)"), local));
+    m_detail->addWidget(m_slurmStatus);
     auto *split = new QSplitter(Qt::Vertical);
     split->addWidget(titled(tr("Targets"), m_targetView));
-    split->addWidget(titled(tr("This machine (target \u201clocal\u201d)"), local));
+    split->addWidget(m_detail);
 
     m_stack = new QStackedWidget;
     m_stack->addWidget(emptyState());
@@ -79,13 +87,24 @@ ComputePane::ComputePane(QWidget *parent)
     connect(add, &QPushButton::clicked, this, &ComputePane::openSlurmDialog);
     connect(m_remove, &QPushButton::clicked, this, &ComputePane::removeSelected);
     connect(probe, &QPushButton::clicked, this, &ComputePane::probeLocal);
+    connect(m_targetView->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &ComputePane::showSelected);
+    connect(m_slurmStatus, &SlurmStatusView::statusChanged, this, [this](const QString &name, const QString &text) {
+        m_slurmStatusText.insert(name, text);
+        const int row = m_targets->rowOfKey(name);
+        if (row >= 0)
+            m_targets->setCell(row, 2, {text});
+    });
     setWorkspace(nullptr);
 }
 
 void ComputePane::setWorkspace(core::Workspace *workspace)
 {
+    if (workspace != m_workspace) {
+        m_slurmStatusText.clear();
+        m_slurmStatus->clearTarget();
+    }
     m_workspace = workspace;
-    reload();
+    reload(); // also asks the selected Slurm target again (View > Refresh, F5)
     if (workspace && !m_local && !m_probing)
         probeLocal();
 }
@@ -143,6 +162,7 @@ void ComputePane::showLocal()
 void ComputePane::reload()
 {
     m_toolbar->setVisible(m_workspace != nullptr);
+    const QString selected = selectedName();
     QList<core::ComputeTarget> list;
     if (m_workspace)
         list = core::ComputeTargetRegistry(m_workspace->database()).list();
@@ -156,7 +176,7 @@ void ComputePane::reload()
                                                          : tr("ready (%n GPU(s))", nullptr, int(m_local->gpus.size())));
             details = tr("this machine");
         } else {
-            status = tr("configured");
+            status = m_slurmStatusText.value(t.name, tr("select to check"));
             details = t.slurm.url +
                       (t.slurm.partition.isEmpty() ? QString() : tr(", partition %1").arg(t.slurm.partition)) +
                       tr(", %1-%2 node(s)").arg(t.slurm.nodesMin).arg(t.slurm.nodesMax) +
@@ -170,8 +190,45 @@ void ComputePane::reload()
                       {TableModel::formatDate(t.created), t.created}}});
     }
     m_targets->setRows(rows);
+    if (const int row = m_targets->rowOfKey(selected); row >= 0) {
+        const QSignalBlocker blocker(m_targetView->selectionModel());
+        m_targetView->selectRow(row);
+    }
+    showSelected();
     showCount(m_workspace, int(list.size()), tr("No compute targets"), tr("target"), tr("targets"), {});
     m_stack->setCurrentIndex(m_workspace ? 1 : 0);
+}
+
+QString ComputePane::selectedName() const
+{
+    return m_targetView->currentIndex().data(TableModel::KeyRole).toString();
+}
+
+bool ComputePane::selectTarget(const QString &name)
+{
+    const int row = m_targets->rowOfKey(name);
+    if (row < 0)
+        return false;
+    m_targetView->selectRow(row);
+    showSelected(); // also when the row was current already
+    return true;
+}
+
+void ComputePane::showSelected()
+{
+    std::optional<core::ComputeTarget> target;
+    if (m_workspace) {
+        const QString name = selectedName();
+        if (!name.isEmpty())
+            target = core::ComputeTargetRegistry(m_workspace->database()).find(name);
+    }
+    if (!target || target->kind != core::ComputeTarget::Kind::Slurm) {
+        m_slurmStatus->clearTarget();
+        m_detail->setCurrentIndex(0);
+        return;
+    }
+    m_detail->setCurrentIndex(1);
+    m_slurmStatus->setTarget(m_workspace->path(), *target);
 }
 
 SlurmTargetDialog *ComputePane::openSlurmDialog()
@@ -187,7 +244,7 @@ SlurmTargetDialog *ComputePane::openSlurmDialog()
 
 void ComputePane::removeSelected()
 {
-    const QString name = m_targetView->currentIndex().data(TableModel::KeyRole).toString();
+    const QString name = selectedName();
     if (!m_workspace || name.isEmpty())
         return;
     try {

@@ -1,9 +1,12 @@
 // ComputePane: the Compute page - compute targets with type and status, this machine's CPUs and GPUs (probed in
-// the background through mldesk-train --list-devices), "Add Slurm Cluster..." and removing a target.
+// the background through mldesk-train --list-devices), a selected Slurm target's reachability, nodes and partitions
+// (SlurmStatusView, fetched in the background), "Add Slurm Cluster..." and removing a target.
 #pragma once
 
 #include "core/compute/LocalComputeStatus.h"
 #include "ui/panes/Pane.h"
+
+#include <QHash>
 
 #include <optional>
 
@@ -14,6 +17,7 @@ class QTableView;
 
 namespace mldesk::ui {
 
+class SlurmStatusView;
 class SlurmTargetDialog;
 class TableModel;
 
@@ -33,10 +37,15 @@ public:
     TableModel *targetsModel() const { return m_targets; }
     TableModel *gpusModel() const { return m_gpus; }
     bool localProbed() const { return m_local.has_value(); }
+    SlurmStatusView *slurmStatusView() const { return m_slurmStatus; }
+    // Selects the target named name in the table (shows its details below); false when there is none.
+    bool selectTarget(const QString &name);
 
 private:
     void reload();
     void showLocal();
+    void showSelected(); // the local machine or the selected Slurm target below the table
+    QString selectedName() const;
 
     core::Workspace *m_workspace = nullptr;
     std::optional<core::LocalComputeStatus> m_local;
@@ -49,6 +58,9 @@ private:
     QPushButton *m_remove = nullptr;
     QWidget *m_toolbar = nullptr;
     QStackedWidget *m_stack = nullptr;
+    QStackedWidget *m_detail = nullptr; // 0: this machine, 1: a Slurm target
+    SlurmStatusView *m_slurmStatus = nullptr;
+    QHash<QString, QString> m_slurmStatusText; // target name -> its last short status, for the table
 };
 
 } // namespace mldesk::ui

@@ -86,8 +86,32 @@ SubmitRunDialog::SubmitRunDialog(core::Workspace &workspace, core::RunService &s
         m_environment->addItem(e.name);
     m_compute = new QComboBox;
     m_compute->setObjectName(QStringLiteral("computeCombo"));
-    for (const core::ComputeTarget &t : core::ComputeTargetRegistry(workspace.database()).list())
+    for (const core::ComputeTarget &t : core::ComputeTargetRegistry(workspace.database()).list()) {
+        QString where = tr("this machine");
+        if (t.kind == core::ComputeTarget::Kind::Slurm) {
+            where = tr("Slurm cluster at %1").arg(t.slurm.url);
+            if (!t.slurm.partition.isEmpty())
+                where += tr(", partition %1").arg(t.slurm.partition);
+            where += tr(", %1-%2 node(s)").arg(t.slurm.nodesMin).arg(t.slurm.nodesMax);
+            if (t.slurm.gpusPerNode > 0)
+                where += tr(", %1 GPU(s) per node").arg(t.slurm.gpusPerNode);
+            if (!t.slurm.sharedDirLocal.isEmpty())
+                where += tr("; run folders under %1").arg(t.slurm.sharedDirLocal);
+        }
         m_compute->addItem(QStringLiteral("%1 (%2)").arg(t.name, core::ComputeTarget::kindName(t.kind)), t.name);
+        m_compute->setItemData(m_compute->count() - 1, where, Qt::ToolTipRole);
+    }
+    m_computeInfo = new QLabel;
+    m_computeInfo->setObjectName(QStringLiteral("computeInfoLabel"));
+    m_computeInfo->setWordWrap(true);
+    m_computeInfo->setEnabled(false); // greyed: a description, not a control
+    auto *computeBox = new QWidget;
+    auto *computeLayout = new QVBoxLayout(computeBox);
+    computeLayout->setContentsMargins(0, 0, 0, 0);
+    computeLayout->setSpacing(2);
+    computeLayout->addWidget(m_compute);
+    computeLayout->addWidget(m_computeInfo);
+    computeBox->setFocusProxy(m_compute);
 
     m_problems = new QLabel;
     m_problems->setObjectName(QStringLiteral("problemsLabel"));
@@ -97,15 +121,15 @@ SubmitRunDialog::SubmitRunDialog(core::Workspace &workspace, core::RunService &s
     m_problems->hide();
 
     auto *form = new QFormLayout;
-    form->addRow(tr("E&xperiment:"), m_experiment);
+    form->addRow(tr("E&xperiment:"), withProblem(m_experiment, QStringLiteral("experiment")));
     form->addRow(tr("Display &name:"), m_displayName);
     form->addRow(tr("Entry:"), entryRow);
     form->addRow(tr("&Source folder:"), sourceRow);
-    form->addRow(tr("Scrip&t:"), m_scriptPath);
-    form->addRow(tr("&Arguments:"), m_arguments);
+    form->addRow(tr("Scrip&t:"), withProblem(m_scriptPath, QStringLiteral("entry")));
+    form->addRow(tr("&Arguments:"), withProblem(m_arguments, QStringLiteral("arguments")));
     form->addRow(tr("&Dataset reference:"), datasetRow);
-    form->addRow(tr("&Environment:"), m_environment);
-    form->addRow(tr("&Compute:"), m_compute);
+    form->addRow(tr("&Environment:"), withProblem(m_environment, QStringLiteral("environment")));
+    form->addRow(tr("&Compute:"), withProblem(computeBox, QStringLiteral("compute")));
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel);
     m_submit = buttons->addButton(tr("Submit"), QDialogButtonBox::AcceptRole);
@@ -129,9 +153,57 @@ SubmitRunDialog::SubmitRunDialog(core::Workspace &workspace, core::RunService &s
     connect(insertDataset, &QPushButton::clicked, this, [this] {
         m_arguments->insert(QStringLiteral("{dataset:%1:mount}").arg(m_dataset->currentData().toString()));
     });
+    connect(m_compute, &QComboBox::currentIndexChanged, this, &SubmitRunDialog::computeChanged);
     connect(m_submit, &QPushButton::clicked, this, &SubmitRunDialog::submit);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     applyPreset(m_dataset->currentData().toString());
+    computeChanged();
+}
+
+QWidget *SubmitRunDialog::withProblem(QWidget *field, const QString &key)
+{
+    auto *problem = new QLabel;
+    problem->setObjectName(key + QStringLiteral("Problem"));
+    problem->setWordWrap(true);
+    problem->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    problem->setStyleSheet(QStringLiteral("color: #c0392b;"));
+    problem->hide();
+    m_fieldProblems.insert(key, problem);
+    auto *box = new QWidget;
+    box->setFocusProxy(field); // the form label's mnemonic focuses the field itself
+    auto *layout = new QVBoxLayout(box);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(2);
+    layout->addWidget(field);
+    layout->addWidget(problem);
+    return box;
+}
+
+void SubmitRunDialog::computeChanged()
+{
+    m_computeInfo->setText(m_compute->currentData(Qt::ToolTipRole).toString());
+}
+
+QString SubmitRunDialog::fieldOf(const QString &problem)
+{
+    const QString p = problem.toLower();
+    if (p.contains(u"compute target") || p.contains(u"shared folder") || p.contains(u"slurm"))
+        return QStringLiteral("compute");
+    if (p.contains(u"environment"))
+        return QStringLiteral("environment");
+    if (p.contains(u"dataset") || p.contains(u"argument"))
+        return QStringLiteral("arguments");
+    if (p.contains(u"script") || p.contains(u"source folder"))
+        return QStringLiteral("entry");
+    if (p.contains(u"experiment"))
+        return QStringLiteral("experiment");
+    return {};
+}
+
+QString SubmitRunDialog::fieldProblem(const QString &field) const
+{
+    const QLabel *label = m_fieldProblems.value(field);
+    return label && !label->isHidden() ? label->text() : QString();
 }
 
 QStringList SubmitRunDialog::presetArguments(const QString &dataset)
@@ -225,14 +297,29 @@ core::RunRequest SubmitRunDialog::requestOf(const core::RunRecord &run)
 
 QString SubmitRunDialog::problemsText() const
 {
-    return m_problems->isHidden() ? QString() : m_problems->text();
+    return m_shownProblems.join(u'\n');
 }
 
 void SubmitRunDialog::showProblems(const QStringList &problems)
 {
+    m_shownProblems = problems;
+    QHash<QString, QStringList> byField;
+    QStringList general;
+    for (const QString &p : problems) {
+        const QString field = fieldOf(p);
+        (field.isEmpty() ? general : byField[field]).append(p);
+    }
+    for (auto it = m_fieldProblems.cbegin(); it != m_fieldProblems.cend(); ++it) {
+        const QStringList mine = byField.value(it.key());
+        it.value()->setText(mine.join(u'\n'));
+        it.value()->setVisible(!mine.isEmpty());
+    }
     QStringList lines;
-    for (const QString &p : problems)
+    for (const QString &p : std::as_const(general))
         lines.append(QStringLiteral("\u2022 ") + p);
+    if (problems.size() > general.size())
+        lines.append(
+            tr("%n problem(s) shown next to the fields above.", nullptr, int(problems.size() - general.size())));
     m_problems->setText(lines.join(u'\n'));
     m_problems->setVisible(!problems.isEmpty());
 }

@@ -1,12 +1,14 @@
 // SubmitRunDialog: "Submit run..." (Ctrl+R) - experiment (existing or new), display name, the entry (the seed's
 // Keras MLP preset on the built-in trainer, or a Python script in a source folder), arguments with dataset
-// references picked from a list, environment and compute. Submit asks core to validate and lists every problem
-// in place; "Clone" opens it pre-filled from an earlier run.
+// references picked from a list, environment and compute (local and Slurm targets, with their type and where they
+// run). Submit asks core to validate and shows each problem under the field it is about (the rest below the form);
+// "Clone" opens it pre-filled from an earlier run.
 #pragma once
 
 #include "core/runs/RunTypes.h"
 
 #include <QDialog>
+#include <QHash>
 
 #include <functional>
 
@@ -37,7 +39,11 @@ public:
     void applyPreset(const QString &dataset = {});
     void setRequest(const core::RunRequest &request); // Clone
     core::RunRequest request() const;
-    QString problemsText() const;
+    QString problemsText() const; // every problem shown, one per line
+    // The problems shown under one field: "experiment", "entry", "arguments", "environment" or "compute".
+    QString fieldProblem(const QString &field) const;
+    // Which field a problem from core is about (one of the above), or empty for none in particular.
+    static QString fieldOf(const QString &problem);
 
     // The arguments of the seed's keras_mnist.py as the built-in trainer takes them.
     static QStringList presetArguments(const QString &dataset);
@@ -51,6 +57,8 @@ private:
     void submit();
     void entryChanged();
     void showProblems(const QStringList &problems);
+    void computeChanged();
+    QWidget *withProblem(QWidget *field, const QString &key);
 
     core::Workspace &m_workspace;
     core::RunService &m_service;
@@ -65,7 +73,10 @@ private:
     QComboBox *m_dataset = nullptr;
     QComboBox *m_environment = nullptr;
     QComboBox *m_compute = nullptr;
+    QLabel *m_computeInfo = nullptr;
     QLabel *m_problems = nullptr;
+    QHash<QString, QLabel *> m_fieldProblems;
+    QStringList m_shownProblems;
     QPushButton *m_submit = nullptr;
 };
 

@@ -1,6 +1,6 @@
 // run commands: submit (optionally waiting and streaming the log like wait_for_completion(show_output=True)),
 // list, show, logs [--follow], metrics, cancel, files, download - and the hidden-in-spirit `run agent` that
-// keeps queued and running local runs moving after a `run submit` without --wait has returned.
+// keeps queued and running runs (local and Slurm) moving after a `run submit` without --wait has returned.
 #include "app/cli/CliContext.h"
 #include "app/cli/CliError.h"
 #include "app/cli/CommandRegistry.h"
@@ -106,6 +106,8 @@ void ensureAgent(CliContext &context)
 core::RunState follow(core::RunService &service, const QString &uid, bool printLog, bool printStates)
 {
     core::RunRecord run = service.store().get(uid);
+    if (!run.note.isEmpty())
+        std::fprintf(stderr, "[mldesk] %s: %s\n", qPrintable(uid), qPrintable(run.note));
     QEventLoop loop;
     QObject::connect(&service, &core::RunService::logAppended, &loop, [&](const QString &id, const QString &text) {
         if (id == uid && printLog)
@@ -119,6 +121,12 @@ core::RunState follow(core::RunService &service, const QString &uid, bool printL
             std::fprintf(stderr, "[mldesk] %s: %s\n", qPrintable(uid), qPrintable(core::runStateName(r.state)));
         if (core::isTerminal(r.state))
             loop.quit();
+    });
+    QObject::connect(&service, &core::RunService::runNoteChanged, &loop, [&](const core::RunRecord &r) {
+        // Slurm runs: "cluster unreachable, retrying ..." while slurmrestd cannot be asked; the run keeps its state.
+        if (r.uid == uid)
+            std::fprintf(stderr, "[mldesk] %s: %s\n", qPrintable(uid),
+                         qPrintable(r.note.isEmpty() ? u"the cluster answers again"_s : r.note));
     });
     QObject::connect(&service, &core::RunService::warning, &loop,
                      [](const QString &message) { Output::error(u"warning: "_s + message); });
@@ -234,10 +242,8 @@ int agent(CliContext &context)
     int idleTicks = 0;
     QTimer check;
     QObject::connect(&check, &QTimer::timeout, &loop, [&] {
-        bool active = false;
-        for (const core::RunRecord &r : service.store().active())
-            active = active || r.computeTarget == u"local"_s ||
-                     r.configuration.value(u"compute"_s).toObject().value(u"kind"_s).toString() == u"local"_s;
+        // Local runs and Slurm runs alike: a Slurm run is submitted, followed and finalized by this agent too.
+        const bool active = !service.store().active().isEmpty();
         idleTicks = active ? 0 : idleTicks + 1;
         if (idleTicks >= 4)
             loop.quit();
@@ -304,6 +310,8 @@ int show(CliContext &context)
         {u"exit_code"_s, u"Exit code"_s, r.exitCode ? QJsonValue(*r.exitCode) : QJsonValue()},
         {u"exit_signal"_s, u"Exit signal"_s, r.exitSignal ? QJsonValue(*r.exitSignal) : QJsonValue()},
         {u"failure_reason"_s, u"Reason"_s, r.failureReason},
+        {u"note"_s, u"Note"_s, r.note},
+        {u"backend_job_id"_s, u"Backend job"_s, r.backendJobId},
         {u"run_dir"_s, u"Run folder"_s, r.runDir},
         {u"tags"_s, u"Tags"_s, tags},
         {u"metrics"_s, u"Last metrics"_s, lastMetrics},
@@ -486,7 +494,7 @@ void registerRunCommands(CommandRegistry &registry)
     registry.add({u"run"_s,
                   u"cancel"_s,
                   u"ID"_s,
-                  u"Cancel a run (SIGTERM to its process group, SIGKILL after a grace period)."_s,
+                  u"Cancel a run (SIGTERM to its process group or Slurm job, SIGKILL after a grace period)."_s,
                   {},
                   1,
                   1,
@@ -504,7 +512,7 @@ void registerRunCommands(CommandRegistry &registry)
     registry.add({u"run"_s,
                   u"agent"_s,
                   {},
-                  u"(internal) Keep this workspace's local runs moving until none is active."_s,
+                  u"(internal) Keep this workspace's runs moving until none is active."_s,
                   {},
                   0,
                   0,
