@@ -6,12 +6,15 @@
 // model there; the Models pane lists it and downloads it into a temp folder, byte for byte the run's outputs.
 // The Snapshot tab lists the source files read-only; the Images tab shows the images a run logged.
 // The submit dialog lists Slurm targets beside local with their type; a problem with one shows under Compute.
+// A run's note (set while a Slurm cluster cannot be reached) shows in its details and the state cell, and goes.
 #include "UiTestSupport.h"
 
 #include "../core/RunTestSupport.h"
 
 #include "core/compute/ComputeTargetRegistry.h"
+#include "core/experiments/ExperimentStore.h"
 #include "core/runs/RunService.h"
+#include "core/runs/RunStore.h"
 #include "core/workspace/Workspace.h"
 #include "ui/charts/LiveChart.h"
 #include "ui/dialogs/RegisterModelDialog.h"
@@ -68,6 +71,7 @@ private slots:
     void submitListsSlurmTargets();
     void compareShowsTwoSeriesPerChart();
     void detailsShowSnapshotAndImages();
+    void runNoteShowsAndClears();
     void modelPassesTesterAt10kRuns();
 
 private:
@@ -297,6 +301,60 @@ void TestRunsPane::detailsShowSnapshotAndImages()
     QVERIFY(registerButton->isEnabled());
     QVERIFY(active.outputs()->select(QStringLiteral("outputs/model/model.json")));
     QVERIFY(!registerButton->isEnabled()); // a file: select the folder that holds the model
+}
+
+void TestRunsPane::runNoteShowsAndClears()
+{
+    // A queued run already in the workspace (scheduling off: it stays Queued).
+    mldesk::core::RunStore store(m_workspace->database());
+    const qint64 experimentId =
+        mldesk::core::ExperimentStore(m_workspace->database()).create(QStringLiteral("notes")).id;
+    mldesk::core::RunStore::NewRun newRun;
+    newRun.uid = QStringLiteral("noted_run");
+    newRun.experimentId = experimentId;
+    newRun.runDir = m_root->filePath(QStringLiteral("runs/noted_run"));
+    const qint64 id = store.insert(newRun);
+
+    RunsPane pane;
+    mldesk::core::RunServiceOptions options;
+    options.gpus = QList<int>{};
+    options.schedule = false;
+    pane.setServiceOptions(options);
+    pane.setWorkspace(m_workspace.get());
+    pane.show();
+    const int row = pane.model()->rowOf(newRun.uid);
+    QVERIFY(row >= 0);
+    const QModelIndex stateCell = pane.model()->index(row, RunsTableModel::State);
+    QCOMPARE(stateCell.data(Qt::ToolTipRole), QVariant());
+    QCOMPARE(stateCell.data().toString(), QStringLiteral("Queued"));
+    mldesk::ui::RunDetails *details = pane.openDetails(newRun.uid);
+    QVERIFY(details);
+    QLabel *note = details->noteLabel();
+    QCOMPARE(note, child<QLabel>(details, QStringLiteral("runNote")));
+    QVERIFY(note->isHidden());
+
+    // What RunService::setTargetNote does: the column in the store, then the signal with the updated record.
+    auto setNote = [&](const QString &text) {
+        store.setColumns(id, {{QStringLiteral("backend_note"), text}});
+        const auto run = store.find(newRun.uid);
+        QVERIFY(run);
+        QCOMPARE(run->note, text);
+        emit pane.service()->runNoteChanged(*run);
+    };
+    const QString text = QStringLiteral("cluster unreachable, retrying in 30 s");
+    setNote(text);
+    QVERIFY(!note->isHidden());
+    QVERIFY(note->text().contains(text));
+    QCOMPARE(stateCell.data(Qt::ToolTipRole).toString(), text);
+    QVERIFY(stateCell.data().toString().startsWith(QStringLiteral("Queued")));
+    QVERIFY(stateCell.data().toString() != QStringLiteral("Queued")); // the warning sign
+    QVERIFY(child<QTextBrowser>(details, QStringLiteral("overviewText"))->toPlainText().contains(text));
+
+    setNote(QString());
+    QVERIFY(note->isHidden());
+    QCOMPARE(stateCell.data(Qt::ToolTipRole), QVariant());
+    QCOMPARE(stateCell.data().toString(), QStringLiteral("Queued"));
+    QVERIFY(!child<QTextBrowser>(details, QStringLiteral("overviewText"))->toPlainText().contains(text));
 }
 
 void TestRunsPane::submitShowsProblems()

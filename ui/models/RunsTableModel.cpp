@@ -17,6 +17,7 @@ using core::RunState;
 namespace {
 const QString kLoss = QStringLiteral("Loss");
 const QString kAccuracy = QStringLiteral("Accuracy");
+const QString kNoteSuffix = QStringLiteral(" \u26A0");
 
 QIcon stateIcon(RunState state)
 {
@@ -164,8 +165,15 @@ QVariant RunsTableModel::data(const QModelIndex &index, int role) const
     }
     if (role == Qt::DecorationRole && column == State)
         return stateIcon(r.state);
-    if (role == Qt::ToolTipRole && column == State && !r.failureReason.isEmpty())
-        return r.failureReason;
+    if (role == Qt::ToolTipRole && column == State) {
+        // The backend's note (e.g. "cluster unreachable, retrying ...") first: it is what is happening now.
+        QStringList lines;
+        if (!r.note.isEmpty())
+            lines.append(r.note);
+        if (!r.failureReason.isEmpty())
+            lines.append(r.failureReason);
+        return lines.isEmpty() ? QVariant() : QVariant(lines.join(u'\n'));
+    }
     if (role == Qt::TextAlignmentRole && (column == Duration || column == Loss || column == Accuracy))
         return QVariant(Qt::AlignRight | Qt::AlignVCenter);
     if (role == SortRole) {
@@ -196,7 +204,8 @@ QVariant RunsTableModel::data(const QModelIndex &index, int role) const
     case Name:
         return r.displayName.isEmpty() ? r.uid : r.displayName;
     case State:
-        return core::runStateName(r.state);
+        // A warning sign while the backend has a note; the tooltip says what it is.
+        return r.note.isEmpty() ? core::runStateName(r.state) : core::runStateName(r.state) + kNoteSuffix;
     case Compute:
         return r.device.isEmpty() ? r.computeTarget : r.computeTarget + QStringLiteral(" (") + r.device + u')';
     case Started:

@@ -1,7 +1,7 @@
-// RunsTableModel: every run of a workspace for the Runs table - experiment, name, state (with an icon), compute,
-// started, duration, key metrics (Loss, Accuracy: their last values) and tags. Flat and cheap per cell so 10,000
-// runs scroll smoothly; live updates replace one row. Needs only QtCore + QIcon: the row logic could move to
-// core/ (CONVENTIONS 9) with the icon left to a proxy.
+// RunsTableModel: every run of a workspace for the Runs table - experiment, name, state (with an icon; a warning
+// sign and a tooltip while the run has a note), compute, started, duration, key metrics (Loss, Accuracy: their last
+// values) and tags. Flat and cheap per cell so 10,000 runs scroll smoothly; live updates replace one row. Needs only
+// QtCore + QIcon: the row logic could move to core/ (CONVENTIONS 9) with the icon left to a proxy.
 #pragma once
 
 #include "core/runs/RunTypes.h"

@@ -194,6 +194,8 @@ void RunsPane::connectService()
     core::RunService *s = m_service.get();
     connect(s, &core::RunService::runSubmitted, this, &RunsPane::runChanged);
     connect(s, &core::RunService::runStateChanged, this, &RunsPane::runChanged);
+    // A note (e.g. "cluster unreachable, retrying ...") set or cleared: the table row and the open details follow.
+    connect(s, &core::RunService::runNoteChanged, this, &RunsPane::runChanged);
     connect(s, &core::RunService::metricsAppended, this,
             [this](const QString &uid, const QList<core::MetricPoint> &points) {
                 m_model->addMetrics(uid, points);

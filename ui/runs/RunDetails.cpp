@@ -38,6 +38,15 @@ RunDetails::RunDetails(const core::RunRecord &run, QWidget *parent) : QWidget(pa
     m_header->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_cancel = new QPushButton(tr("Cancel Run"));
     m_cancel->setObjectName(QStringLiteral("cancelRunButton"));
+    // The backend's note ("cluster unreachable, retrying ..."): what is happening to the run now.
+    m_note = new QLabel;
+    m_note->setObjectName(QStringLiteral("runNote"));
+    m_note->setWordWrap(true);
+    m_note->setTextFormat(Qt::PlainText);
+    m_note->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_note->setStyleSheet(QStringLiteral("QLabel { background: #fdf2d0; color: #7a5200; border: 1px solid #e0b84c;"
+                                         " border-radius: 3px; padding: 4px 8px; }"));
+    m_note->hide();
     auto *top = new QHBoxLayout;
     top->addWidget(m_header, 1);
     top->addWidget(m_cancel);
@@ -72,6 +81,7 @@ RunDetails::RunDetails(const core::RunRecord &run, QWidget *parent) : QWidget(pa
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 6, 0, 0);
     layout->addLayout(top);
+    layout->addWidget(m_note);
     layout->addWidget(m_tabs, 1);
 
     connect(m_cancel, &QPushButton::clicked, this, [this] {
@@ -90,6 +100,9 @@ void RunDetails::setRun(const core::RunRecord &run)
     m_header->setText(tr("<b>%1</b> &nbsp; %2 &nbsp; <span style='color:%3'>%4</span>")
                           .arg(title(run).toHtmlEscaped(), run.uid.toHtmlEscaped(),
                                RunsTableModel::stateColor(run.state).name(), core::runStateName(run.state)));
+    m_note->setText(QStringLiteral("\u26A0 ") + run.note);
+    m_note->setToolTip(run.note);
+    m_note->setVisible(!run.note.isEmpty());
     m_cancel->setVisible(run.isActive());
     if (!run.isActive() && wasActive)
         m_log->nudge(); // the last lines
@@ -135,6 +148,8 @@ void RunDetails::showOverview()
     const QString compute =
         r.device.isEmpty() ? r.computeTarget : QStringLiteral("%1 (%2)").arg(r.computeTarget, r.device);
     html += row(tr("Compute"), compute.toHtmlEscaped());
+    if (!r.note.isEmpty())
+        html += row(tr("Note"), QStringLiteral("<span style='color:#b9770e'>%1</span>").arg(r.note.toHtmlEscaped()));
     const QJsonObject env = c.value(u"environment").toObject();
     if (!env.isEmpty())
         html += row(tr("Environment"),

@@ -1,7 +1,7 @@
-// RunDetails: one run in a tab of the Runs pane - Overview (state and its history, configuration, datasets,
-// environment, compute, exit code, error), Metrics (LiveChart, live while it runs), Logs (LogView tailing
-// logs/std_log.txt), Outputs (captured files: download, register model), Snapshot (source files, read-only) and
-// Images (logged images). Cancel while the run is active.
+// RunDetails: one run in a tab of the Runs pane - its note (a warning above the tabs, while the backend has one),
+// Overview (state and its history, configuration, datasets, environment, compute, exit code, error), Metrics
+// (LiveChart, live while it runs), Logs (LogView tailing logs/std_log.txt), Outputs (captured files: download,
+// register model), Snapshot (source files, read-only) and Images (logged images). Cancel while the run is active.
 #pragma once
 
 #include "core/runs/RunTypes.h"
@@ -49,6 +49,7 @@ public:
     RunOutputs *outputs() const { return m_outputs; }
     RunSnapshot *snapshot() const { return m_snapshot; }
     RunImages *images() const { return m_images; }
+    QLabel *noteLabel() const { return m_note; } // hidden while the run has no note
 
     static QString title(const core::RunRecord &run);
 
@@ -62,6 +63,7 @@ private:
     core::RunRecord m_run;
     QTabWidget *m_tabs = nullptr;
     QLabel *m_header = nullptr;
+    QLabel *m_note = nullptr;
     QPushButton *m_cancel = nullptr;
     QTextBrowser *m_overview = nullptr;
     LiveChart *m_chart = nullptr;
