@@ -170,12 +170,12 @@ QList<Migration> buildMigrations()
             QStringLiteral("CREATE INDEX model_version_datasets_by_dataset ON model_version_datasets "
                            "(dataset_version_id)"),
         }});
-    list.append(Migration{
-        5,
-        QStringLiteral("a run's backend note (\"cluster unreachable, retrying\") for Slurm runs (issue 8)"),
-        {
-            QStringLiteral("ALTER TABLE runs ADD COLUMN backend_note TEXT NOT NULL DEFAULT ''"),
-        }});
+    list.append(
+        Migration{5,
+                  QStringLiteral("a run's backend note (\"cluster unreachable, retrying\") for Slurm runs (issue 8)"),
+                  {
+                      QStringLiteral("ALTER TABLE runs ADD COLUMN backend_note TEXT NOT NULL DEFAULT ''"),
+                  }});
     return list;
 }
 

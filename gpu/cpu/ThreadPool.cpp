@@ -33,8 +33,8 @@ private:
 #endif
 };
 
-constexpr int kLagStrikes = 3;    // loops in a row that waited more than they worked...
-constexpr int kSoloLoops = 400;   // ...make the next kSoloLoops run on the calling thread alone
+constexpr int kLagStrikes = 3;  // loops in a row that waited more than they worked...
+constexpr int kSoloLoops = 400; // ...make the next kSoloLoops run on the calling thread alone
 constexpr double kLagSeconds = 300e-6;
 constexpr int kSpins = 1000; // ~50 us of PAUSE (about 140 cycles each on recent Intel), then sleep on the futex
 } // namespace

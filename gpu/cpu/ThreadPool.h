@@ -35,8 +35,8 @@ private:
     std::vector<std::thread> m_workers;
     const std::function<void(int, int)> *m_task = nullptr;
     std::uint32_t m_runs = 0;             // generations started (caller thread only)
-    int m_lagStrikes = 0; // consecutive loops that mostly waited on workers
-    int m_soloLoops = 0;  // loops left to run on the caller alone
+    int m_lagStrikes = 0;                 // consecutive loops that mostly waited on workers
+    int m_soloLoops = 0;                  // loops left to run on the caller alone
     std::atomic<std::uint32_t> m_wake{0}; // generation workers wait on
     std::atomic<std::uint64_t> m_next{0}; // generation << 32 | chunks << 16 | next chunk
     std::atomic<int> m_done{0};           // chunks finished in the current generation

@@ -6,6 +6,7 @@
 #include "FusedEngine.h"
 #include "Gemm.h"
 #include "Kernels.h"
+#include "mldesk/gpu/KerasModel.h"
 
 #include <algorithm>
 #include <cmath>
@@ -21,23 +22,6 @@ namespace {
 
 constexpr std::size_t kLtWorkspaceBytes = std::size_t(32) << 20;
 constexpr int kEvalChunk = 8192; // rows per inference GEMM
-
-std::string activationName(Activation a)
-{
-    switch (a) {
-    case Activation::Linear:
-        return "linear";
-    case Activation::Relu:
-        return "relu";
-    case Activation::Sigmoid:
-        return "sigmoid";
-    case Activation::Tanh:
-        return "tanh";
-    case Activation::Softmax:
-        return "softmax";
-    }
-    return "?";
-}
 
 struct Layer {
     int in = 0, out = 0;

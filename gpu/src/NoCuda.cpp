@@ -5,9 +5,15 @@
 
 namespace mldesk::gpu {
 
-bool cudaCompiledIn() { return false; }
+bool cudaCompiledIn()
+{
+    return false;
+}
 
-std::vector<DeviceInfo> cudaDevices() { return {}; }
+std::vector<DeviceInfo> cudaDevices()
+{
+    return {};
+}
 
 std::unique_ptr<Backend> makeCudaBackend(int)
 {
@@ -15,4 +21,4 @@ std::unique_ptr<Backend> makeCudaBackend(int)
                              "(needs the CUDA toolkit) or use --device cpu");
 }
 
-}  // namespace mldesk::gpu
+} // namespace mldesk::gpu

@@ -30,7 +30,10 @@ struct Registrar {
     Registrar(const char *name, std::function<void()> fn) { registry().emplace_back(name, std::move(fn)); }
 };
 
-[[noreturn]] inline void skip(const std::string &reason) { throw Skipped{reason}; }
+[[noreturn]] inline void skip(const std::string &reason)
+{
+    throw Skipped{reason};
+}
 
 [[noreturn]] inline void fail(const char *file, int line, const std::string &what)
 {
@@ -91,47 +94,50 @@ inline int runAll(int argc, char **argv)
     return (passed == 0 && skipped > 0) ? 77 : 0;
 }
 
-}  // namespace mldesk::test
+} // namespace mldesk::test
 
 #define MLDESK_TEST_CAT2(a, b) a##b
 #define MLDESK_TEST_CAT(a, b) MLDESK_TEST_CAT2(a, b)
-#define MLDESK_TEST(name)                                                                                             \
-    static void MLDESK_TEST_CAT(mldeskTest_, name)();                                                                \
-    static ::mldesk::test::Registrar MLDESK_TEST_CAT(mldeskReg_, name)(#name, &MLDESK_TEST_CAT(mldeskTest_, name));   \
+#define MLDESK_TEST(name)                                                                                              \
+    static void MLDESK_TEST_CAT(mldeskTest_, name)();                                                                  \
+    static ::mldesk::test::Registrar MLDESK_TEST_CAT(mldeskReg_, name)(#name, &MLDESK_TEST_CAT(mldeskTest_, name));    \
     static void MLDESK_TEST_CAT(mldeskTest_, name)()
-#define MLDESK_CHECK(cond)                                                                                            \
-    do {                                                                                                              \
-        if (!(cond))                                                                                                  \
-            ::mldesk::test::fail(__FILE__, __LINE__, "check failed: " #cond);                                         \
+#define MLDESK_CHECK(cond)                                                                                             \
+    do {                                                                                                               \
+        if (!(cond))                                                                                                   \
+            ::mldesk::test::fail(__FILE__, __LINE__, "check failed: " #cond);                                          \
     } while (0)
-#define MLDESK_CHECK_MSG(cond, msg)                                                                                   \
-    do {                                                                                                              \
-        if (!(cond)) {                                                                                                \
-            std::ostringstream mldeskOs_;                                                                             \
-            mldeskOs_ << "check failed: " #cond ": " << msg;                                                          \
-            ::mldesk::test::fail(__FILE__, __LINE__, mldeskOs_.str());                                                \
-        }                                                                                                             \
+#define MLDESK_CHECK_MSG(cond, msg)                                                                                    \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            std::ostringstream mldeskOs_;                                                                              \
+            mldeskOs_ << "check failed: " #cond ": " << msg;                                                           \
+            ::mldesk::test::fail(__FILE__, __LINE__, mldeskOs_.str());                                                 \
+        }                                                                                                              \
     } while (0)
-#define MLDESK_CHECK_CLOSE(got, ref, atol, rtol)                                                                      \
-    do {                                                                                                              \
-        const float mldeskG_ = float(got), mldeskR_ = float(ref);                                                     \
-        ::mldesk::test::checkAllClose(__FILE__, __LINE__, &mldeskG_, &mldeskR_, 1, atol, rtol, #got " vs " #ref);    \
+#define MLDESK_CHECK_CLOSE(got, ref, atol, rtol)                                                                       \
+    do {                                                                                                               \
+        const float mldeskG_ = float(got), mldeskR_ = float(ref);                                                      \
+        ::mldesk::test::checkAllClose(__FILE__, __LINE__, &mldeskG_, &mldeskR_, 1, atol, rtol, #got " vs " #ref);      \
     } while (0)
-#define MLDESK_CHECK_ALLCLOSE(got, ref, n, atol, rtol, what)                                                          \
+#define MLDESK_CHECK_ALLCLOSE(got, ref, n, atol, rtol, what)                                                           \
     ::mldesk::test::checkAllClose(__FILE__, __LINE__, got, ref, n, atol, rtol, what)
-#define MLDESK_CHECK_THROWS(expr, substring)                                                                          \
-    do {                                                                                                              \
-        bool mldeskThrew_ = false;                                                                                    \
-        try {                                                                                                         \
-            (void)(expr);                                                                                             \
-        } catch (const std::exception &e) {                                                                           \
-            mldeskThrew_ = true;                                                                                      \
-            if (std::string(e.what()).find(substring) == std::string::npos)                                          \
-                ::mldesk::test::fail(__FILE__, __LINE__,                                                              \
-                                     std::string("exception text lacks '") + (substring) + "': " + e.what());        \
-        }                                                                                                             \
-        if (!mldeskThrew_)                                                                                            \
-            ::mldesk::test::fail(__FILE__, __LINE__, "expected an exception from " #expr);                           \
+#define MLDESK_CHECK_THROWS(expr, substring)                                                                           \
+    do {                                                                                                               \
+        bool mldeskThrew_ = false;                                                                                     \
+        try {                                                                                                          \
+            (void)(expr);                                                                                              \
+        } catch (const std::exception &e) {                                                                            \
+            mldeskThrew_ = true;                                                                                       \
+            if (std::string(e.what()).find(substring) == std::string::npos)                                            \
+                ::mldesk::test::fail(__FILE__, __LINE__,                                                               \
+                                     std::string("exception text lacks '") + (substring) + "': " + e.what());          \
+        }                                                                                                              \
+        if (!mldeskThrew_)                                                                                             \
+            ::mldesk::test::fail(__FILE__, __LINE__, "expected an exception from " #expr);                             \
     } while (0)
-#define MLDESK_TEST_MAIN()                                                                                            \
-    int main(int argc, char **argv) { return ::mldesk::test::runAll(argc, argv); }
+#define MLDESK_TEST_MAIN()                                                                                             \
+    int main(int argc, char **argv)                                                                                    \
+    {                                                                                                                  \
+        return ::mldesk::test::runAll(argc, argv);                                                                     \
+    }

@@ -125,8 +125,7 @@ void EnvironmentsPane::reload()
             }
         }
         selectEnvironment(selected.isEmpty() ? initial : selected);
-    }
-    else
+    } else
         showVersions();
 }
 
