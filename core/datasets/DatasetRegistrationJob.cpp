@@ -1,5 +1,6 @@
 // DatasetRegistrationJob: fetch, hash, store, commit; see the header for the guarantees.
 #include "core/datasets/DatasetRegistrationJob.h"
+#include "core/jobs/JobOutcome.h"
 
 #include "core/store/BlobStore.h"
 #include "core/workspace/Workspace.h"
@@ -140,25 +141,10 @@ void DatasetRegistrationJob::start(QThreadPool *pool)
             QMetaObject::invokeMethod(
                 this, [this, p] { emit progress(p); }, Qt::QueuedConnection);
         };
-        try {
-            DatasetRegistrationResult result = execute(m_params, *m_http, onProgress, m_cancel);
-            QMetaObject::invokeMethod(
-                this,
-                [this, result] {
-                    m_running = false;
-                    emit succeeded(result);
-                },
-                Qt::QueuedConnection);
-        } catch (const std::exception &e) {
-            const QString message = QString::fromUtf8(e.what());
-            QMetaObject::invokeMethod(
-                this,
-                [this, message] {
-                    m_running = false;
-                    emit failed(message);
-                },
-                Qt::QueuedConnection);
-        }
+        postJobOutcome(
+            this, m_running, [&] { return execute(m_params, *m_http, onProgress, m_cancel); },
+            [this](const auto &result) { emit succeeded(result); },
+            [this](const QString &message) { emit failed(message); });
     });
 }
 

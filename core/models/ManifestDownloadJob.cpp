@@ -1,5 +1,6 @@
 // ManifestDownloadJob: runs ManifestDownload::execute on a pool thread and re-posts its signals; see the header.
 #include "core/models/ManifestDownloadJob.h"
+#include "core/jobs/JobOutcome.h"
 
 #include <QElapsedTimer>
 #include <QThreadPool>
@@ -36,25 +37,10 @@ void ManifestDownloadJob::start(QThreadPool *pool)
             QMetaObject::invokeMethod(
                 this, [this, done, total, file] { emit progress(done, total, file); }, Qt::QueuedConnection);
         };
-        try {
-            ManifestDownloadResult result = ManifestDownload::execute(m_params, onProgress, &m_cancel);
-            QMetaObject::invokeMethod(
-                this,
-                [this, result] {
-                    m_running = false;
-                    emit succeeded(result);
-                },
-                Qt::QueuedConnection);
-        } catch (const std::exception &e) {
-            const QString message = QString::fromUtf8(e.what());
-            QMetaObject::invokeMethod(
-                this,
-                [this, message] {
-                    m_running = false;
-                    emit failed(message);
-                },
-                Qt::QueuedConnection);
-        }
+        postJobOutcome(
+            this, m_running, [&] { return ManifestDownload::execute(m_params, onProgress, &m_cancel); },
+            [this](const auto &result) { emit succeeded(result); },
+            [this](const QString &message) { emit failed(message); });
     });
 }
 

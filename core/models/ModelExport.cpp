@@ -1,5 +1,6 @@
 // ModelExport: builds the export archive with ZipWriter, hashing each file as it streams; see the header.
 #include "core/models/ModelExport.h"
+#include "core/jobs/JobOutcome.h"
 
 #include "core/models/ZipWriter.h"
 #include "core/store/BlobStore.h"
@@ -165,25 +166,10 @@ void ModelExportJob::start(QThreadPool *pool)
             QMetaObject::invokeMethod(
                 this, [this, done, total] { emit progress(done, total); }, Qt::QueuedConnection);
         };
-        try {
-            ModelExportResult result = ModelExport::execute(m_params, onProgress, &m_cancel);
-            QMetaObject::invokeMethod(
-                this,
-                [this, result] {
-                    m_running = false;
-                    emit succeeded(result);
-                },
-                Qt::QueuedConnection);
-        } catch (const std::exception &e) {
-            const QString message = QString::fromUtf8(e.what());
-            QMetaObject::invokeMethod(
-                this,
-                [this, message] {
-                    m_running = false;
-                    emit failed(message);
-                },
-                Qt::QueuedConnection);
-        }
+        postJobOutcome(
+            this, m_running, [&] { return ModelExport::execute(m_params, onProgress, &m_cancel); },
+            [this](const auto &result) { emit succeeded(result); },
+            [this](const QString &message) { emit failed(message); });
     });
 }
 
