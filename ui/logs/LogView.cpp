@@ -269,7 +269,14 @@ void LogView::readForward(qint64 size, bool trim)
     QFile file(m_path);
     if (!file.open(QIODevice::ReadOnly) || !file.seek(m_bottom))
         return;
-    QByteArray data = file.read(std::min<qint64>(size - m_bottom, 4 * m_chunkBytes));
+    qint64 budget = std::min<qint64>(size - m_bottom, 4 * m_chunkBytes);
+    // Not following (the user reads older text): grow at the bottom only up to the limit, since nothing trims the
+    // top then. UTF-8 never has fewer bytes than characters, so a byte budget bounds the characters added.
+    if (!trim)
+        budget = std::min<qint64>(budget, m_maxChars - m_text->document()->characterCount());
+    if (budget <= 0)
+        return;
+    QByteArray data = file.read(budget);
     // Whole lines only; a half-written last line waits, unless a single line is larger than a chunk.
     const qsizetype lastNewline = data.lastIndexOf('\n');
     if (lastNewline >= 0)
