@@ -154,6 +154,8 @@ std::string listDevicesJson()
         list.push_back(j);
     }
     root["devices"] = list;
+    if (list.empty()) // why, e.g. the CUDA plugin or runtime is missing (issue 13)
+        root["cuda_unavailable"] = gpu::cudaUnavailableReason();
     return root.dump(2);
 }
 
