@@ -11,9 +11,9 @@
 #   --dry-run   for a machine without a GPU: builds (CUDA on, -j2), runs every test (the CUDA ones skip there),
 #               checks that --device cuda fails cleanly, trains on the CPU for 2 epochs and prints the whole table
 #               it would fill on a GPU machine (the GPU rows marked as not run).
-# Environment: GPU_CHECK_BUDGET (s, default 480: the whole script), GPU_CHECK_TEST_TIMEOUT (s per ctest test,
-#   default 90), GPU_CHECK_RUN_TIMEOUT (s per trainer or peer run, default 60), CUDACXX (nvcc to use; else nvcc on
-#   PATH, else $CUDA_HOME/bin/nvcc, else /usr/local/cuda/bin/nvcc).
+# Environment: GPU_CHECK_BUDGET (s, default 480: the whole script; 2400 with --dry-run), GPU_CHECK_TEST_TIMEOUT (s
+#   per ctest test, default 90), GPU_CHECK_RUN_TIMEOUT (s per trainer or peer run, default 60), CUDACXX (nvcc to
+#   use; else nvcc on PATH, else $CUDA_HOME/bin/nvcc, else /usr/local/cuda/bin/nvcc).
 # Data: $MLDESK_FASHION_MNIST, else .carry/fashion-mnist, else /usr/share/datasets/fashion-mnist (.gz or plain;
 # gunzipped with python3 into a temporary folder, so a trainer built without zlib can read them).
 # Headers: .carry/include (e.g. nlohmann/json.hpp) is passed as MLDESK_EXTRA_INCLUDE_DIRS when it exists.
@@ -34,7 +34,11 @@ while [[ $# -gt 0 ]]; do
     shift
 done
 [[ "$BUILD" = /* ]] || BUILD="$ROOT/$BUILD"
-BUDGET=${GPU_CHECK_BUDGET:-480} TEST_TIMEOUT=${GPU_CHECK_TEST_TIMEOUT:-90} RUN_TIMEOUT=${GPU_CHECK_RUN_TIMEOUT:-60}
+# A dry run builds on a small shared machine: it gets a longer budget and build time than a GPU machine's 8 minutes.
+BUILD_CAP=300
+[[ $DRY -eq 1 ]] && BUILD_CAP=1500
+BUDGET=${GPU_CHECK_BUDGET:-$([[ $DRY -eq 1 ]] && echo 2400 || echo 480)}
+TEST_TIMEOUT=${GPU_CHECK_TEST_TIMEOUT:-90} RUN_TIMEOUT=${GPU_CHECK_RUN_TIMEOUT:-60}
 LOGS="${OUT:-$BUILD/gpu-check}"
 mkdir -p "$LOGS"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gpu-check.XXXXXX")
@@ -106,7 +110,7 @@ if [[ $SKIP_BUILD -eq 0 ]]; then
     fi
     grep -E "mldesk_gpu:|CUDA" "$LOGS/configure.log" | head -5
     log "build with $JOBS jobs"
-    capped 300 build
+    capped "$BUILD_CAP" build
     if ! timeout "$LIMIT" cmake --build "$BUILD" -j "$JOBS" >"$LOGS/build.log" 2>&1; then
         grep -E "error|FAILED" -A3 "$LOGS/build.log" | head -40
         die "build (see $LOGS/build.log)"
@@ -117,37 +121,6 @@ grep -q '^MLDESK_WITH_CUDA:BOOL=ON' "$BUILD/CMakeCache.txt" 2>/dev/null ||
     die "$BUILD is not a CUDA-enabled build (MLDESK_WITH_CUDA is not ON in its CMakeCache.txt)"
 TRAIN="$BUILD/app/train/mldesk-train"
 [[ -x "$TRAIN" ]] || die "$TRAIN was not built"
-
-# ---- tests ----------------------------------------------------------------------------------------------------------
-# ctest_step NAME LOG [MLDESK_REQUIRE_GPU value] -- ctest arguments...: dies on a hang (a test killed at its timeout),
-# on a failure, and, with REQUIRE=1, on any skipped test.
-ctest_step() {
-    local name="$1" logf="$2" require="$3" rc
-    shift 4
-    log "ctest $* (MLDESK_REQUIRE_GPU=$require, ${TEST_TIMEOUT} s a test)"
-    capped 300 "$name"
-    MLDESK_REQUIRE_GPU="$require" timeout "$LIMIT" ctest --test-dir "$BUILD" --no-tests=error \
-        --timeout "$TEST_TIMEOUT" --output-on-failure "$@" >"$logf" 2>&1
-    rc=$?
-    grep -E "tests passed|Test +#|\*\*\*" "$logf" | tail -30
-    local hung skipped
-    hung=$(grep -E "\*\*\*Timeout" "$logf" | sed -E 's/.*Test +#[0-9]+: ([^ ]+).*/\1/' | tr '\n' ' ')
-    [[ $rc -eq 124 ]] && die "$name: ctest itself hung (killed by the budget); see $logf"
-    [[ -n "$hung" ]] && die "$name: test ${hung}hung (killed after ${TEST_TIMEOUT} s); see $logf"
-    skipped=$(grep -E "\*\*\*Skipped|Not Run" "$logf" | sed -E 's/.*Test +#[0-9]+: ([^ ]+).*/\1/' | tr '\n' ' ')
-    if [[ -n "$skipped" && "$require" = 1 ]]; then
-        die "$name: test ${skipped}skipped on a GPU machine (a skip here means nothing was tested); see $logf"
-    fi
-    [[ -n "$skipped" ]] && log "  skipped (no GPU here): $skipped"
-    [[ $rc -eq 0 ]] || die "$name failed (see $logf)"
-}
-
-if [[ $DRY -eq 1 ]]; then
-    ctest_step "all tests" "$LOGS/ctest-all.log" 0 -- -j "$JOBS"
-else
-    ctest_step "GPU tests" "$LOGS/ctest-gpu.log" 1 -- -L gpu -LE fused --stop-on-failure
-    ctest_step "trainer tests" "$LOGS/ctest-trainer.log" 0 -- -LE gpu -j "$JOBS"
-fi
 
 # ---- data -----------------------------------------------------------------------------------------------------------
 if [[ -z "$DATA_IN" ]]; then
@@ -180,6 +153,38 @@ then
     die "could not prepare the data from $DATA_IN"
 fi
 log "data: $DATA_IN -> $DATA (plain IDX)"
+export MLDESK_FASHION_MNIST="$DATA" # for TestCudaSeedModel (CPU vs CUDA on the seed model)
+
+# ---- tests ----------------------------------------------------------------------------------------------------------
+# ctest_step NAME LOG [MLDESK_REQUIRE_GPU value] -- ctest arguments...: dies on a hang (a test killed at its timeout),
+# on a failure, and, with REQUIRE=1, on any skipped test.
+ctest_step() {
+    local name="$1" logf="$2" require="$3" rc
+    shift 4
+    log "ctest $* (MLDESK_REQUIRE_GPU=$require, ${TEST_TIMEOUT} s a test)"
+    capped 300 "$name"
+    MLDESK_REQUIRE_GPU="$require" timeout "$LIMIT" ctest --test-dir "$BUILD" --no-tests=error \
+        --timeout "$TEST_TIMEOUT" --output-on-failure "$@" >"$logf" 2>&1
+    rc=$?
+    grep -E "tests passed|Test +#|\*\*\*" "$logf" | tail -30
+    local hung skipped
+    hung=$(grep -E "\*\*\*Timeout" "$logf" | sed -E 's/.*Test +#[0-9]+: ([^ ]+).*/\1/' | tr '\n' ' ')
+    [[ $rc -eq 124 ]] && die "$name: ctest itself hung (killed by the budget); see $logf"
+    [[ -n "$hung" ]] && die "$name: test ${hung}hung (killed after ${TEST_TIMEOUT} s); see $logf"
+    skipped=$(grep -E "\*\*\*Skipped|Not Run" "$logf" | sed -E 's/.*Test +#[0-9]+: ([^ ]+).*/\1/' | tr '\n' ' ')
+    if [[ -n "$skipped" && "$require" = 1 ]]; then
+        die "$name: test ${skipped}skipped on a GPU machine (a skip here means nothing was tested); see $logf"
+    fi
+    [[ -n "$skipped" ]] && log "  skipped (no GPU here): $skipped"
+    [[ $rc -eq 0 ]] || die "$name failed (see $logf)"
+}
+
+if [[ $DRY -eq 1 ]]; then
+    ctest_step "all tests" "$LOGS/ctest-all.log" 0 -- -j "$JOBS"
+else
+    ctest_step "GPU tests" "$LOGS/ctest-gpu.log" 1 -- -L gpu -LE fused --stop-on-failure
+    ctest_step "trainer tests" "$LOGS/ctest-trainer.log" 0 -- -LE gpu -j "$JOBS"
+fi
 
 # ---- benchmark ------------------------------------------------------------------------------------------------------
 [[ $DRY -eq 1 ]] && EPOCHS=2

@@ -1,6 +1,7 @@
 // The CUDA entry points of a CUDA-enabled mldesk_gpu: they dlopen the CUDA plugin (libmldesk_gpu_cuda.so) the first
-// time a GPU is asked for, so a CPU run never maps the CUDA runtime, cuBLAS or cuBLASLt. The plugin is looked for in
-// $MLDESK_CUDA_PLUGIN, next to the executable (the build tree) and in <exe>/../MLDESK_CUDA_PLUGIN_RELDIR (installed).
+// time a GPU is asked for, so a CPU run never maps the CUDA runtime, cuBLAS or cuBLASLt. Looked for in
+// $MLDESK_CUDA_PLUGIN (only there when set), next to the executable, in <exe>/../MLDESK_CUDA_PLUGIN_RELDIR (the
+// installed layout), and at the build tree's own plugin (MLDESK_CUDA_PLUGIN_BUILD_FILE).
 #include "CudaPlugin.h"
 
 #include <dlfcn.h>
@@ -32,7 +33,13 @@ std::vector<fs::path> candidates()
     if (ec)
         return {fs::path(kCudaPluginFile)}; // the dynamic loader's own search path
     const fs::path dir = exe.parent_path();
-    return {dir / kCudaPluginFile, (dir / ".." / MLDESK_CUDA_PLUGIN_RELDIR / kCudaPluginFile).lexically_normal()};
+    std::vector<fs::path> paths{dir / kCudaPluginFile,
+                                (dir / ".." / MLDESK_CUDA_PLUGIN_RELDIR / kCudaPluginFile).lexically_normal()};
+#ifdef MLDESK_CUDA_PLUGIN_BUILD_FILE
+    if (paths.front() != fs::path(MLDESK_CUDA_PLUGIN_BUILD_FILE))
+        paths.emplace_back(MLDESK_CUDA_PLUGIN_BUILD_FILE); // the build tree, for executables not in app/train
+#endif
+    return paths;
 }
 
 LoadedPlugin load()
