@@ -98,7 +98,7 @@ fi
 JOBS=$(nproc)
 [[ $DRY -eq 1 ]] && JOBS=2
 if [[ $SKIP_BUILD -eq 0 ]]; then
-    CMAKE_ARGS=(-S "$ROOT" -B "$BUILD" -DMLDESK_GPU_ONLY=ON -DMLDESK_WITH_CUDA=ON -DCMAKE_CUDA_COMPILER="$NVCC"
+    CMAKE_ARGS=(-S "$ROOT" -B "$BUILD" -DMLDESK_GPU_ONLY=ON -DMLDESK_WITH_CUDA:BOOL=ON -DCMAKE_CUDA_COMPILER="$NVCC"
         -DCMAKE_BUILD_TYPE=Release)
     command -v ninja >/dev/null 2>&1 && [[ ! -f "$BUILD/CMakeCache.txt" ]] && CMAKE_ARGS+=(-G Ninja)
     [[ -d "$ROOT/.carry/include" ]] && CMAKE_ARGS+=(-DMLDESK_EXTRA_INCLUDE_DIRS="$ROOT/.carry/include")
@@ -117,7 +117,7 @@ if [[ $SKIP_BUILD -eq 0 ]]; then
     fi
     log "build done"
 fi
-grep -q '^MLDESK_WITH_CUDA:BOOL=ON' "$BUILD/CMakeCache.txt" 2>/dev/null ||
+grep -Eq '^MLDESK_WITH_CUDA(:[A-Z]+)?=ON$' "$BUILD/CMakeCache.txt" 2>/dev/null ||
     die "$BUILD is not a CUDA-enabled build (MLDESK_WITH_CUDA is not ON in its CMakeCache.txt)"
 TRAIN="$BUILD/app/train/mldesk-train"
 [[ -x "$TRAIN" ]] || die "$TRAIN was not built"
@@ -191,7 +191,7 @@ fi
 SEED_ARGS=(--data-folder "$DATA" --batch-size 50 --first-layer-neurons 300 --second-layer-neurons 100
     --learning-rate 0.001 --epochs "$EPOCHS" --seed 1)
 KERAS="RMSprop g/sqrt(v+eps) (Keras)"
-TORCHOPT="RMSprop g/(sqrt(v)+eps) (PyTorch's own)"
+TORCHOPT="RMSprop g/(sqrt(v)+eps) (torch.optim's form)"
 tagof() { echo "$1" | tr -c 'A-Za-z0-9\n' '-'; }
 
 run_train() {  # NAME DEVICE ENGINE LT: dies when the run hangs
@@ -226,6 +226,12 @@ run_peer() {  # NAME OPTIMISER COMMAND...: a missing peer (no PyTorch, no JAX) i
 }
 
 pending() { ROWS+=("$1|pending|||0|$2"); }  # a row the dry run cannot fill
+# A peer row's RMSprop, named from the peer's side: PyTorch's own is torch.optim.RMSprop (the torch form); JAX has
+# none built in (optax's default is the Keras form), so both of its forms are written out in the peer.
+peer_rmsprop() {  # PEER keras|torch
+    if [[ $2 = keras ]]; then echo "Keras RMSprop"; elif [[ $1 = PyTorch* ]]; then echo "own RMSprop"; else
+        echo "torch-form RMSprop"; fi
+}
 
 TORCH="$ROOT/bench/peers/torch_mlp.py"
 JAXPEER="$ROOT/bench/gpu-peer-jax.py"
@@ -241,9 +247,10 @@ if [[ $DRY -eq 1 ]]; then
     for row in "mldesk-train cuda graph" "mldesk-train cuda eager" "mldesk-train cuda graph, no cuBLASLt"; do
         pending "$row" "$KERAS"
     done
-    for peer in "JAX jit+lax.scan" "PyTorch CUDA graph" "PyTorch eager"; do
-        pending "$peer, Keras RMSprop" "$KERAS"
-        pending "$peer, own RMSprop" "$TORCHOPT"
+    for opt in keras torch; do
+        for peer in "JAX jit+lax.scan" "PyTorch CUDA graph" "PyTorch eager"; do
+            pending "$peer, $(peer_rmsprop "$peer" $opt)" "$([[ $opt = keras ]] && echo "$KERAS" || echo "$TORCHOPT")"
+        done
     done
     pending "mldesk-train cuda fused" "$KERAS"
 else
@@ -254,12 +261,12 @@ else
     run_train "mldesk-train cuda graph, no cuBLASLt" cuda graph 0
     for opt in keras torch; do
         o=$([[ $opt = keras ]] && echo "$KERAS" || echo "$TORCHOPT")
-        own=$([[ $opt = keras ]] && echo "Keras RMSprop" || echo "own RMSprop")
-        run_peer "JAX jit+lax.scan, $own" "$o, matmul precision highest" \
+        run_peer "JAX jit+lax.scan, $(peer_rmsprop JAX $opt)" "$o, matmul precision highest" \
             python3 "$JAXPEER" "${SEED_ARGS[@]}" --rmsprop "$opt" --matmul-precision highest
-        run_peer "PyTorch CUDA graph, $own" "$o, no TF32" \
+        run_peer "PyTorch CUDA graph, $(peer_rmsprop PyTorch $opt)" "$o, no TF32" \
             python3 "$TORCH" "${SEED_ARGS[@]}" --device cuda --cuda-graph --rmsprop "$opt"
-        run_peer "PyTorch eager, $own" "$o, no TF32" python3 "$TORCH" "${SEED_ARGS[@]}" --device cuda --rmsprop "$opt"
+        run_peer "PyTorch eager, $(peer_rmsprop PyTorch $opt)" "$o, no TF32" \
+            python3 "$TORCH" "${SEED_ARGS[@]}" --device cuda --rmsprop "$opt"
     done
     # The fused engine last: a deadlocked grid barrier must not cost the rows above.
     ctest_step "fused-engine tests" "$LOGS/ctest-fused.log" 1 -- -L fused
