@@ -84,7 +84,8 @@ if [[ -r /proc/driver/nvidia/version ]]; then
     head -1 /proc/driver/nvidia/version | tee -a "$LOGS/gpu-check.log"
 fi
 if command -v nvidia-smi >/dev/null 2>&1; then
-    GPUS=$(nvidia-smi --query-gpu=index,name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>&1)
+    GPUS=$(timeout 30 nvidia-smi --query-gpu=index,name,driver_version,memory.total,clocks.max.sm \
+        --format=csv,noheader 2>&1)
     log "nvidia-smi: ${GPUS:-no GPU listed}"
 else
     GPUS=""
@@ -237,7 +238,7 @@ TORCH="$ROOT/bench/peers/torch_mlp.py"
 JAXPEER="$ROOT/bench/gpu-peer-jax.py"
 if [[ $DRY -eq 1 ]]; then
     log "dry run: --device cuda must fail cleanly without a GPU"
-    if "$TRAIN" --device cuda "${SEED_ARGS[@]}" --epochs 1 --outputs "$TMP/out-nogpu" >"$LOGS/nogpu.log" 2>&1; then
+    if timeout "$RUN_TIMEOUT" "$TRAIN" --device cuda "${SEED_ARGS[@]}" --epochs 1 --outputs "$TMP/out-nogpu" >"$LOGS/nogpu.log" 2>&1; then
         fail "--device cuda succeeded although the dry run found no GPU"
     else
         log "  refused as expected: $(tail -1 "$LOGS/nogpu.log")"
@@ -254,7 +255,8 @@ if [[ $DRY -eq 1 ]]; then
     done
     pending "mldesk-train cuda fused" "$KERAS"
 else
-    "$TRAIN" --list-devices >"$LOGS/list-devices.json" 2>&1
+    timeout 30 "$TRAIN" --list-devices >"$LOGS/list-devices.json" 2>&1
+    [[ $? -eq 124 ]] && die "mldesk-train --list-devices hung (killed after 30 s)"
     cat "$LOGS/list-devices.json"
     run_train "mldesk-train cuda graph" cuda graph 1
     run_train "mldesk-train cuda eager" cuda eager 1
