@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """JAX peer of mldesk-train for bench/gpu-check.sh: the seed's Keras MLP (784-300-100-10, relu, relu, softmax,
-glorot-uniform kernels, zero biases), categorical cross-entropy with probabilities clipped to [1e-7, 1-1e-7],
-RMSprop (rho 0.9, eps 1e-7, w -= lr g / (sqrt(v) + eps)), batch 50, shuffle each epoch, the last partial batch
-trained with its real size, validation on the test set after each epoch. One jit-compiled lax.scan per epoch over
-the full batches, data resident on the device. No network access.
+glorot-uniform kernels, zero biases), categorical cross-entropy on the logits (as tf.keras computes it for a
+softmax output, and as mldesk-train does), RMSprop rho 0.9 eps 1e-7 written both ways: --rmsprop keras (default;
+w -= lr g / sqrt(v + eps), Keras's and optax's default form) or --rmsprop torch (w -= lr g / (sqrt(v) + eps)),
+batch 50, shuffle each epoch, the last partial batch trained with its real size, validation on the test set after
+each epoch. One jit-compiled lax.scan per epoch over the full batches, data resident on the device. Matmuls at
+jax_default_matmul_precision "highest" (full float32, no TF32) unless --matmul-precision says otherwise.
+No network access.
 
 Usage: gpu-peer-jax.py --data-folder DIR [--epochs 20] [--batch-size 50] [--first-layer-neurons 300]
-                       [--second-layer-neurons 100] [--learning-rate 0.001] [--seed 1]
+                       [--second-layer-neurons 100] [--learning-rate 0.001] [--seed 1] [--rmsprop keras|torch]
+                       [--matmul-precision highest|high|default]
 Prints one line per epoch and, last, one JSON line like bench/peers/torch_mlp.py: {"peer": "jax jit+lax.scan", ...,
 "epoch_seconds": [...], "median_epoch": s, "total": s, "test_accuracy": a, "test_loss": l}.
 """
@@ -53,14 +57,19 @@ def main():
     p.add_argument("--second-layer-neurons", type=int, default=100)
     p.add_argument("--learning-rate", type=float, default=0.001)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--rmsprop", choices=["keras", "torch"], default="keras")
+    p.add_argument("--matmul-precision", choices=["highest", "high", "default"], default="highest")
     a = p.parse_args()
 
     import jax
+
+    jax.config.update("jax_default_matmul_precision", a.matmul_precision)
     import jax.numpy as jnp
     from jax import lax
 
     dev = jax.devices()[0]
-    print(f"jax {jax.__version__} on {dev.platform}: {dev.device_kind}", flush=True)
+    print(f"jax {jax.__version__} on {dev.platform}: {dev.device_kind}, rmsprop {a.rmsprop}, "
+          f"matmul precision {a.matmul_precision}", flush=True)
     xtr, ytr = load(a.data_folder, "train")
     xte, yte = load(a.data_folder, "t10k")
     xtr, ytr, xte, yte = (jax.device_put(v, dev) for v in (xtr, ytr, xte, yte))
@@ -79,24 +88,33 @@ def main():
     state = jax.tree_util.tree_map(jnp.zeros_like, params)
     lr, rho, eps = a.learning_rate, 0.9, 1e-7
 
-    def forward(ps, x):
+    def logits(ps, x):
         h = x
         for i, (w, b) in enumerate(ps):
             h = h @ w + b
             if i < 2:
                 h = jax.nn.relu(h)
-        return jax.nn.softmax(h)
+        return h
+
+    def xent(z, y):  # mean -log softmax(z)[y], from the logits: no clip, gradient p - y
+        return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(z), y[:, None], axis=1))
 
     def loss_fn(ps, x, y):
-        prob = jnp.clip(forward(ps, x), 1e-7, 1 - 1e-7)
-        return -jnp.mean(jnp.log(jnp.take_along_axis(prob, y[:, None], axis=1)))
+        return xent(logits(ps, x), y)
+
+    if a.rmsprop == "keras":
+        def scale(gi, v):
+            return gi / jnp.sqrt(v + eps)
+    else:
+        def scale(gi, v):
+            return gi / (jnp.sqrt(v) + eps)
 
     def step(carry, batch):
         ps, vs = carry
         x, y = batch
         loss, g = jax.value_and_grad(loss_fn)(ps, x, y)
         vs = jax.tree_util.tree_map(lambda v, gi: rho * v + (1 - rho) * gi * gi, vs, g)
-        ps = jax.tree_util.tree_map(lambda w, gi, v: w - lr * gi / (jnp.sqrt(v) + eps), ps, g, vs)
+        ps = jax.tree_util.tree_map(lambda w, gi, v: w - lr * scale(gi, v), ps, g, vs)
         return (ps, vs), loss
 
     @jax.jit
@@ -111,9 +129,8 @@ def main():
 
     @jax.jit
     def evaluate(ps):
-        prob = forward(ps, xte)
-        loss = -jnp.mean(jnp.log(jnp.clip(jnp.take_along_axis(prob, yte[:, None], axis=1), 1e-7, 1 - 1e-7)))
-        return loss, jnp.mean((jnp.argmax(prob, axis=1) == yte).astype(jnp.float32))
+        z = logits(ps, xte)
+        return xent(z, yte), jnp.mean((jnp.argmax(z, axis=1) == yte).astype(jnp.float32))
 
     rng = np.random.default_rng(a.seed)
     times = []
@@ -129,7 +146,8 @@ def main():
         print(f"Epoch {e}/{a.epochs} - {times[-1]:.3f}s - loss: {float(jnp.mean(losses)):.4f} - "
               f"val_loss: {val_loss:.4f} - val_accuracy: {val_acc:.4f}", flush=True)
     total = time.perf_counter() - start
-    print(json.dumps({"peer": "jax jit+lax.scan", "device": dev.device_kind, "epoch_seconds": times,
+    print(json.dumps({"peer": f"jax jit+lax.scan rmsprop-{a.rmsprop}", "rmsprop": a.rmsprop,
+                      "matmul_precision": a.matmul_precision, "device": dev.device_kind, "epoch_seconds": times,
                       "median_epoch": statistics.median(times), "total": total, "test_accuracy": val_acc,
                       "test_loss": val_loss}), flush=True)
 

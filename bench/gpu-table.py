@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Prints bench/gpu-check.sh's result table from the logs of its runs.
 
-Usage: gpu-table.py ROW...   with ROW = NAME|train|STDOUT_LOG|METRICS_JSONL|RC  (an mldesk-train run)
-                                   or NAME|peer|STDOUT_LOG||RC                 (a peer printing a JSON last line)
+Usage: gpu-table.py ROW...   with ROW = NAME|train|STDOUT_LOG|METRICS_JSONL|RC|OPTIMISER  (an mldesk-train run)
+                                   or NAME|peer|STDOUT_LOG||RC|OPTIMISER                 (a peer printing JSON last)
+                                   or NAME|pending|||0|OPTIMISER                         (a row a dry run cannot fill)
+OPTIMISER says which RMSprop the row ran: Keras's g/sqrt(v+eps) (mldesk-train's) or the peer's own.
 For mldesk-train the median epoch is the trainer's own "Median epoch X s" (train + validation, like the peers);
 the median of the differences between consecutive per-epoch "Loss" metric timestamps is shown beside it.
 """
@@ -53,26 +55,29 @@ def parse_peer(log):
 def main():
     rows = []
     for arg in sys.argv[1:]:
-        name, kind, log, metrics, rc = arg.split("|")
+        name, kind, log, metrics, rc, optimiser = (arg.split("|") + [""])[:6]
         try:
-            r = parse_train(log, metrics) if kind == "train" else parse_peer(log)
+            r = {} if kind == "pending" else parse_train(log, metrics) if kind == "train" else parse_peer(log)
         except OSError:
             r = {}
-        r["name"], r["rc"] = name, int(rc)
+        r["name"], r["rc"], r["kind"], r["optimiser"] = name, int(rc), kind, optimiser
         rows.append(r)
     jax = next((r["median_epoch"] for r in rows if r["name"].startswith("JAX") and "median_epoch" in r), None)
-    print("| implementation | median epoch (ms) | from metrics (ms) | total (s) | test accuracy | vs JAX |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| implementation | optimiser | median epoch (ms) | from metrics (ms) | total (s) | test accuracy | vs JAX |")
+    print("|---|---|---:|---:|---:|---:|---:|")
     for r in rows:
+        if r["kind"] == "pending":
+            print(f"| {r['name']} | {r['optimiser']} | not run (dry run: needs a GPU) | | | | |")
+            continue
         if "median_epoch" not in r:
-            print(f"| {r['name']} | failed (exit {r['rc']}) | | | | |")
+            print(f"| {r['name']} | {r['optimiser']} | failed (exit {r['rc']}) | | | | |")
             continue
         med = r["median_epoch"] * 1000
         met = f"{r['metrics_median'] * 1000:.1f}" if "metrics_median" in r else ""
         acc = f"{r['test_accuracy']:.4f}" if "test_accuracy" in r else ""
         ratio = f"{r['median_epoch'] / jax:.2f}x" if jax else ""
         note = "" if r["rc"] == 0 else f" (exit {r['rc']})"
-        print(f"| {r['name']}{note} | {med:.1f} | {met} | {r.get('total', float('nan')):.2f} | {acc} | {ratio} |")
+        print(f"| {r['name']}{note} | {r['optimiser']} | {med:.1f} | {met} | {r.get('total', float('nan')):.2f} | {acc} | {ratio} |")
 
 
 if __name__ == "__main__":

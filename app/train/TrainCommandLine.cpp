@@ -134,7 +134,10 @@ Keras verbose=2, and writes OUTPUTS/model/model.json and model.h5.
   --version                    the version
 
 Environment: MLDESK_METRICS_FILE=FILE appends metrics as JSON lines (Loss, Accuracy per epoch, train_loss,
-Final test loss, Final test accuracy).
+Final test loss, Final test accuracy). The GPU backend is a plugin, libmldesk_gpu_cuda.so, loaded only when a GPU
+is used (next to mldesk-train or in <libdir>/mldesk; MLDESK_CUDA_PLUGIN=FILE names another); without it, or
+without the CUDA runtime, --device cuda says so and --device auto trains on the CPU.
+Loss: categorical cross-entropy from the output layer's logits, as tf.keras 2.13 (no probability clip).
 Exit status: 0 on success, 1 on bad input or failure (no OUTPUTS/model is left behind).
 )";
 }
@@ -154,6 +157,8 @@ std::string listDevicesJson()
         list.push_back(j);
     }
     root["devices"] = list;
+    if (list.empty()) // why, e.g. the CUDA plugin or runtime is missing (issue 13)
+        root["cuda_unavailable"] = gpu::cudaUnavailableReason();
     return root.dump(2);
 }
 

@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """PyTorch peer of mldesk-train for the benchmarks: the seed's Keras MLP (Dense relu, Dense relu, Dense softmax,
-glorot-uniform kernels, zero biases, RMSprop rho 0.9 eps 1e-7, categorical cross-entropy, shuffle each epoch, last
-partial batch trained, validation on the test set each epoch). Data resident on the device; no network access.
+glorot-uniform kernels, zero biases, RMSprop rho 0.9 eps 1e-7, categorical cross-entropy on the logits as tf.keras
+computes it for a softmax output, shuffle each epoch, last partial batch trained, validation on the test set each
+epoch). Data resident on the device; no network access; TF32 matmuls off (full float32, as mldesk-train).
+--rmsprop torch: PyTorch's own RMSprop, w -= lr g / (sqrt(v) + eps); --rmsprop keras: Keras's (and mldesk-train's)
+w -= lr g / sqrt(v + eps), written here as a small optimizer (capturable in a CUDA graph).
 
 Usage: torch_mlp.py --data-folder DIR [--epochs 20] [--batch-size 50] [--device cpu|cuda] [--cuda-graph]
-                    [--threads N] [--first-layer-neurons 300] [--second-layer-neurons 100] [--learning-rate 0.001]
+                    [--rmsprop torch|keras] [--threads N] [--first-layer-neurons 300] [--second-layer-neurons 100]
+                    [--learning-rate 0.001]
 Prints one line per epoch and, last, one JSON line: {"peer": ..., "epoch_seconds": [...], "median_epoch": ...,
 "total": ..., "test_accuracy": ..., "test_loss": ...}.
 """
@@ -43,6 +47,24 @@ def load(folder, prefix, device):
     return torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
 
 
+class KerasRMSprop(torch.optim.Optimizer):
+    """Keras 3 / tf.keras RMSprop without momentum: v = rho v + (1 - rho) g^2; w -= lr g / sqrt(v + eps)."""
+
+    def __init__(self, params, lr, rho, eps):
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps))
+        for group in self.param_groups:
+            for p in group["params"]:
+                self.state[p]["v"] = torch.zeros_like(p)
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            for p in group["params"]:
+                v = self.state[p]["v"]
+                v.mul_(group["rho"]).addcmul_(p.grad, p.grad, value=1 - group["rho"])
+                p.addcdiv_(p.grad, v.add(group["eps"]).sqrt_(), value=-group["lr"])
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data-folder", required=True)
@@ -53,6 +75,8 @@ def main():
     p.add_argument("--learning-rate", type=float, default=0.001)
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--cuda-graph", action="store_true", help="capture the training step in a CUDA graph")
+    p.add_argument("--rmsprop", choices=["torch", "keras"], default="torch",
+                   help="torch: g / (sqrt(v) + eps) (torch.optim.RMSprop); keras: g / sqrt(v + eps)")
     p.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: PyTorch's default)")
     p.add_argument("--seed", type=int, default=1)
     a = p.parse_args()
@@ -61,6 +85,8 @@ def main():
         sys.exit("torch_mlp.py: --device cuda but torch.cuda.is_available() is False")
     if a.threads > 0:
         torch.set_num_threads(a.threads)
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
     torch.manual_seed(a.seed)
     dev = torch.device(a.device)
     x_train, y_train = load(a.data_folder, "train", dev)
@@ -75,7 +101,9 @@ def main():
             torch.nn.init.xavier_uniform_(m.weight)
             torch.nn.init.zeros_(m.bias)
     opt_kwargs = dict(lr=a.learning_rate, alpha=0.9, eps=1e-7)
-    if a.cuda_graph:
+    if a.rmsprop == "keras":
+        opt = KerasRMSprop(model.parameters(), lr=a.learning_rate, rho=0.9, eps=1e-7)
+    elif a.cuda_graph:
         try:
             opt = torch.optim.RMSprop(model.parameters(), capturable=True, **opt_kwargs)
         except TypeError:
@@ -142,8 +170,9 @@ def main():
         print(f"Epoch {epoch}/{a.epochs} - {times[-1]:.3f}s - val_loss: {val_loss:.4f} - val_accuracy: {val_acc:.4f}",
               flush=True)
     total = time.perf_counter() - start
-    peer = f"pytorch {torch.__version__} {a.device}" + (" cuda-graph" if graph is not None else "")
-    print(json.dumps({"peer": peer, "threads": torch.get_num_threads(), "epoch_seconds": times,
+    peer = f"pytorch {torch.__version__} {a.device}" + (" cuda-graph" if graph is not None else "") + \
+        f" rmsprop-{a.rmsprop}"
+    print(json.dumps({"peer": peer, "rmsprop": a.rmsprop, "threads": torch.get_num_threads(), "epoch_seconds": times,
                       "median_epoch": statistics.median(times), "total": total, "test_loss": val_loss,
                       "test_accuracy": val_acc}))
 

@@ -195,10 +195,16 @@ void CpuBackend::forwardBackwardRows(const std::uint32_t *indices, int r0, int r
         // (rows, in) x (in, out) -> (rows, out)
         sgemm(false, false, rows, l.out, in, 1.0f, input + std::size_t(r0) * in, in, l.w.data(), l.out, 0.0f, h, l.out);
         const float *bias = l.useBias ? l.b.data() : nullptr;
-        if (l.act == Activation::Softmax)
-            softmaxRows(h, rows, l.out, bias);
-        else
+        if (l.act == Activation::Softmax) {
+            if (li + 1 == m_layers.size()) // the output layer: softmax, loss and its gradient from the logits
+                m_correct[std::size_t(chunk)] =
+                    softmaxCrossEntropy(h, bias, m_labels.data() + r0, rows, l.out, m_loss.data() + r0,
+                                        l.dz.data() + std::size_t(r0) * l.out, 1.0f / float(batch));
+            else
+                softmaxRows(h, rows, l.out, bias);
+        } else {
             biasActivation(h, rows, l.out, l.out, bias, l.act);
+        }
         if (l.dropRate > 0.0f) {
             const float scale = 1.0f / (1.0f - l.dropRate);
             for (int r = r0; r < r1; ++r)
@@ -211,11 +217,6 @@ void CpuBackend::forwardBackwardRows(const std::uint32_t *indices, int r0, int r
         input = l.output();
         in = l.out;
     }
-
-    Layer &last = m_layers.back();
-    m_correct[std::size_t(chunk)] =
-        crossEntropy(last.h.data() + std::size_t(r0) * last.out, m_labels.data() + r0, rows, last.out,
-                     m_loss.data() + r0, last.dz.data() + std::size_t(r0) * last.out, 1.0f / float(batch));
 
     for (std::size_t li = m_layers.size() - 1; li > 0; --li) {
         const Layer &l = m_layers[li];
@@ -344,11 +345,15 @@ void CpuBackend::evaluateBlocks(const HostData &data, float *probabilities, doub
             const float *input = data.x + row0 * std::size_t(data.features);
             int in = data.features;
             int which = 0;
-            for (const Layer &l : m_layers) {
+            for (std::size_t li = 0; li < m_layers.size(); ++li) {
+                const Layer &l = m_layers[li];
                 float *h = buf[which];
                 sgemm(false, false, rows, l.out, in, 1.0f, input, in, l.w.data(), l.out, 0.0f, h, l.out);
                 const float *bias = l.useBias ? l.b.data() : nullptr;
-                if (l.act == Activation::Softmax)
+                if (l.act == Activation::Softmax && blockLoss && li + 1 == m_layers.size())
+                    blockCorrect[b] =
+                        softmaxCrossEntropy(h, bias, data.labels + row0, rows, l.out, loss, nullptr, 0.0f);
+                else if (l.act == Activation::Softmax)
                     softmaxRows(h, rows, l.out, bias);
                 else
                     biasActivation(h, rows, l.out, l.out, bias, l.act);
@@ -359,7 +364,6 @@ void CpuBackend::evaluateBlocks(const HostData &data, float *probabilities, doub
             if (probabilities)
                 std::copy(input, input + std::size_t(rows) * m_classes, probabilities + row0 * m_classes);
             if (blockLoss) {
-                blockCorrect[b] = crossEntropy(input, data.labels + row0, rows, m_classes, loss, nullptr, 0.0f);
                 double sum = 0.0;
                 for (int r = 0; r < rows; ++r)
                     sum += loss[r];

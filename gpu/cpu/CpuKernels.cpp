@@ -92,23 +92,32 @@ void softmaxRows(float *z, int rows, int cols, const float *bias)
     }
 }
 
-int crossEntropy(const float *p, const int *labels, int rows, int cols, float *loss, float *dz, float scale)
+int softmaxCrossEntropy(float *z, const float *bias, const int *labels, int rows, int cols, float *loss, float *dz,
+                        float scale)
 {
     int correct = 0;
     for (int r = 0; r < rows; ++r) {
-        const float *row = p + std::size_t(r) * cols;
+        float *row = z + std::size_t(r) * cols;
         const int label = labels[r];
-        const float pc = row[label];
-        const float clipped = std::min(std::max(pc, kProbabilityEpsilon), 1.0f - kProbabilityEpsilon);
-        loss[r] = -std::log(clipped);
+        if (bias)
+            for (int c = 0; c < cols; ++c)
+                row[c] += bias[c];
+        const float top = *std::max_element(row, row + cols);
+        const float shiftedLabel = row[label] - top;
+        float sum = 0.0f;
+        for (int c = 0; c < cols; ++c) {
+            row[c] = std::exp(row[c] - top);
+            sum += row[c];
+        }
+        // -log softmax(z)[label] = log(sum exp(z - top)) - (z[label] - top): finite however small p[label] is
+        loss[r] = std::log(sum) - shiftedLabel;
+        const float inv = 1.0f / sum;
+        for (int c = 0; c < cols; ++c)
+            row[c] *= inv;
         correct += int(std::max_element(row, row + cols) - row) == label;
         if (!dz)
             continue;
         float *drow = dz + std::size_t(r) * cols;
-        if (pc < kProbabilityEpsilon || pc > 1.0f - kProbabilityEpsilon) {
-            std::fill(drow, drow + cols, 0.0f);
-            continue;
-        }
         for (int c = 0; c < cols; ++c)
             drow[c] = (row[c] - (c == label ? 1.0f : 0.0f)) * scale;
     }

@@ -1,5 +1,6 @@
 // The CUDA/cuBLAS training backend ("graph" engine): data, weights and optimizer state resident on the device;
-// one epoch = one CUDA graph of all its steps (captured once per batch size, re-launched with a new permutation).
+// one epoch = one CUDA graph of all its steps (its first epoch run eagerly as a warm-up, then captured once per
+// batch size and re-launched with a new permutation).
 // Per step: gather -> forward (cuBLASLt bias+ReLU epilogue) -> fused softmax/xent/grad -> backward, where each
 // layer's dW GEMM and fused optimizer update run on that layer's side stream, parallel to the dX chain.
 #include "CudaBackend.h"
@@ -84,7 +85,7 @@ public:
         MLDESK_CUDA_CHECK(cudaSetDevice(m_device));
         m_main->synchronize();
         m_initialized = false; // until every buffer below exists
-        m_graph.reset();
+        resetGraph();
         m_batchRows = 0;
         m_model = model;
         m_seed = seed;
@@ -156,7 +157,7 @@ public:
         validateData(data, "training data");
         MLDESK_CUDA_CHECK(cudaSetDevice(m_device));
         m_main->synchronize();
-        m_graph.reset();
+        resetGraph();
         m_trainCount = 0; // until both uploads succeed
         m_trainX.upload(data.x, data.count * std::size_t(data.features));
         m_trainY.upload(data.labels, data.count);
@@ -194,12 +195,12 @@ public:
         prepareLtPlans(batch);
         prepareLtPlans(lastRows);
         if (m_losses.size() < steps) {
-            m_graph.reset(); // the graph writes into m_losses and m_stepCorrect
+            resetGraph(); // the graph writes into m_losses and m_stepCorrect
             m_losses.resize(steps);
             m_stepCorrect.resize(steps);
         }
         if (m_order.size() != m_trainCount) {
-            m_graph.reset();
+            resetGraph();
             m_order.resize(m_trainCount);
         }
         m_orderHost.reserve(m_trainCount);
@@ -216,9 +217,25 @@ public:
         } else if (m_options.engine == Engine::Eager) {
             enqueueEpoch(batch, steps, lastRows);
         } else {
-            if (!m_graph || m_graphBatch != batch || m_graphCount != m_trainCount)
-                captureEpoch(batch, steps, lastRows);
-            m_graph.launch(s);
+            const bool needCapture = !m_graph || m_graphBatch != batch || m_graphCount != m_trainCount;
+            if (needCapture && !(m_warmed && m_warmBatch == batch && m_warmCount == m_trainCount)) {
+                // Warm-up (issue 13): the first epoch of a new graph runs eagerly, so every kernel, cuBLAS GEMM and
+                // cuBLASLt plan of the epoch has been launched once (modules loaded lazily, workspaces sized)
+                // before the next epoch captures it. Eager and graph launches are the same work in the same order
+                // on the same streams: the results are bit-identical (TestCudaSeedModel checks it).
+                enqueueEpoch(batch, steps, lastRows);
+                m_warmed = true;
+                m_warmBatch = batch;
+                m_warmCount = m_trainCount;
+                ++m_stats.eagerWarmups;
+            } else {
+                if (needCapture) {
+                    captureEpoch(batch, steps, lastRows);
+                    ++m_stats.captures;
+                }
+                m_graph.launch(s);
+                ++m_stats.graphLaunches;
+            }
         }
         MLDESK_CUDA_CHECK(
             cudaMemcpyAsync(m_lossHost.get(), m_losses.get(), steps * sizeof(float), cudaMemcpyDeviceToHost, s));
@@ -234,6 +251,8 @@ public:
 
     // Keras's training `accuracy` of the last epoch: each step's predictions before that step's update.
     double lastEpochAccuracy() const override { return m_lastAccuracy; }
+
+    GraphStats graphStats() const { return m_stats; }
 
     EvalResult evaluate(const HostData &data, int batchSize) override
     {
@@ -353,7 +372,7 @@ private:
         if (batch == m_batchRows)
             return;
         m_main->synchronize();
-        m_graph.reset();
+        resetGraph();
         m_xb.resize(std::size_t(batch) * m_model.inputs);
         m_yb.resize(std::size_t(batch));
         for (Layer &L : m_layers) {
@@ -504,6 +523,13 @@ private:
         a.counter = m_counter.get();
         a.opt = m_update;
         launchFusedEpoch(a, fusedGrid(), m_main->get());
+    }
+
+    // Drops the epoch graph; the next epoch that needs one first runs eagerly again (the warm-up).
+    void resetGraph()
+    {
+        m_graph.reset();
+        m_warmed = false;
     }
 
     void captureEpoch(int batch, std::size_t steps, int lastRows)
@@ -667,6 +693,10 @@ private:
     GraphExec m_graph;
     int m_graphBatch = 0;
     std::size_t m_graphCount = 0;
+    bool m_warmed = false; // an eager epoch of (m_warmBatch, m_warmCount) ran since the graph was last dropped
+    int m_warmBatch = 0;
+    std::size_t m_warmCount = 0;
+    GraphStats m_stats;
 
     DeviceBuffer<float> m_evalA, m_evalB;
     DeviceBuffer<float> m_residentX;        // (m_residentCount, features): evaluation data kept on the device
@@ -720,9 +750,17 @@ CudaOptions cudaOptionsFromEnvironment()
     return o;
 }
 
+GraphStats graphStats(const Backend &backend)
+{
+    const auto *b = dynamic_cast<const CudaBackend *>(&backend);
+    if (!b)
+        throw std::invalid_argument("graphStats: not a CUDA backend");
+    return b->graphStats();
+}
+
 std::unique_ptr<Backend> makeCudaBackendWithOptions(int device, const CudaOptions &options)
 {
-    const std::vector<DeviceInfo> devices = cudaDevices();
+    const std::vector<DeviceInfo> devices = visibleDevices();
     if (devices.empty())
         throw std::runtime_error("no CUDA device is available (no GPU visible to the CUDA runtime, or no driver); "
                                  "use --device cpu");

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace mldesk::gpu::cuda {
 
@@ -23,6 +24,19 @@ struct CudaOptions {
 CudaOptions cudaOptionsFromEnvironment();
 
 std::string engineName(Engine engine);
+
+// GPUs visible to the CUDA runtime (never throws; empty without a driver or device, and then *whyNone, when given,
+// holds the CUDA error text). The plugin's `devices` entry point (PluginEntry.cpp).
+std::vector<DeviceInfo> visibleDevices(std::string *whyNone = nullptr);
+
+// What the graph engine did so far (for tests): epochs run eagerly as the warm-up before a capture, captures, and
+// epochs launched from a captured graph. Throws std::invalid_argument for a backend that is not a CudaBackend.
+struct GraphStats {
+    int eagerWarmups = 0;
+    int captures = 0;
+    int graphLaunches = 0;
+};
+GraphStats graphStats(const Backend &backend);
 
 // Throws std::runtime_error when `device` is not a usable CUDA device.
 std::unique_ptr<Backend> makeCudaBackendWithOptions(int device, const CudaOptions &options);

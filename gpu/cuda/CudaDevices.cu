@@ -1,20 +1,17 @@
-// The public CUDA entry points of mldesk_gpu: device enumeration (empty, never a throw, without a driver or GPU)
-// and the backend factory, which honours MLDESK_CUDA_ENGINE and MLDESK_CUDA_LT.
+// Device enumeration of the CUDA plugin: empty, never a throw, without a driver or GPU (the reason goes to whyNone).
 #include "CudaBackend.h"
 #include "CudaCheck.h"
 
-namespace mldesk::gpu {
+namespace mldesk::gpu::cuda {
 
-bool cudaCompiledIn()
-{
-    return true;
-}
-
-std::vector<DeviceInfo> cudaDevices()
+std::vector<DeviceInfo> visibleDevices(std::string *whyNone)
 {
     std::vector<DeviceInfo> devices;
     int count = 0;
-    if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    const cudaError_t status = cudaGetDeviceCount(&count);
+    if (status != cudaSuccess) {
+        if (whyNone)
+            *whyNone = std::string("cudaGetDeviceCount: ") + cudaGetErrorString(status);
         (void)cudaGetLastError(); // clear the (non-sticky) error: no driver or no device
         return devices;
     }
@@ -33,12 +30,9 @@ std::vector<DeviceInfo> cudaDevices()
         d.multiprocessors = prop.multiProcessorCount;
         devices.push_back(d);
     }
+    if (devices.empty() && whyNone)
+        *whyNone = "the CUDA runtime sees no device";
     return devices;
 }
 
-std::unique_ptr<Backend> makeCudaBackend(int index)
-{
-    return cuda::makeCudaBackendWithOptions(index, cuda::cudaOptionsFromEnvironment());
-}
-
-} // namespace mldesk::gpu
+} // namespace mldesk::gpu::cuda

@@ -1,7 +1,7 @@
 // The fused engine's persistent kernel (see FusedEngine.h). Per step s with `rows` rows (the last step may be
 // partial), layers 0..L-1 (hidden relu, last softmax), phases separated by grid.sync():
 //   F_l  (l < L-1): z_l (rows, out_l) = relu(A_l W_l + b_l), A_0 = gathered x rows, A_l = z_{l-1}; 8x16 output tiles
-//   H            : logits of layer L-1, softmax, clipped cross-entropy, dz_{L-1}; one warp per row
+//   H            : logits of layer L-1, softmax, cross-entropy from the logits, dz_{L-1}; one warp per row
 //   B_l  (l = L-1..1): dz_{l-1} = (dz_l W_l^T) * relu'(z_{l-1}); and the update of layer l+1 (its W is read no more)
 //   U            : the updates of layers 1 and 0; block 0 sums the step's loss and hits in row order
 // An update tile (32x32 of W) computes dW = A^T dz for its values and applies the optimizer in place, so dW never
@@ -239,15 +239,15 @@ __global__ void __launch_bounds__(kThreads) fusedEpochKernel(const FusedArgs A)
                     sum += __shfl_xor_sync(0xffffffffu, sum, off);
                 const float inv = 1.0f / sum;
                 const int label = A.y[A.order[start + std::size_t(r)]];
-                const float pl = expf(drow[label] - m) * inv;
-                const bool clipped = pl < kProbEpsilon || pl > 1.0f - kProbEpsilon;
+                // tf.keras's loss for a softmax output, from the logits (no clip); gradient p - onehot
+                const float rowLoss = logf(sum) - (drow[label] - m);
                 __syncwarp(); // every lane has read drow[label] before its owner overwrites it
                 for (int c = lane; c < C; c += 32) {
                     const float p = expf(drow[c] - m) * inv;
-                    drow[c] = clipped ? 0.0f : (p - (c == label ? 1.0f : 0.0f)) * invN;
+                    drow[c] = (p - (c == label ? 1.0f : 0.0f)) * invN;
                 }
                 if (lane == 0) {
-                    A.rowLoss[r] = -logf(fminf(fmaxf(pl, kProbEpsilon), 1.0f - kProbEpsilon));
+                    A.rowLoss[r] = rowLoss;
                     A.rowCorrect[r] = arg == label ? 1 : 0;
                 }
             }

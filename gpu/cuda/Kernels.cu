@@ -233,16 +233,14 @@ __global__ void softmaxXentGradKernel(const float *__restrict__ z, const std::in
             s += expf(row[c] - m);
         s = warpSum(s);
         const float inv = 1.0f / s;
-        // Every lane computes the label's probability the same way; when the clip is active the loss is flat in
-        // z, so the row's gradient is zero (the gradient of the clipped loss, as the CPU backend has it).
-        const float pl = expf(row[label] - m) * inv;
-        const bool clipped = pl < kProbEpsilon || pl > 1.0f - kProbEpsilon;
+        // tf.keras's loss for a softmax output, from the logits (no clip): -log p = log(s) - (z[label] - m), and
+        // the gradient p - onehot on every row, as the CPU backend (cpu::softmaxCrossEntropy) has it.
         for (int c = lane; c < classes; c += 32) {
             const float p = expf(row[c] - m) * inv;
-            drow[c] = clipped ? 0.0f : (p - (c == label ? 1.0f : 0.0f)) * invN;
+            drow[c] = (p - (c == label ? 1.0f : 0.0f)) * invN;
         }
         if (lane == 0)
-            acc += -logf(fminf(fmaxf(pl, kProbEpsilon), 1.0f - kProbEpsilon));
+            acc += logf(s) - (row[label] - m);
     }
     if (lane == 0) {
         warpLoss[warp] = acc;
@@ -284,16 +282,14 @@ __global__ void softmaxEvalKernel(const float *z, const std::int32_t *__restrict
         s = warpSum(s);
         const float inv = 1.0f / s;
         const int label = labels ? labels[r] : -1;
-        float labelP = 0.0f;
-        for (int c = lane; c < classes; c += 32) {
-            const float p = expf(row[c] - m) * inv;
-            if (c == label)
-                labelP = p;
-            prow[c] = p; // probs may alias z: each element is read above before this lane writes it
-        }
-        labelP = warpSum(labelP);
+        // -log softmax from the logits (tf.keras, no clip); read before probs (which may alias z) is written
+        const float labelLoss = labels ? logf(s) - (row[label] - m) : 0.0f;
+        __syncwarp();
+        for (int c = lane; c < classes; c += 32)
+            prow[c] =
+                expf(row[c] - m) * inv; // probs may alias z: each element is read above before this lane writes it
         if (labels && lane == 0) {
-            rowLoss[r] = -logf(fminf(fmaxf(labelP, kProbEpsilon), 1.0f - kProbEpsilon));
+            rowLoss[r] = labelLoss;
             rowCorrect[r] = arg == label ? 1 : 0;
         }
     }

@@ -12,9 +12,6 @@
 
 namespace mldesk::gpu::cuda {
 
-// Keras clips probabilities to [eps, 1 - eps] with eps = 1e-7 before taking the log.
-constexpr float kProbEpsilon = 1e-7f;
-
 // xb (n, f) = x[order[start + r], :] for r < n; yb (n) = labels[order[start + r]]. When `counter` is not null,
 // one thread increments *counter: it numbers the training steps (Adam's bias correction, dropout masks).
 void launchGather(const float *x, const std::int32_t *labels, const std::uint32_t *order, std::size_t start, int n,
@@ -38,12 +35,12 @@ void launchActivationBackward(const float *da, const float *y, float *dz, int n,
                               cudaStream_t stream);
 
 // Training loss head, one block (fixed-order reductions: bit-reproducible). z (n, classes) logits, labels (n).
-// dz (n, classes) = (softmax(z) - onehot(label)) / n, zero for a row whose label probability is clipped;
-// *loss = mean_r -log(clip(softmax(z)[r, label])); *correct (when not null) = rows whose first argmax is the label.
+// dz (n, classes) = (softmax(z) - onehot(label)) / n on every row; *loss = mean_r (logsumexp(z_r) - z[r, label]),
+// from the logits as tf.keras 2.13 (no clip); *correct (when not null) = rows whose first argmax is the label.
 void launchSoftmaxXentGrad(const float *z, const std::int32_t *labels, int n, int classes, float *dz, float *loss,
                            std::int32_t *correct, cudaStream_t stream);
 
-// Inference head over many rows: probs (n, classes) = softmax(z) (may alias z), rowLoss (n) clipped cross-entropy,
+// Inference head over many rows: probs (n, classes) = softmax(z) (may alias z), rowLoss (n) cross-entropy from z,
 // rowCorrect (n) 1 when the first argmax equals the label. labels may be null (then rowLoss/rowCorrect untouched).
 void launchSoftmaxEval(const float *z, const std::int32_t *labels, int n, int classes, float *probs, float *rowLoss,
                        std::int32_t *rowCorrect, cudaStream_t stream);

@@ -13,23 +13,6 @@ namespace mldesk::gpu {
 using json = nlohmann::json;
 using ordered_json = nlohmann::ordered_json;
 
-const char *activationName(Activation a)
-{
-    switch (a) {
-    case Activation::Linear:
-        return "linear";
-    case Activation::Relu:
-        return "relu";
-    case Activation::Sigmoid:
-        return "sigmoid";
-    case Activation::Tanh:
-        return "tanh";
-    case Activation::Softmax:
-        return "softmax";
-    }
-    return "linear";
-}
-
 ModelSpec defaultModel(int inputs, int firstLayer, int secondLayer, int classes)
 {
     ModelSpec m;

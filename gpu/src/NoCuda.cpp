@@ -15,6 +15,11 @@ std::vector<DeviceInfo> cudaDevices()
     return {};
 }
 
+std::string cudaUnavailableReason()
+{
+    return "this mldesk-train was built without CUDA";
+}
+
 std::unique_ptr<Backend> makeCudaBackend(int)
 {
     throw std::runtime_error("this mldesk-train was built without CUDA; rebuild with -DMLDESK_WITH_CUDA=ON "

@@ -83,18 +83,19 @@ std::unique_ptr<Backend> makeBackend(const TrainOptions &o, std::ostream &log)
 {
     if (o.device == "cpu")
         return makeCpuBackend(o.threads);
+    // Only here, with a GPU asked for or allowed, is the CUDA plugin loaded (--device cpu never maps CUDA).
     const std::vector<DeviceInfo> devices = cudaDevices();
     if (o.device == "cuda") {
         if (!cudaCompiledIn())
             return makeCudaBackend(0); // throws with the build's explanation
         if (devices.empty())
-            throw std::runtime_error("--device cuda: no CUDA GPU found (no device or no driver); use --device cpu "
-                                     "or --device auto");
+            throw std::runtime_error("--device cuda: no CUDA GPU can be used: " + cudaUnavailableReason() +
+                                     "; use --device cpu or --device auto");
         return makeCudaBackend(devices.front().index);
     }
     if (!devices.empty())
         return makeCudaBackend(devices.front().index);
-    log << "No CUDA GPU found" << (cudaCompiledIn() ? "" : " (built without CUDA)") << "; training on the CPU\n";
+    log << "No CUDA GPU found (" << cudaUnavailableReason() << "); training on the CPU\n";
     return makeCpuBackend(o.threads);
 }
 
@@ -179,6 +180,7 @@ TrainSummary runTraining(const TrainOptions &o, std::ostream &log)
     std::unique_ptr<Backend> backend = makeBackend(o, log);
 
     log << "mldesk-train " << MLDESK_VERSION << " (Keras " << kKerasVersion << " semantics)\n"
+        << "Loss: " << kLossDescription << '\n'
         << "Device: " << backend->name() << '\n'
         << "Data folder: " << o.dataFolder << '\n'
         << "X_train: (" << trainSet.count << ", " << features << ")  y_train: (" << trainSet.count << ", " << kClasses

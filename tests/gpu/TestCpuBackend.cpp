@@ -6,6 +6,7 @@
 #include "mldesk/gpu/KerasModel.h"
 #include "mldesk/gpu/Random.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -148,17 +149,50 @@ MLDESK_TEST(optimizerUpdatesMatchHandComputedValues)
     MLDESK_CHECK_CLOSE(wp, 0.48, 1e-7, 1e-6);
 }
 
-MLDESK_TEST(crossEntropyClipsLikeKeras)
+// Issue 13: the cross-entropy follows tf.keras 2.13 (which the log line names): for a softmax output Keras takes the
+// loss from the logits, so there is no probability clip and the gradient is p - y on every row. A clipped version
+// would give loss -log(1e-7) = 16.1 and a zero gradient on the first row, and -log(1 - 1e-7) = 1e-7 on the second.
+MLDESK_TEST(crossEntropyUsesTheLogitsLikeTfKeras)
 {
-    const float p[6] = {0.7f, 0.2f, 0.1f, 1e-9f, 0.5f, 0.5f - 1e-9f};
-    const int labels[2] = {0, 0};
-    float loss[2], dz[6];
-    const int correct = gpu::cpu::crossEntropy(p, labels, 2, 3, loss, dz, 0.5f);
-    MLDESK_CHECK(correct == 1);
-    MLDESK_CHECK_CLOSE(loss[0], -std::log(0.7), 1e-6, 1e-6);
-    MLDESK_CHECK_CLOSE(loss[1], -std::log(1e-7), 1e-4, 1e-6); // clipped at 1e-7
-    MLDESK_CHECK_CLOSE(dz[0], (0.7 - 1.0) * 0.5, 1e-7, 1e-6);
-    MLDESK_CHECK(dz[3] == 0.0f && dz[4] == 0.0f); // the clip's gradient is zero
+    float z[9] = {-200.0f, 0.0f, 0.0f, 30.0f, 0.0f, 0.0f, 1.0f, 2.0f, 3.0f};
+    float same[9];
+    std::copy(z, z + 9, same);
+    const float bias[3] = {0.0f, 0.0f, 0.0f};
+    const int labels[3] = {0, 0, 2};
+    float loss[3], dz[9];
+    const int correct = gpu::cpu::softmaxCrossEntropy(z, bias, labels, 3, 3, loss, dz, 0.5f);
+    MLDESK_CHECK(correct == 2);
+    MLDESK_CHECK_CLOSE(loss[0], 200.0 + std::log(2.0), 1e-4, 1e-6); // p[label] underflows to 0: still finite
+    MLDESK_CHECK(loss[1] >= 0.0f && loss[1] < 1e-9f); // log(1 + 2e-30) rounds to 0 in float; not clipped up to 1e-7
+    MLDESK_CHECK_CLOSE(loss[2], std::log(std::exp(1.0) + std::exp(2.0) + std::exp(3.0)) - 3.0, 1e-6, 1e-6);
+    MLDESK_CHECK_CLOSE(dz[0], -0.5, 1e-7, 1e-6); // (p - y) * scale on the row a clip would have zeroed
+    MLDESK_CHECK_CLOSE(dz[1], 0.25, 1e-7, 1e-6);
+    MLDESK_CHECK(dz[4] > 0.0f); // exp(-30) / (1 + 2 exp(-30)) * 0.5, not zero
+    gpu::cpu::softmaxRows(same, 3, 3, bias);
+    for (int i = 0; i < 9; ++i) // the probabilities it leaves are softmaxRows's, bit for bit
+        MLDESK_CHECK_MSG(z[i] == same[i], "element " << i << ": " << z[i] << " vs " << same[i]);
+
+    // The backend's evaluate() takes the same path: one softmax layer whose logits for class 0 are -200.
+    gpu::ModelSpec m;
+    m.inputs = 1;
+    m.layers.push_back({"dense", 3, Activation::Softmax, true, 0.0f, {}});
+    gpu::Parameters p(1);
+    p[0].in = 1;
+    p[0].out = 3;
+    p[0].kernel = {-200.0f, 0.0f, 0.0f};
+    p[0].bias = {0.0f, 0.0f, 0.0f};
+    auto b = gpu::makeCpuBackend(1);
+    b->init(m, gpu::OptimizerSpec{}, p, 1);
+    const float x[1] = {1.0f};
+    const std::int32_t y[1] = {0};
+    gpu::HostData d;
+    d.x = x;
+    d.labels = y;
+    d.count = 1;
+    d.features = 1;
+    d.classes = 3;
+    const gpu::EvalResult r = b->evaluate(d, 1);
+    MLDESK_CHECK_CLOSE(r.loss, 200.0 + std::log(2.0), 1e-4, 1e-6);
 }
 
 // Three Adam steps of a one-layer softmax model against a straightforward double-precision reference.

@@ -1,10 +1,14 @@
 // A minimal test harness for gpu/ tests, which must build on GPU machines that have no Qt and no GoogleTest.
 // Usage: MLDESK_TEST(name) { MLDESK_CHECK(cond); MLDESK_CHECK_CLOSE(a, b, atol, rtol); }  and MLDESK_TEST_MAIN().
-// A test may call mldesk::test::skip("why") to report itself skipped; a binary whose tests all skip exits 77.
+// A test may call mldesk::test::skip("why") to report itself skipped; a binary whose tests all skip exits 77. With
+// MLDESK_REQUIRE_GPU=1 (bench/gpu-check.sh on a GPU machine) a skip is a failure: there, nothing may go untested.
+// The one argument filters tests by name: "fused" runs those whose name contains it, "-fused" all others.
 #pragma once
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <sstream>
@@ -65,18 +69,34 @@ inline void checkAllClose(const char *file, int line, const float *got, const fl
     }
 }
 
+inline bool gpuRequired()
+{
+    const char *v = std::getenv("MLDESK_REQUIRE_GPU");
+    return v && std::strcmp(v, "1") == 0;
+}
+
 inline int runAll(int argc, char **argv)
 {
-    const std::string filter = argc > 1 ? argv[1] : "";
+    std::string filter = argc > 1 ? argv[1] : "";
+    const bool exclude = !filter.empty() && filter[0] == '-';
+    if (exclude)
+        filter.erase(0, 1);
+    const bool noSkips = gpuRequired();
     int failed = 0, passed = 0, skipped = 0;
     for (auto &[name, fn] : registry()) {
-        if (!filter.empty() && name.find(filter) == std::string::npos)
+        if (!filter.empty() && (name.find(filter) == std::string::npos) != exclude)
             continue;
         try {
             fn();
             ++passed;
             std::printf("PASS   %s\n", name.c_str());
         } catch (const Skipped &s) {
+            if (noSkips) {
+                ++failed;
+                std::printf("FAIL   %s: skipped (%s) but MLDESK_REQUIRE_GPU=1 forbids skips\n", name.c_str(),
+                            s.reason.c_str());
+                continue;
+            }
             ++skipped;
             std::printf("SKIP   %s: %s\n", name.c_str(), s.reason.c_str());
         } catch (const Failure &f) {

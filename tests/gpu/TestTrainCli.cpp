@@ -4,6 +4,7 @@
 #include "SyntheticData.h"
 #include "TestHarness.h"
 #include "mldesk/gpu/Backend.h"
+#include "mldesk/gpu/KerasModel.h"
 #include "mldesk/gpu/KerasWeights.h"
 
 #include <nlohmann/json.hpp>
@@ -101,6 +102,45 @@ MLDESK_TEST(cudaWithoutGpu)
     expectFailure("cuda", "--data-folder data --device cuda", "--device cpu");
 }
 
+// issue 13: the CUDA backend is a plugin; a missing or broken one is said plainly, and a CPU run never loads it.
+MLDESK_TEST(cudaPluginMissingOrBrokenIsSaidPlainly)
+{
+    if (!gpu::cudaCompiledIn())
+        test::skip("built without CUDA: there is no plugin");
+    const fs::path dir = test::freshDir("cli-plugin");
+    test::writeSyntheticMnist(dir / "data", 100, 20);
+    const std::string missing = "MLDESK_CUDA_PLUGIN='" + (dir / "nowhere" / "libmldesk_gpu_cuda.so").string() + "' ";
+    test::RunResult r = test::runCommand(missing + trainer() + " --device cuda --epochs 1 --data-folder data", dir);
+    MLDESK_CHECK_MSG(r.exitCode == 1, r.out << r.err);
+    MLDESK_CHECK_MSG(r.err.find("the CUDA plugin libmldesk_gpu_cuda.so is not installed") != std::string::npos &&
+                         r.err.find("--device cpu") != std::string::npos,
+                     r.err);
+    MLDESK_CHECK(!fs::exists(dir / "outputs" / "model"));
+    // auto falls back to the CPU and says why
+    r = test::runCommand(missing + trainer() + " --epochs 1 --data-folder data", dir);
+    MLDESK_CHECK_MSG(r.exitCode == 0 && r.out.find("No CUDA GPU found (the CUDA plugin") != std::string::npos &&
+                         r.out.find("training on the CPU") != std::string::npos,
+                     r.out << r.err);
+    // a file that is not a plugin: dlopen's own reason is passed on
+    test::writeFile(dir / "broken.so", {'n', 'o', 't', ' ', 'E', 'L', 'F'});
+    r = test::runCommand("MLDESK_CUDA_PLUGIN='" + (dir / "broken.so").string() + "' " + trainer() +
+                             " --device cuda --epochs 1 --data-folder data",
+                         dir);
+    MLDESK_CHECK_MSG(r.exitCode == 1 && r.err.find("broken.so could not be loaded: ") != std::string::npos, r.err);
+    r = test::runCommand("MLDESK_CUDA_PLUGIN='" + (dir / "broken.so").string() + "' " + trainer() + " --list-devices",
+                         dir);
+    MLDESK_CHECK_MSG(r.exitCode == 0 && r.out.find("could not be loaded") != std::string::npos, r.out);
+    // --device cpu maps neither the plugin nor any CUDA library (glibc's loader lists every object it opens)
+    r = test::runCommand("LD_DEBUG=files " + trainer() + " --device cpu --epochs 1 --data-folder data", dir);
+    MLDESK_CHECK_MSG(r.exitCode == 0, r.out << r.err);
+    MLDESK_CHECK_MSG(r.err.find("file=") != std::string::npos, "LD_DEBUG=files printed nothing: " << r.err);
+    MLDESK_CHECK_MSG(r.err.find("libmldesk_gpu_cuda") == std::string::npos &&
+                         r.err.find("libcudart") == std::string::npos && r.err.find("libcublas") == std::string::npos,
+                     "a CPU run loaded CUDA:\n"
+                         << r.err);
+    fs::remove_all(dir);
+}
+
 MLDESK_TEST(unsupportedModelLayer)
 {
     expectFailure("conv", "--data-folder data --model m.json", "'conv2d' is a Conv2D", [](const fs::path &d) {
@@ -149,6 +189,10 @@ MLDESK_TEST(endToEndWritesKerasFiles)
                                                    dir);
         MLDESK_CHECK_MSG(r.exitCode == 0, r.out << r.err);
         MLDESK_CHECK(r.out.find("Epoch 3/3 - ") != std::string::npos);
+        // issue 13: the log says which cross-entropy the code computes (TestCpuBackend checks that it does)
+        MLDESK_CHECK_MSG(r.out.find(std::string("Loss: ") + gpu::kLossDescription) != std::string::npos, r.out);
+        MLDESK_CHECK(r.out.find("as tf.keras 2.13") != std::string::npos &&
+                     r.out.find("no probability clip") != std::string::npos);
         MLDESK_CHECK(fs::exists(dir / "outputs" / "model" / "model.json"));
         // Metrics: whole JSON lines, Loss/Accuracy per epoch, the final pair, train_loss.
         std::istringstream lines(test::readText(dir / "metrics.jsonl"));

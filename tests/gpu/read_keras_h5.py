@@ -70,10 +70,12 @@ def main():
         elif act == "tanh":
             x = np.tanh(x)
         elif act == "softmax":
-            x = np.exp(x - x.max(axis=1, keepdims=True))
-            x = x / x.sum(axis=1, keepdims=True)
-    p = np.clip(x[np.arange(len(y)), y], 1e-7, 1 - 1e-7)
-    print(json.dumps({"accuracy": float((x.argmax(1) == y).mean()), "loss": float(-np.log(p).mean()),
+            # categorical cross-entropy from the logits, as tf.keras 2.13 computes it for a softmax output (no clip)
+            shifted = x - x.max(axis=1, keepdims=True)
+            log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+            x = np.exp(log_p)
+    loss = -log_p[np.arange(len(y)), y]
+    print(json.dumps({"accuracy": float((x.argmax(1) == y).mean()), "loss": float(loss.mean()),
                       "layers": layer_names, "shapes": shapes}))
 
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -19,11 +20,16 @@ namespace mldesk::test::cuda {
 using mldesk::gpu::Activation;
 
 // Skips without a GPU, but fails where an NVIDIA driver is loaded and the CUDA runtime still sees no device (e.g. a
-// driver older than the toolkit): a GPU machine must not report the CUDA tests as merely skipped.
+// driver older than the toolkit), and whenever MLDESK_REQUIRE_GPU=1 (bench/gpu-check.sh sets it on a GPU machine,
+// where /proc/driver/nvidia and /dev/nvidiactl may be hidden in a container): there a skip would hide that nothing
+// was tested.
 inline void requireCudaDevice()
 {
     if (!mldesk::gpu::cudaDevices().empty())
         return;
+    if (gpuRequired())
+        fail(__FILE__, __LINE__,
+             "MLDESK_REQUIRE_GPU=1 but the CUDA runtime sees no device (" + mldesk::gpu::cudaUnavailableReason() + ")");
     std::error_code ec;
     if (std::filesystem::exists("/proc/driver/nvidia/version", ec) || std::filesystem::exists("/dev/nvidiactl", ec))
         fail(__FILE__, __LINE__,
@@ -129,9 +135,19 @@ inline std::vector<float> toFloat(const std::vector<double> &v)
 }
 
 constexpr double kEps = 1e-7;
-inline double clipProb(double p)
+
+inline bool bitEqual(const std::vector<float> &a, const std::vector<float> &b)
 {
-    return std::min(std::max(p, double(1e-7f)), double(1.0f - 1e-7f));
+    return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+}
+inline bool bitEqual(const mldesk::gpu::Parameters &a, const mldesk::gpu::Parameters &b)
+{
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t l = 0; l < a.size(); ++l)
+        if (!bitEqual(a[l].kernel, b[l].kernel) || !bitEqual(a[l].bias, b[l].bias))
+            return false;
+    return true;
 }
 
 } // namespace mldesk::test::cuda

@@ -66,7 +66,7 @@ struct HostData {
 };
 
 struct EvalResult {
-    double loss = 0.0;     // mean categorical cross-entropy (probabilities clipped to [eps, 1 - eps], eps = 1e-7)
+    double loss = 0.0;     // mean categorical cross-entropy from the logits, as tf.keras (-log softmax, no clip)
     double accuracy = 0.0; // fraction of argmax(prediction) == label
 };
 
@@ -114,11 +114,17 @@ public:
 // CPU backend: OpenBLAS sgemm and vectorised elementwise loops; threads = 0 means one per core.
 std::unique_ptr<Backend> makeCpuBackend(int threads = 0);
 
-// True when this build has the CUDA backend compiled in.
+// True when this build has the CUDA backend: the CUDA plugin (libmldesk_gpu_cuda.so), loaded with dlopen only by
+// the calls below, so a CPU-only run never maps the CUDA libraries. The plugin may still be missing at run time.
 bool cudaCompiledIn();
 
-// GPUs visible to the CUDA runtime; empty when there is no device, no driver, or no CUDA in this build.
+// GPUs visible to the CUDA runtime; empty when there is no device, no driver, no CUDA plugin or runtime, or no CUDA
+// in this build. Loads the plugin on first use.
 std::vector<DeviceInfo> cudaDevices();
+
+// Why cudaDevices() is empty, in words a user can act on (plugin or CUDA runtime missing, no device, no CUDA in this
+// build); empty when a device is available.
+std::string cudaUnavailableReason();
 
 // CUDA backend on device `index`. Throws std::runtime_error with a clear message when CUDA is not compiled in or
 // the device is missing.

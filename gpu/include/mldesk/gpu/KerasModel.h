@@ -12,6 +12,12 @@ namespace mldesk::gpu {
 // The Keras version written into model.json and model.h5 (Keras 2.x layout, TensorFlow backend).
 inline constexpr const char *kKerasVersion = "2.13.1";
 
+// The loss both backends compute (issue 13), as the trainer's log states it: tf.keras 2.13 sees the softmax of the
+// output layer and takes categorical cross-entropy from its logits, so there is no clip to [1e-7, 1 - 1e-7].
+inline constexpr const char *kLossDescription =
+    "categorical cross-entropy from the output layer's logits, as tf.keras 2.13 computes it for a softmax output "
+    "(-log softmax, no probability clip; gradient p - y on every row)";
+
 // Sequential([Dense(h1, relu, input_shape=(inputs,)), Dense(h2, relu), Dense(classes, softmax)]), named as Keras
 // names them: dense, dense_1, dense_2.
 ModelSpec defaultModel(int inputs, int firstLayer, int secondLayer, int classes);
