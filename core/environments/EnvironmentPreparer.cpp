@@ -1,6 +1,8 @@
 // EnvironmentPreparer: curated environments and conda environments per content hash; see the header.
 #include "core/environments/EnvironmentPreparer.h"
 
+#include "core/containers/ContainerEngine.h"
+#include "core/containers/ContainerImage.h"
 #include "core/workspace/WorkspaceError.h"
 
 #include <QDir>
@@ -86,6 +88,20 @@ PreparedEnvironment EnvironmentPreparer::prepare(const EnvironmentVersion &envir
     }
     case EnvironmentVersion::Kind::Conda:
         break;
+    }
+    if (environment.isContainer()) {
+        const QString choice =
+            options.containerEngine.isEmpty() ? ContainerEngine::configuredChoice() : options.containerEngine;
+        const ContainerEngine engine = ContainerEngine::detect(choice, options.searchPath);
+        if (log)
+            log(u"container environment: %1 (%2)"_s.arg(engine.name(), engine.program));
+        const ContainerImageResult image = ContainerImage::ensure(engine, environment, log, cancel, options.timeoutMs);
+        out.containerImage = image.image;
+        out.containerEngine = engine.program;
+        out.python = image.python;
+        out.createdNow = image.builtNow;
+        withRunContext(QString()); // the image's own PYTHONPATH, not the host's
+        return out;
     }
 
     QString flavour;

@@ -1,0 +1,133 @@
+// ContainerEngine: detection and blocking engine calls; see the header.
+#include "core/containers/ContainerEngine.h"
+
+#include "core/settings/Settings.h"
+#include "core/workspace/WorkspaceError.h"
+
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QProcess>
+#include <QStandardPaths>
+
+#include <unistd.h>
+
+using namespace Qt::StringLiterals;
+
+namespace mldesk::core {
+
+namespace {
+
+QString findOn(const QString &name, const QStringList &searchPath)
+{
+    return searchPath.isEmpty() ? QStandardPaths::findExecutable(name)
+                                : QStandardPaths::findExecutable(name, searchPath);
+}
+
+} // namespace
+
+bool ContainerEngine::rootless() const
+{
+    return kind == Kind::Podman && ::getuid() != 0;
+}
+
+ContainerEngine::Kind ContainerEngine::kindOf(const QString &program)
+{
+    return QFileInfo(program).fileName().contains(u"docker"_s) ? Kind::Docker : Kind::Podman;
+}
+
+QString ContainerEngine::configuredChoice()
+{
+    const QString fromEnv = qEnvironmentVariable("MLDESK_CONTAINER_ENGINE");
+    return fromEnv.isEmpty() ? Settings::containerEngine() : fromEnv;
+}
+
+ContainerEngine ContainerEngine::detect(const QString &choice, const QStringList &searchPath)
+{
+    const QString wanted = choice.trimmed().isEmpty() ? u"auto"_s : choice.trimmed();
+    QString program;
+    if (wanted == u"auto"_s) {
+        program = findOn(u"podman"_s, searchPath);
+        if (program.isEmpty())
+            program = findOn(u"docker"_s, searchPath);
+        if (program.isEmpty())
+            throw WorkspaceError(u"this environment runs in a container, and neither podman nor docker is installed; "
+                                 u"install one (apt install podman) or pick an environment without a docker image"_s);
+    } else if (wanted == u"podman"_s || wanted == u"docker"_s) {
+        program = findOn(wanted, searchPath);
+        if (program.isEmpty())
+            throw WorkspaceError(
+                u"the container engine is set to '%1', which is not installed; install it or set "
+                u"the engine to 'auto' (setting containers/engine or MLDESK_CONTAINER_ENGINE)"_s.arg(wanted));
+    } else {
+        if (!QFileInfo(wanted).isExecutable())
+            throw WorkspaceError(u"the container engine '%1' is not an executable; use 'auto', 'podman', 'docker' or "
+                                 u"the path of one of them"_s.arg(wanted));
+        program = QFileInfo(wanted).absoluteFilePath();
+    }
+    ContainerEngine engine;
+    engine.program = program;
+    engine.kind = kindOf(program);
+    // crun cannot create containers with cgroups v1 in hybrid mode ("cgroups in hybrid mode not supported"); runc can.
+    if (engine.kind == Kind::Podman && !QFileInfo::exists(u"/sys/fs/cgroup/cgroup.controllers"_s) &&
+        !findOn(u"runc"_s, searchPath).isEmpty())
+        engine.globalArguments = {u"--runtime"_s, findOn(u"runc"_s, searchPath)};
+    return engine;
+}
+
+int ContainerEngine::exec(const QStringList &arguments, const std::function<void(const QString &)> &log,
+                          const std::atomic_bool *cancel, int timeoutMs, QString *output, QString *error) const
+{
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    process.setStandardInputFile(QProcess::nullDevice());
+    process.start(program, globalArguments + arguments);
+    if (!process.waitForStarted(30000)) {
+        if (error)
+            *error = u"cannot start %1: %2"_s.arg(program, process.errorString());
+        return -1;
+    }
+    QElapsedTimer timer;
+    timer.start();
+    QByteArray pending;
+    auto drain = [&](bool all) {
+        const QByteArray chunk = process.readAll();
+        if (output)
+            *output += QString::fromUtf8(chunk);
+        pending += chunk;
+        qsizetype newline;
+        while ((newline = pending.indexOf('\n')) >= 0 || (all && !pending.isEmpty())) {
+            const qsizetype end = newline >= 0 ? newline : pending.size();
+            if (log)
+                log(QString::fromUtf8(pending.left(end)).trimmed());
+            pending.remove(0, end + 1);
+        }
+    };
+    while (!process.waitForFinished(200)) {
+        drain(false);
+        const bool canceled = cancel && *cancel;
+        if (canceled || timer.elapsed() > timeoutMs) {
+            process.kill();
+            process.waitForFinished(5000);
+            if (error)
+                *error = canceled ? u"canceled"_s
+                                  : u"%1 took longer than %2 s and was stopped"_s.arg(name()).arg(timeoutMs / 1000);
+            return -1;
+        }
+    }
+    drain(true);
+    return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+}
+
+bool ContainerEngine::imageExists(const QString &image) const
+{
+    if (kind == Kind::Podman)
+        return exec({u"image"_s, u"exists"_s, image}, {}, nullptr, 60000) == 0;
+    return exec({u"image"_s, u"inspect"_s, u"--format"_s, u"{{.Id}}"_s, image}, {}, nullptr, 60000) == 0;
+}
+
+QStringList ContainerEngine::stopArguments(const QString &container, int graceSeconds) const
+{
+    return {u"stop"_s, u"-t"_s, QString::number(graceSeconds), container};
+}
+
+} // namespace mldesk::core
