@@ -23,7 +23,8 @@ namespace {
 
 volatile sig_atomic_t g_terminateRequested = 0;
 volatile pid_t g_jobPid = 0;
-// --container: `ENGINE stop -t 5 NAME`, prepared before any signal can come; run once from the handler.
+// --container: `ENGINE stop -t 3 NAME` (SIGTERM, SIGKILL 3 s later: within RunService's cancel grace), prepared before
+// any signal can come; run once from the handler.
 char *g_stopArgv[6] = {};
 int g_logFd = -1;
 volatile sig_atomic_t g_stopSent = 0;
@@ -180,7 +181,7 @@ int main(int argc, char **argv)
         return usage(("cannot open the log '" + logFile + "': " + std::strerror(errno)).c_str());
 
     if (!container.empty()) {
-        static std::string stopArgs[] = {engine, "stop", "-t", "5", container};
+        static std::string stopArgs[] = {engine, "stop", "-t", "3", container};
         for (int k = 0; k < 5; ++k)
             g_stopArgv[k] = stopArgs[k].data();
         g_logFd = log;

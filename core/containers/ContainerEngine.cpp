@@ -125,9 +125,4 @@ bool ContainerEngine::imageExists(const QString &image) const
     return exec({u"image"_s, u"inspect"_s, u"--format"_s, u"{{.Id}}"_s, image}, {}, nullptr, 60000) == 0;
 }
 
-QStringList ContainerEngine::stopArguments(const QString &container, int graceSeconds) const
-{
-    return {u"stop"_s, u"-t"_s, QString::number(graceSeconds), container};
-}
-
 } // namespace mldesk::core

@@ -37,8 +37,6 @@ public:
              QString *error = nullptr) const;
 
     bool imageExists(const QString &image) const;
-    // Arguments for `stop` that give the container graceSeconds after SIGTERM before SIGKILL.
-    QStringList stopArguments(const QString &container, int graceSeconds) const;
 };
 
 } // namespace mldesk::core

@@ -4,6 +4,7 @@
 #include "core/containers/ContainerCommand.h"
 #include "core/containers/ContainerEngine.h"
 #include "core/environments/EnvironmentRegistry.h"
+#include "core/settings/Settings.h"
 #include "core/workspace/WorkspaceError.h"
 
 #include <QFile>
@@ -147,6 +148,20 @@ private slots:
         } catch (const WorkspaceError &e) {
             QVERIFY(QString::fromUtf8(e.what()).contains(u"/nonexistent/podman"_s));
         }
+    }
+
+    void engineChoiceFromSettingOrEnvironment()
+    {
+        QTemporaryDir settings;
+        qputenv("MLDESK_SETTINGS_DIR", settings.path().toUtf8());
+        qunsetenv("MLDESK_CONTAINER_ENGINE");
+        QCOMPARE(Settings::containerEngine(), u"auto"_s);
+        Settings::setContainerEngine(u"docker"_s);
+        QCOMPARE(ContainerEngine::configuredChoice(), u"docker"_s);
+        qputenv("MLDESK_CONTAINER_ENGINE", "podman"); // the variable wins (tests, one-off runs)
+        QCOMPARE(ContainerEngine::configuredChoice(), u"podman"_s);
+        qunsetenv("MLDESK_CONTAINER_ENGINE");
+        qunsetenv("MLDESK_SETTINGS_DIR");
     }
 
     void containerfileForDockerfileAndConda()
