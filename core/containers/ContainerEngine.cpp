@@ -1,12 +1,11 @@
 // ContainerEngine: detection and blocking engine calls; see the header.
 #include "core/containers/ContainerEngine.h"
 
+#include "core/environments/StreamedProcess.h"
 #include "core/settings/Settings.h"
 #include "core/workspace/WorkspaceError.h"
 
-#include <QElapsedTimer>
 #include <QFileInfo>
-#include <QProcess>
 #include <QStandardPaths>
 
 #include <unistd.h>
@@ -77,45 +76,15 @@ ContainerEngine ContainerEngine::detect(const QString &choice, const QStringList
 int ContainerEngine::exec(const QStringList &arguments, const std::function<void(const QString &)> &log,
                           const std::atomic_bool *cancel, int timeoutMs, QString *output, QString *error) const
 {
-    QProcess process;
-    process.setProcessChannelMode(QProcess::MergedChannels);
-    process.setStandardInputFile(QProcess::nullDevice());
-    process.start(program, globalArguments + arguments);
-    if (!process.waitForStarted(30000)) {
-        if (error)
-            *error = u"cannot start %1: %2"_s.arg(program, process.errorString());
-        return -1;
-    }
-    QElapsedTimer timer;
-    timer.start();
-    QByteArray pending;
-    auto drain = [&](bool all) {
-        const QByteArray chunk = process.readAll();
-        if (output)
-            *output += QString::fromUtf8(chunk);
-        pending += chunk;
-        qsizetype newline;
-        while ((newline = pending.indexOf('\n')) >= 0 || (all && !pending.isEmpty())) {
-            const qsizetype end = newline >= 0 ? newline : pending.size();
-            if (log)
-                log(QString::fromUtf8(pending.left(end)).trimmed());
-            pending.remove(0, end + 1);
-        }
-    };
-    while (!process.waitForFinished(200)) {
-        drain(false);
-        const bool canceled = cancel && *cancel;
-        if (canceled || timer.elapsed() > timeoutMs) {
-            process.kill();
-            process.waitForFinished(5000);
-            if (error)
-                *error = canceled ? u"canceled"_s
-                                  : u"%1 took longer than %2 s and was stopped"_s.arg(name()).arg(timeoutMs / 1000);
-            return -1;
-        }
-    }
-    drain(true);
-    return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    const StreamedProcess::Result result =
+        StreamedProcess::run(program, globalArguments + arguments, log, cancel, timeoutMs, output);
+    if (error && result.end == StreamedProcess::End::NotStarted)
+        *error = result.error;
+    else if (error && result.end == StreamedProcess::End::Canceled)
+        *error = u"canceled"_s;
+    else if (error && result.end == StreamedProcess::End::TimedOut)
+        *error = u"%1 took longer than %2 s and was stopped"_s.arg(name()).arg(timeoutMs / 1000);
+    return result.end == StreamedProcess::End::Exited ? result.exitCode : -1;
 }
 
 bool ContainerEngine::imageExists(const QString &image) const

@@ -52,15 +52,7 @@ private:
 
     RunRecord waitForEnd(RunService &service, const QString &uid, int timeoutMs = 120000)
     {
-        QElapsedTimer clock;
-        clock.start();
-        while (clock.elapsed() < timeoutMs) {
-            QTest::qWait(50);
-            const RunRecord r = service.store().get(uid);
-            if (isTerminal(r.state) && !service.isWatching(uid))
-                return r;
-        }
-        return service.store().get(uid);
+        return waitForRunEnd(service, uid, timeoutMs);
     }
 
     void createEnvironment(const QString &name, const QString &image, const QString &dockerfile = {})
