@@ -38,6 +38,14 @@ void appendSystemLog(const QString &runDir, const QString &text)
         log.write((QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs) + u' ' + text + u'\n').toUtf8());
 }
 
+// Before the job starts, the run's own log (what `run submit --wait` and the GUI follow) shows its preparation.
+void appendPreparingLog(const QString &runDir, const QString &text)
+{
+    QFile log(runDir + u"/logs/std_log.txt"_s);
+    if (log.open(QIODevice::WriteOnly | QIODevice::Append))
+        log.write((u"[preparing] "_s + text + u'\n').toUtf8());
+}
+
 } // namespace
 
 // The run-context module (mldesk) and the azureml.core shim, from the resources compiled into core.
@@ -121,8 +129,11 @@ void LocalRunLauncher::start(Database &db, BlobStore &blobs, const QString &work
     EnvironmentPreparer::Options prepOptions;
     prepOptions.workspacePath = workspacePath;
     prepOptions.runContextPythonPath = pythonDir;
-    const PreparedEnvironment prepared = EnvironmentPreparer::prepare(
-        environment, prepOptions, [&](const QString &line) { appendSystemLog(runDir, line); });
+    const PreparedEnvironment prepared =
+        EnvironmentPreparer::prepare(environment, prepOptions, [&](const QString &line) {
+            appendSystemLog(runDir, line);
+            appendPreparingLog(runDir, line); // the run's log shows a conda env or image being made, live
+        });
 
     QString program;
     const QJsonObject entry = run.configuration.value(u"entry"_s).toObject();

@@ -176,6 +176,10 @@ private slots:
             readAll(a.runDir + u"/logs/std_log.txt"_s).constData());
         QVERIFY2(systemA.contains(u"building image localhost/mldesk-env:"_s), qPrintable(systemA));
         QVERIFY2(systemA.contains(u"STEP"_s), qPrintable(systemA)); // the build's own log, streamed in
+        // ... and into the run's log, which `run submit --wait` and the GUI follow while it is Preparing.
+        const QByteArray logA = readAll(a.runDir + u"/logs/std_log.txt"_s);
+        QVERIFY2(logA.contains("[preparing] building image localhost/mldesk-env:") && logA.contains("[preparing] STEP"),
+                 logA.constData());
 
         const RunRecord second = submit(service, src, u"show.py"_s, u"py-dockerfile"_s);
         const RunRecord b = waitForEnd(service, second.uid);
@@ -238,6 +242,24 @@ private slots:
         QVERIFY2(r.failureReason.contains(u"podman load"_s), qPrintable(r.failureReason));
         QVERIFY2(r.failureReason.contains(u"podman import"_s), qPrintable(r.failureReason));
         QVERIFY(!QFileInfo::exists(r.runDir + u"/process.json"_s)); // refused in Preparing: nothing started
+    }
+
+    void imageScriptWithoutMirrorSkipsSayingWhy()
+    {
+        // Nothing cached and no mirror: exit 77 with the reason, so CI skips these tests instead of failing them.
+        QTemporaryDir cache;
+        QProcess make;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(u"MLDESK_TEST_IMAGE_CACHE"_s, cache.path());
+        env.insert(u"MLDESK_TEST_MIRROR"_s, u"http://127.0.0.1:9/debian"_s); // the discard port: refused
+        make.setProcessEnvironment(env);
+        make.setProcessChannelMode(QProcess::MergedChannels);
+        make.start(qEnvironmentVariable("MLDESK_MAKE_TEST_IMAGE"),
+                   {u"localhost/mldesk-never-made-%1:1"_s.arg(m_token)});
+        QVERIFY(make.waitForFinished(120000));
+        const QByteArray said = make.readAll();
+        QCOMPARE(make.exitCode(), 77);
+        QVERIFY2(said.contains("debootstrap failed (is http://127.0.0.1:9/debian reachable?)"), said.constData());
     }
 
     void cliSubmitKilledThenReattached()
