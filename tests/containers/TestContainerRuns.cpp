@@ -227,20 +227,34 @@ private slots:
         QVERIFY2(r.failureReason.contains(u"from outside MLDesk"_s), qPrintable(r.failureReason));
     }
 
+    void missingImageSaysHowToProvideIt_data()
+    {
+        QTest::addColumn<QString>("image");
+        QTest::addColumn<QString>("why");
+        QTest::newRow("local") << u"localhost/mldesk-missing-%1:1"_s.arg(m_token)
+                               << u"exist only where they were made"_s;
+        // Pulled first: no registry reachable here, or no such repository where one is - either way it fails.
+        QTest::newRow("registry") << u"docker.io/mldesk/missing-%1:1"_s.arg(m_token) << u"could not be pulled ("_s;
+    }
+
     void missingImageSaysHowToProvideIt()
     {
-        const QString image = u"localhost/mldesk-missing-%1:1"_s.arg(m_token);
-        createEnvironment(u"py-missing"_s, image);
+        QFETCH(QString, image);
+        QFETCH(QString, why);
+        const QString name = u"py-missing-"_s + QString::fromLatin1(QTest::currentDataTag());
+        createEnvironment(name, image);
         const QString src = m_dir.filePath(u"missing"_s);
         writeText(src + u"/never.py"_s, u"print('never runs')\n"_s);
         RunService service(*m_ws);
-        const RunRecord submitted = submit(service, src, u"never.py"_s, u"py-missing"_s);
+        const RunRecord submitted = submit(service, src, u"never.py"_s, name);
         service.start();
         const RunRecord r = waitForEnd(service, submitted.uid);
         QCOMPARE(r.state, RunState::Failed);
-        QVERIFY2(r.failureReason.contains(image), qPrintable(r.failureReason));
-        QVERIFY2(r.failureReason.contains(u"podman load"_s), qPrintable(r.failureReason));
-        QVERIFY2(r.failureReason.contains(u"podman import"_s), qPrintable(r.failureReason));
+        QVERIFY2(r.failureReason.contains(u"the container image '"_s + image + u"' is not on this machine"_s),
+                 qPrintable(r.failureReason));
+        QVERIFY2(r.failureReason.contains(why), qPrintable(r.failureReason));
+        QVERIFY2(r.failureReason.contains(u"podman load -i IMAGE.tar"_s), qPrintable(r.failureReason));
+        QVERIFY2(r.failureReason.contains(u"podman import ROOTFS.tar "_s + image), qPrintable(r.failureReason));
         QVERIFY(!QFileInfo::exists(r.runDir + u"/process.json"_s)); // refused in Preparing: nothing started
     }
 
