@@ -1,6 +1,8 @@
 // mldesk-supervisor: starts a run's job in its own session, sends its stdout+stderr into one log file, and writes
 // the job's end (exit code or signal) as exit.json into the run folder, so the outcome is known even when no MLDesk
-// process was watching. Usage: mldesk-supervisor --run-dir DIR [--log FILE] -- PROGRAM [ARGS...]
+// process was watching. Usage: mldesk-supervisor --run-dir DIR [--log FILE] [--container NAME --engine PROGRAM]
+// -- PROGRAM [ARGS...]. With --container, the job is `ENGINE run --name NAME ...`: a cancel (SIGTERM) also runs
+// `ENGINE stop NAME`, because the job's PID 1 inside the container ignores a forwarded SIGTERM.
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -21,6 +23,11 @@ namespace {
 
 volatile sig_atomic_t g_terminateRequested = 0;
 volatile pid_t g_jobPid = 0;
+// --container: `ENGINE stop -t 3 NAME` (SIGTERM, SIGKILL 3 s later: within RunService's cancel grace), prepared before
+// any signal can come; run once from the handler.
+char *g_stopArgv[6] = {};
+int g_logFd = -1;
+volatile sig_atomic_t g_stopSent = 0;
 
 void onTerminate(int signal)
 {
@@ -28,6 +35,16 @@ void onTerminate(int signal)
     // The job is in our process group, so a group signal reaches it anyway; a signal sent to us alone is passed on.
     if (g_jobPid > 0)
         kill(g_jobPid, SIGTERM);
+    // fork and execv are async-signal-safe; the container's PID 1 ignores a forwarded SIGTERM, a stop does not.
+    if (g_stopArgv[0] && !g_stopSent) {
+        g_stopSent = 1;
+        if (fork() == 0) {
+            dup2(g_logFd, STDOUT_FILENO);
+            dup2(g_logFd, STDERR_FILENO);
+            execv(g_stopArgv[0], g_stopArgv);
+            _exit(127);
+        }
+    }
 }
 
 long long nowMs()
@@ -87,11 +104,26 @@ void logLine(int fd, const std::string &line)
     [[maybe_unused]] const ssize_t n = write(fd, text.data(), text.size());
 }
 
+// What a container's end means, said in the log (the last lines of a failed run's reason come from there).
+void explainContainerEnd(int log, const std::string &name, int code)
+{
+    if (code == 137)
+        logLine(log, "container " + name + " was killed (SIGKILL) from outside MLDesk: `podman kill`/`docker " +
+                         "kill`, a stop, or the kernel's out-of-memory killer");
+    else if (code == 125)
+        logLine(log, "the container engine could not run container " + name + " (its message is above)");
+    else if (code == 126 || code == 127)
+        logLine(log, "container " + name + ": the command could not be run inside the image (not found or not " +
+                         "executable: is python3 in the image?)");
+    else
+        logLine(log, "container " + name + " ended with exit code " + std::to_string(code));
+}
+
 int usage(const char *message)
 {
     std::fprintf(stderr,
-                 "mldesk-supervisor: %s\nusage: mldesk-supervisor --run-dir DIR [--log FILE] -- PROGRAM "
-                 "[ARGS...]\n",
+                 "mldesk-supervisor: %s\nusage: mldesk-supervisor --run-dir DIR [--log FILE] [--container NAME "
+                 "--engine PROGRAM] -- PROGRAM [ARGS...]\n",
                  message);
     return 125;
 }
@@ -100,7 +132,7 @@ int usage(const char *message)
 
 int main(int argc, char **argv)
 {
-    std::string runDir, logFile = "logs/std_log.txt";
+    std::string runDir, logFile = "logs/std_log.txt", container, engine;
     int i = 1;
     for (; i < argc; ++i) {
         const std::string a = argv[i];
@@ -117,18 +149,26 @@ int main(int argc, char **argv)
                         "Starts PROGRAM in the run folder DIR with stdout and stderr appended to FILE (default\n"
                         "logs/std_log.txt), records its process identity in process.json and, when it ends, its exit\n"
                         "code or signal in the exit record, so a run's outcome is known even when no MLDesk process\n"
-                        "was watching. Started by MLDesk for every run; not meant to be run by hand.\n");
+                        "was watching. With --container NAME --engine PROGRAM the job is a container run: a\n"
+                        "SIGTERM also stops the container. Started by MLDesk for every run; not meant to be run by\n"
+                        "hand.\n");
             return 0;
         }
         if (a == "--run-dir" && i + 1 < argc)
             runDir = argv[++i];
         else if (a == "--log" && i + 1 < argc)
             logFile = argv[++i];
+        else if (a == "--container" && i + 1 < argc)
+            container = argv[++i];
+        else if (a == "--engine" && i + 1 < argc)
+            engine = argv[++i];
         else
             return usage(("unknown argument '" + a + "'").c_str());
     }
     if (runDir.empty())
         return usage("--run-dir is required");
+    if (container.empty() != engine.empty())
+        return usage("--container and --engine go together");
     if (i >= argc)
         return usage("no program given after --");
 
@@ -140,6 +180,12 @@ int main(int argc, char **argv)
     if (log < 0)
         return usage(("cannot open the log '" + logFile + "': " + std::strerror(errno)).c_str());
 
+    if (!container.empty()) {
+        static std::string stopArgs[] = {engine, "stop", "-t", "3", container};
+        for (int k = 0; k < 5; ++k)
+            g_stopArgv[k] = stopArgs[k].data();
+        g_logFd = log;
+    }
     struct sigaction action {};
     action.sa_handler = onTerminate;
     sigemptyset(&action.sa_mask);
@@ -196,6 +242,8 @@ int main(int argc, char **argv)
     } else {
         ownExit = WEXITSTATUS(status);
         record += "\"exit_code\": " + std::to_string(ownExit);
+        if (!container.empty() && ownExit != 0 && !g_terminateRequested)
+            explainContainerEnd(log, container, ownExit);
     }
     record += ", \"terminate_requested\": " + std::string(g_terminateRequested ? "true" : "false") +
               ", \"started_at\": " + std::to_string(startedAt) + ", \"ended_at\": " + std::to_string(nowMs()) + "}\n";

@@ -111,6 +111,8 @@ QJsonObject SlurmTargetConfig::toJson() const
                   {u"shared_dir_cluster"_s, sharedDirCluster},
                   {u"token_env"_s, tokenEnv},
                   {u"token_in_keychain"_s, tokenInKeychain}};
+    if (containers)
+        o.insert(u"containers"_s, true);
     return o;
 }
 
@@ -129,6 +131,7 @@ SlurmTargetConfig SlurmTargetConfig::fromJson(const QJsonObject &o)
     c.sharedDirCluster = o.value(u"shared_dir_cluster"_s).toString();
     c.tokenEnv = o.value(u"token_env"_s).toString();
     c.tokenInKeychain = o.value(u"token_in_keychain"_s).toBool();
+    c.containers = o.value(u"containers"_s).toBool();
     return c;
 }
 

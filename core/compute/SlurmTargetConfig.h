@@ -24,6 +24,7 @@ struct SlurmTargetConfig {
     QString sharedDirCluster;     // the same folder as the nodes see it; empty: the same path
     QString tokenEnv;             // name of an environment variable holding the JWT
     bool tokenInKeychain = false; // the JWT is in the system keychain (QtKeychain)
+    bool containers = false;      // the nodes run container images (pyxis/enroot: srun --container-image)
 
     // Each problem as "field: what is wrong and what to do"; empty when valid.
     QStringList validate() const;

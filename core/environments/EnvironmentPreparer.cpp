@@ -1,14 +1,15 @@
 // EnvironmentPreparer: curated environments and conda environments per content hash; see the header.
 #include "core/environments/EnvironmentPreparer.h"
 
+#include "core/containers/ContainerEngine.h"
+#include "core/containers/ContainerImage.h"
+#include "core/environments/StreamedProcess.h"
 #include "core/workspace/WorkspaceError.h"
 
 #include <QDir>
-#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QLockFile>
-#include <QProcess>
 #include <QStandardPaths>
 #include <QTemporaryFile>
 
@@ -87,6 +88,20 @@ PreparedEnvironment EnvironmentPreparer::prepare(const EnvironmentVersion &envir
     case EnvironmentVersion::Kind::Conda:
         break;
     }
+    if (environment.isContainer()) {
+        const QString choice =
+            options.containerEngine.isEmpty() ? ContainerEngine::configuredChoice() : options.containerEngine;
+        const ContainerEngine engine = ContainerEngine::detect(choice, options.searchPath);
+        if (log)
+            log(u"container environment: %1 (%2)"_s.arg(engine.name(), engine.program));
+        const ContainerImageResult image = ContainerImage::ensure(engine, environment, log, cancel, options.timeoutMs);
+        out.containerImage = image.image;
+        out.containerEngine = engine.program;
+        out.python = image.python;
+        out.createdNow = image.builtNow;
+        withRunContext(QString()); // the image's own PYTHONPATH, not the host's
+        return out;
+    }
 
     QString flavour;
     const QString tool = findCondaTool(options, &flavour);
@@ -126,46 +141,24 @@ PreparedEnvironment EnvironmentPreparer::prepare(const EnvironmentVersion &envir
             : QStringList{u"env"_s, u"create"_s, u"--prefix"_s, prefix, u"--file"_s, spec.fileName()};
     if (log)
         log(u"Creating conda environment %1 with %2 %3"_s.arg(prefix, tool, arguments.join(u' ')));
-    QProcess process;
-    process.setProcessChannelMode(QProcess::MergedChannels);
-    process.start(tool, arguments);
-    if (!process.waitForStarted(30000))
-        throw WorkspaceError(u"cannot start %1: %2"_s.arg(tool, process.errorString()));
-    QElapsedTimer timer;
-    timer.start();
-    QByteArray pending;
-    auto drain = [&](bool all) {
-        pending += process.readAll();
-        int newline;
-        while ((newline = int(pending.indexOf('\n'))) >= 0 || (all && !pending.isEmpty())) {
-            const int end = newline >= 0 ? newline : int(pending.size());
-            if (log)
-                log(QString::fromUtf8(pending.left(end)).trimmed());
-            pending.remove(0, end + 1);
-        }
-    };
-    while (!process.waitForFinished(200)) {
-        drain(false);
-        const bool canceled = cancel && *cancel;
-        if (canceled || timer.elapsed() > options.timeoutMs) {
-            process.kill();
-            process.waitForFinished(5000);
-            QDir(prefix).removeRecursively();
-            throw WorkspaceError(canceled ? u"preparing environment '%1' canceled"_s.arg(environment.name)
-                                          : u"creating conda environment '%1' took longer than %2 min; it was "
-                                            u"stopped"_s.arg(environment.name)
-                                                .arg(options.timeoutMs / 60000));
-        }
+    const StreamedProcess::Result result = StreamedProcess::run(tool, arguments, log, cancel, options.timeoutMs);
+    if (result.end == StreamedProcess::End::NotStarted)
+        throw WorkspaceError(result.error);
+    if (result.end == StreamedProcess::End::Canceled || result.end == StreamedProcess::End::TimedOut) {
+        QDir(prefix).removeRecursively();
+        throw WorkspaceError(result.end == StreamedProcess::End::Canceled
+                                 ? u"preparing environment '%1' canceled"_s.arg(environment.name)
+                                 : u"creating conda environment '%1' took longer than %2 min; it was "
+                                   u"stopped"_s.arg(environment.name)
+                                       .arg(options.timeoutMs / 60000));
     }
-    drain(true);
-    if (process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0 ||
-        !QFileInfo(out.python).isExecutable()) {
+    if (!result.ok() || !QFileInfo(out.python).isExecutable()) {
         QDir(prefix).removeRecursively();
         throw WorkspaceError(u"%1 could not create environment '%2' version %3 (exit code %4); see the lines above "
                              u"for the package it failed on, fix the conda file and create a new version"_s
                                  .arg(QFileInfo(tool).fileName(), environment.name)
                                  .arg(environment.version)
-                                 .arg(process.exitCode()));
+                                 .arg(result.exitCode));
     }
     QFile marker(prefix + u'/' + kReadyMarker);
     if (!marker.open(QIODevice::WriteOnly))

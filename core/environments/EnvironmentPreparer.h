@@ -1,6 +1,7 @@
 // EnvironmentPreparer: makes an environment version ready for a local run (the runs issue calls it in Preparing).
 // MLDesk-Native and System-Python need nothing; a conda environment is created once per content hash under
-// <workspace>/envs/conda/<hash> with mamba/micromamba/conda and reused after that. Blocking: call from a worker.
+// <workspace>/envs/conda/<hash> with mamba/micromamba/conda and reused after that; a container environment gets
+// its image (core/containers/ContainerImage: pulled or built once per content hash). Blocking: call from a worker.
 #pragma once
 
 #include "core/environments/EnvironmentRegistry.h"
@@ -19,6 +20,8 @@ struct PreparedEnvironment {
     QMap<QString, QString> variables; // to set in the job's environment (the version's own, PYTHONPATH, PATH ...)
     QString condaPrefix;              // for conda environments
     bool createdNow = false;          // false when an earlier run's environment was reused
+    QString containerImage;           // a container environment: the image to run (python is the one inside it)
+    QString containerEngine;          // ... and the engine's program (core/containers/ContainerEngine)
 };
 
 class EnvironmentPreparer final {
@@ -28,7 +31,8 @@ public:
         QString runContextPythonPath; // folder holding MLDesk's Python run-context module; added to PYTHONPATH
         QString condaExecutable;      // empty: $MLDESK_CONDA, else mamba, micromamba or conda on searchPath
         QStringList searchPath;       // empty: $PATH
-        int timeoutMs = 3600 * 1000;  // for creating a conda environment
+        int timeoutMs = 3600 * 1000;  // for creating a conda environment or building an image
+        QString containerEngine;      // empty: ContainerEngine::configuredChoice()
     };
 
     // Throws WorkspaceError saying what is missing and how to fix it. log receives the tool's output lines.

@@ -101,7 +101,8 @@ bool EnvironmentRegistry::isValidDockerImage(const QString &image)
 }
 
 QString EnvironmentRegistry::specHashOf(const QString &text, const QString &dockerImage,
-                                        const QMap<QString, QString> &variables)
+                                        const QMap<QString, QString> &variables,
+                                        const EnvironmentContainerOptions &container)
 {
     QCryptographicHash sha(QCryptographicHash::Sha256);
     sha.addData(text.toUtf8());
@@ -111,6 +112,13 @@ QString EnvironmentRegistry::specHashOf(const QString &text, const QString &dock
         sha.addData(QByteArray(1, '\0'));
         sha.addData(QString(it.key() + u'=' + it.value()).toUtf8());
     }
+    // Only when set, so versions made before containers existed keep their hash.
+    if (!container.dockerfile.isEmpty()) {
+        sha.addData(QByteArray("\0dockerfile\0", 12));
+        sha.addData(container.dockerfile.toUtf8());
+    }
+    if (container.network)
+        sha.addData(QByteArray("\0network", 8));
     return QString::fromLatin1(sha.result().toHex());
 }
 
@@ -129,6 +137,8 @@ EnvironmentVersion EnvironmentRegistry::readVersion(const QString &where, const 
     const QJsonObject spec = QJsonDocument::fromJson(q.value(6).toString().toUtf8()).object();
     v.conda = CondaSpec::fromJson(spec.value(u"conda"_s).toObject());
     v.dockerImage = spec.value(u"docker_image"_s).toString();
+    v.dockerfile = spec.value(u"dockerfile"_s).toString();
+    v.containerNetwork = spec.value(u"container_network"_s).toBool();
     const QJsonObject vars = spec.value(u"environment_variables"_s).toObject();
     for (auto it = vars.begin(); it != vars.end(); ++it)
         v.variables.insert(it.key(), it.value().toString());
@@ -225,7 +235,8 @@ EnvironmentVersion EnvironmentRegistry::byId(qint64 versionId) const
 EnvironmentCommit EnvironmentRegistry::createFromConda(const QString &name, const QString &condaYaml,
                                                        const QString &dockerImage,
                                                        const QMap<QString, QString> &variables,
-                                                       const QString &description, const QString &sourceName)
+                                                       const QString &description, const QString &sourceName,
+                                                       const EnvironmentContainerOptions &container)
 {
     if (!isValidName(name))
         throw WorkspaceError(u"'%1' is not a valid environment name: use letters, digits, '_', '-' and '.', starting "
@@ -242,18 +253,34 @@ EnvironmentCommit EnvironmentRegistry::createFromConda(const QString &name, cons
             throw WorkspaceError(u"'%1' is not an environment variable name (letters, digits and '_', not starting "
                                  u"with a digit)"_s.arg(it.key()));
     }
+    if (!container.dockerfile.isEmpty() &&
+        !QRegularExpression(u"^\\s*FROM\\s"_s,
+                            QRegularExpression::MultilineOption | QRegularExpression::CaseInsensitiveOption)
+             .match(container.dockerfile)
+             .hasMatch() &&
+        dockerImage.isEmpty())
+        throw WorkspaceError(u"the Dockerfile has no FROM line and no --docker-image was given: add 'FROM IMAGE' to "
+                             u"the Dockerfile or give the base image"_s);
+    const bool containerOnly =
+        condaYaml.trimmed().isEmpty() && (!dockerImage.isEmpty() || !container.dockerfile.isEmpty());
+    if (condaYaml.trimmed().isEmpty() && !containerOnly)
+        throw WorkspaceError(u"an environment needs a conda specification, a docker image or a Dockerfile"_s);
     CondaSpec spec;
     try {
-        spec = CondaSpec::parse(condaYaml);
+        if (!containerOnly)
+            spec = CondaSpec::parse(condaYaml);
     } catch (const CondaSpecError &e) {
         throw WorkspaceError((sourceName.isEmpty() ? QString() : sourceName + u", "_s) + e.message());
     }
     QJsonObject vars;
     for (auto it = variables.begin(); it != variables.end(); ++it)
         vars.insert(it.key(), it.value());
-    const QJsonObject json{
-        {u"conda"_s, spec.toJson()}, {u"docker_image"_s, dockerImage}, {u"environment_variables"_s, vars}};
-    const QString hash = specHashOf(condaYaml, dockerImage, variables);
+    QJsonObject json{{u"conda"_s, spec.toJson()}, {u"docker_image"_s, dockerImage}, {u"environment_variables"_s, vars}};
+    if (!container.dockerfile.isEmpty())
+        json.insert(u"dockerfile"_s, container.dockerfile);
+    if (container.network)
+        json.insert(u"container_network"_s, true);
+    const QString hash = specHashOf(condaYaml, dockerImage, variables, container);
     EnvironmentCommit result;
     qint64 environmentId = 0;
     int newVersion = 0;

@@ -26,11 +26,15 @@ struct EnvironmentVersion {
     QString specText; // the conda YAML as given
     CondaSpec conda;  // parsed view (Kind::Conda)
     QString dockerImage;
+    QString dockerfile;            // Dockerfile text; with dockerImage or alone (its own FROM)
+    bool containerNetwork = false; // a container run gets a network only when the environment asks for it
     QMap<QString, QString> variables;
     QString specHash;  // SHA-256 of text, image and variables: equal hash, equal environment
     QDateTime created; // UTC
 
     bool isCurated() const { return kind != Kind::Conda; }
+    // Local runs execute inside a container (core/containers) when the environment names an image or a Dockerfile.
+    bool isContainer() const { return !dockerImage.isEmpty() || !dockerfile.isEmpty(); }
     static QString kindName(Kind kind);
 };
 
@@ -42,6 +46,12 @@ struct EnvironmentSummary {
     int latestVersion = 0;
     int versionCount = 0;
     QDateTime created;
+};
+
+// The container part of an environment version (--docker-image goes in createFromConda's dockerImage).
+struct EnvironmentContainerOptions {
+    QString dockerfile;
+    bool network = false;
 };
 
 struct EnvironmentCommit {
@@ -64,14 +74,17 @@ public:
     EnvironmentVersion byId(qint64 versionId) const;
 
     // A new version of name from a conda YAML (parsed first: a bad file throws WorkspaceError with its line and
-    // sourceName). Identical to the latest version: returned with unchanged = true.
+    // sourceName). The YAML may be empty when a docker image or a Dockerfile is given (the image's own python3).
+    // Identical to the latest version: returned with unchanged = true.
     EnvironmentCommit createFromConda(const QString &name, const QString &condaYaml, const QString &dockerImage = {},
                                       const QMap<QString, QString> &variables = {}, const QString &description = {},
-                                      const QString &sourceName = {});
+                                      const QString &sourceName = {},
+                                      const EnvironmentContainerOptions &container = {});
 
     static bool isValidName(const QString &name);
     static bool isValidDockerImage(const QString &image);
-    static QString specHashOf(const QString &text, const QString &dockerImage, const QMap<QString, QString> &variables);
+    static QString specHashOf(const QString &text, const QString &dockerImage, const QMap<QString, QString> &variables,
+                              const EnvironmentContainerOptions &container = {});
 
 private:
     EnvironmentVersion readVersion(const QString &where, const QVariantList &bindings) const;

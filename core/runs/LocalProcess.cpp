@@ -46,14 +46,16 @@ QJsonObject readJson(const QString &path)
 } // namespace
 
 LocalProcess::Identity LocalProcess::launch(const QString &supervisor, const QString &runDir, const QString &program,
-                                            const QStringList &arguments, const QProcessEnvironment &environment)
+                                            const QStringList &arguments, const QProcessEnvironment &environment,
+                                            const QStringList &supervisorOptions)
 {
     if (supervisor.isEmpty())
         throw WorkspaceError(u"mldesk-supervisor was not found; install it next to MLDesk or set MLDESK_SUPERVISOR "
                              u"to its path"_s);
     QProcess process;
     process.setProgram(supervisor);
-    process.setArguments(QStringList{u"--run-dir"_s, runDir, u"--"_s, program} + arguments);
+    process.setArguments(QStringList{u"--run-dir"_s, runDir} + supervisorOptions + QStringList{u"--"_s, program} +
+                         arguments);
     process.setWorkingDirectory(runDir);
     process.setProcessEnvironment(environment);
     process.setStandardInputFile(QProcess::nullDevice());

@@ -29,10 +29,11 @@ public:
         qint64 jobPid = 0;
     };
 
-    // Starts `supervisor --run-dir runDir -- program arguments` detached (own session and process group) with
-    // environment. Throws WorkspaceError when it cannot start.
+    // Starts `supervisor --run-dir runDir [supervisorOptions] -- program arguments` detached (own session and
+    // process group) with environment. Throws WorkspaceError when it cannot start.
     static Identity launch(const QString &supervisor, const QString &runDir, const QString &program,
-                           const QStringList &arguments, const QProcessEnvironment &environment);
+                           const QStringList &arguments, const QProcessEnvironment &environment,
+                           const QStringList &supervisorOptions = {});
 
     // 0 when there is no such process.
     static qint64 startTicks(qint64 pid);

@@ -1,9 +1,12 @@
 // LocalRunLauncher: Preparing -> Starting -> Running for one claimed local run; see the header.
 #include "core/runs/LocalRunLauncher.h"
 
+#include "core/containers/ContainerEngine.h"
+#include "core/containers/ContainerLaunch.h"
 #include "core/datasets/DatasetMaterializer.h"
 #include "core/datasets/DatasetReference.h"
 #include "core/datasets/DatasetRegistry.h"
+#include "core/environments/AzureMlShim.h"
 #include "core/environments/EnvironmentPreparer.h"
 #include "core/environments/EnvironmentRegistry.h"
 #include "core/runs/LocalProcess.h"
@@ -35,6 +38,14 @@ void appendSystemLog(const QString &runDir, const QString &text)
         log.write((QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs) + u' ' + text + u'\n').toUtf8());
 }
 
+// Before the job starts, the run's own log (what `run submit --wait` and the GUI follow) shows its preparation.
+void appendPreparingLog(const QString &runDir, const QString &text)
+{
+    QFile log(runDir + u"/logs/std_log.txt"_s);
+    if (log.open(QIODevice::WriteOnly | QIODevice::Append))
+        log.write((u"[preparing] "_s + text + u'\n').toUtf8());
+}
+
 } // namespace
 
 // The run-context module (mldesk) and the azureml.core shim, from the resources compiled into core.
@@ -56,7 +67,8 @@ void LocalRunLauncher::writeRunContextModule(const QString &target)
 // The azureml.core shim goes on PYTHONPATH when the environment asks for it: its variable
 // MLDESK_AZUREML_COMPAT=1, or a conda specification that lists an azureml package (as the seed's does), whose
 // scripts expect `from azureml.core import Run` to work.
-bool LocalRunLauncher::wantsAzureMlShim(const EnvironmentVersion &environment, const PreparedEnvironment &prepared)
+bool LocalRunLauncher::wantsAzureMlShim(const EnvironmentVersion &environment, const PreparedEnvironment &prepared,
+                                        const QString &snapshotDir)
 {
     const QString flag = prepared.variables.value(u"MLDESK_AZUREML_COMPAT"_s).toLower();
     if (flag == u"1"_s || flag == u"true"_s || flag == u"yes"_s)
@@ -66,7 +78,7 @@ bool LocalRunLauncher::wantsAzureMlShim(const EnvironmentVersion &environment, c
     for (const QString &package : environment.conda.pipPackages + environment.conda.condaPackages)
         if (package.trimmed().startsWith(u"azureml"_s, Qt::CaseInsensitive))
             return true;
-    return false;
+    return !snapshotDir.isEmpty() && AzureMlShim::importsAzureMl(snapshotDir);
 }
 
 QStringList LocalRunLauncher::resolvedArguments(const RunRecord &run,
@@ -117,12 +129,18 @@ void LocalRunLauncher::start(Database &db, BlobStore &blobs, const QString &work
     EnvironmentPreparer::Options prepOptions;
     prepOptions.workspacePath = workspacePath;
     prepOptions.runContextPythonPath = pythonDir;
-    const PreparedEnvironment prepared = EnvironmentPreparer::prepare(
-        environment, prepOptions, [&](const QString &line) { appendSystemLog(runDir, line); });
+    const PreparedEnvironment prepared =
+        EnvironmentPreparer::prepare(environment, prepOptions, [&](const QString &line) {
+            appendSystemLog(runDir, line);
+            appendPreparingLog(runDir, line); // the run's log shows a conda env or image being made, live
+        });
 
     QString program;
     const QJsonObject entry = run.configuration.value(u"entry"_s).toObject();
     if (entry.value(u"kind"_s).toString() == u"builtin"_s) {
+        if (!prepared.containerImage.isEmpty())
+            throw WorkspaceError(u"the built-in trainer runs on the host, not in a container; submit it with the "
+                                 u"MLDesk-Native environment"_s);
         program = options.trainerPath.isEmpty() ? LocalProcess::findTrainer() : options.trainerPath;
         if (program.isEmpty())
             throw WorkspaceError(u"the built-in trainer mldesk-train was not found; install it next to MLDesk "
@@ -144,7 +162,7 @@ void LocalRunLauncher::start(Database &db, BlobStore &blobs, const QString &work
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     for (auto it = prepared.variables.cbegin(); it != prepared.variables.cend(); ++it)
         env.insert(it.key(), it.value());
-    if (wantsAzureMlShim(environment, prepared))
+    if (wantsAzureMlShim(environment, prepared, runDir + u"/snapshot"_s))
         env.insert(u"PYTHONPATH"_s, runDir + u"/.mldesk/azureml-compat:"_s + env.value(u"PYTHONPATH"_s));
     env.insert(u"MLDESK_RUN_ID"_s, run.uid);
     env.insert(u"MLDESK_RUN_DIR"_s, runDir);
@@ -153,11 +171,24 @@ void LocalRunLauncher::start(Database &db, BlobStore &blobs, const QString &work
     env.insert(u"MLDESK_OUTPUTS"_s, runDir + u"/outputs"_s);
     env.insert(u"PYTHONUNBUFFERED"_s, u"1"_s); // the log streams as it is written
     env.insert(u"CUDA_VISIBLE_DEVICES"_s, run.device.startsWith(u"gpu:"_s) ? run.device.mid(4) : QString());
+    QStringList supervisorOptions; // a container environment: the job is `podman|docker run` of its image
+    if (!prepared.containerImage.isEmpty()) {
+        const ContainerLaunch::Wrapped job =
+            ContainerLaunch::wrap(ContainerEngine::detect(prepared.containerEngine), environment,
+                                  {runDir, run.uid, blobs.root(), run.device, prepared.containerImage, program,
+                                   arguments, env, environment.variables.keys()});
+        appendSystemLog(runDir,
+                        u"container %1 of image %2; %3"_s.arg(job.containerName, prepared.containerImage, job.gpuNote));
+        program = job.program;
+        arguments = job.arguments;
+        supervisorOptions = job.supervisorOptions;
+    }
     appendSystemLog(runDir, u"starting on %1: %2 %3"_s.arg(run.device, program, arguments.join(u' ')));
 
     const QString supervisor =
         options.supervisorPath.isEmpty() ? LocalProcess::findSupervisor() : options.supervisorPath;
-    LocalProcess::Identity identity = LocalProcess::launch(supervisor, runDir, program, arguments, env);
+    LocalProcess::Identity identity =
+        LocalProcess::launch(supervisor, runDir, program, arguments, env, supervisorOptions);
     // The supervisor has its own process group once it has written process.json (signals to the group work
     // from then on); wait briefly for it.
     QElapsedTimer clock;

@@ -34,8 +34,10 @@ public:
                                          const std::function<QString(const QString &)> &visiblePath);
     // Writes the Python run-context module (mldesk) and the azureml.core shim into folder.
     static void writeRunContextModule(const QString &folder);
-    // Whether the job's PYTHONPATH gets the azureml.core shim (the environment asks for it).
-    static bool wantsAzureMlShim(const EnvironmentVersion &environment, const PreparedEnvironment &prepared);
+    // Whether the job's PYTHONPATH gets the azureml.core shim: the environment asks for it, or a script of the
+    // snapshot imports azureml (unless MLDESK_AZUREML_COMPAT=0).
+    static bool wantsAzureMlShim(const EnvironmentVersion &environment, const PreparedEnvironment &prepared,
+                                 const QString &snapshotDir = {});
 };
 
 } // namespace mldesk::core

@@ -2,6 +2,7 @@
 #include "core/runs/RunSubmitter.h"
 
 #include "core/compute/ComputeTargetRegistry.h"
+#include "core/containers/SlurmContainer.h"
 #include "core/datasets/DatasetReference.h"
 #include "core/datasets/DatasetRegistry.h"
 #include "core/environments/EnvironmentRegistry.h"
@@ -103,8 +104,12 @@ QStringList RunSubmitter::validate(const RunRequest &request) const
                 problems.append(
                     u"the shared folder '%1' of compute target '%2' does not exist or is not writable "
                     u"here; mount it, or fix the target"_s.arg(target->slurm.sharedDirLocal, request.compute));
-            if (environment && environment->kind == EnvironmentVersion::Kind::Conda &&
-                !QDir::cleanPath(m_workspace.path()).startsWith(QDir::cleanPath(target->slurm.sharedDirLocal) + u'/'))
+            if (environment && environment->isContainer()) {
+                if (const QString why = SlurmContainer::refusal(*environment, *target); !why.isEmpty())
+                    problems.append(why);
+            } else if (environment && environment->kind == EnvironmentVersion::Kind::Conda &&
+                       !QDir::cleanPath(m_workspace.path())
+                            .startsWith(QDir::cleanPath(target->slurm.sharedDirLocal) + u'/'))
                 problems.append(u"environment '%1' is a conda environment, which MLDesk creates inside the "
                                 u"workspace; the workspace is not inside the shared folder '%2' of compute target "
                                 u"'%3', so the cluster's nodes cannot use it - use System-Python (the nodes' "

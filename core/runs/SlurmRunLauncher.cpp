@@ -1,6 +1,7 @@
 // SlurmRunLauncher: Preparing -> Starting for one claimed Slurm run; see the header.
 #include "core/runs/SlurmRunLauncher.h"
 
+#include "core/containers/SlurmContainer.h"
 #include "core/datasets/DatasetMaterializer.h"
 #include "core/datasets/DatasetRegistry.h"
 #include "core/environments/EnvironmentPreparer.h"
@@ -70,8 +71,12 @@ std::optional<SlurmRunLaunch> SlurmRunLauncher::prepare(Database &db, BlobStore 
     EnvironmentPreparer::Options prepOptions;
     prepOptions.workspacePath = workspacePath;
     prepOptions.runContextPythonPath = pythonDir;
-    const PreparedEnvironment prepared = EnvironmentPreparer::prepare(
-        environment, prepOptions, [&](const QString &line) { appendSystemLog(runDir, line); });
+    // A container environment is prepared on the nodes (pyxis pulls its image), not here.
+    const PreparedEnvironment prepared =
+        environment.isContainer() ? PreparedEnvironment{}
+                                  : EnvironmentPreparer::prepare(environment, prepOptions, [&](const QString &line) {
+                                        appendSystemLog(runDir, line);
+                                    });
 
     SlurmRunLaunch launch;
     launch.uid = run.uid;
@@ -84,7 +89,7 @@ std::optional<SlurmRunLaunch> SlurmRunLauncher::prepare(Database &db, BlobStore 
     // environment (its PATH, PYTHONPATH, tokens) goes to the cluster.
     launch.environment = environment.variables;
     QStringList pythonPath{onNodes(pythonDir)};
-    if (LocalRunLauncher::wantsAzureMlShim(environment, prepared))
+    if (LocalRunLauncher::wantsAzureMlShim(environment, prepared, runDir + u"/snapshot"_s))
         pythonPath.prepend(onNodes(pythonDir + u"/azureml-compat"_s));
     const QString ownPythonPath = environment.variables.value(u"PYTHONPATH"_s);
     if (!ownPythonPath.isEmpty())
@@ -109,6 +114,16 @@ std::optional<SlurmRunLaunch> SlurmRunLauncher::prepare(Database &db, BlobStore 
         }
         launch.stageProgram = false;
         arguments.prepend(onNodes(runDir + u"/snapshot/"_s + entry.value(u"name"_s).toString()));
+    }
+    if (environment.isContainer()) { // the supervisor on the node runs `srun --container-image=... python3 ...`
+        const QString why = SlurmContainer::refusal(environment, target);
+        if (!why.isEmpty())
+            throw WorkspaceError(why);
+        if (launch.stageProgram)
+            throw WorkspaceError(u"the built-in trainer runs on the nodes themselves, not in a container; submit it "
+                                 u"with the MLDesk-Native environment"_s);
+        arguments = SlurmContainer::srunArguments(environment, onNodes(runDir)) + arguments;
+        launch.program = SlurmContainer::srunProgram();
     }
     launch.environment.insert(u"PYTHONPATH"_s, pythonPath.join(u':'));
     launch.arguments = arguments;

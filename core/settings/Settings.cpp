@@ -18,6 +18,7 @@ const QString kRecentWorkspaces = u"workspaces/recent"_s;     // QStringList, mo
 const QString kMainWindowGeometry = u"mainWindow/geometry"_s; // QByteArray from QWidget::saveGeometry
 const QString kMainWindowState = u"mainWindow/state"_s;       // QByteArray from QMainWindow::saveState
 const QString kColumnWidths = u"columns/%1"_s;                // QStringList of widths in pixels, per table objectName
+const QString kContainerEngine = u"containers/engine"_s;      // QString: auto, podman, docker or a path
 
 std::unique_ptr<QSettings> store()
 {
@@ -118,6 +119,16 @@ void Settings::setColumnWidths(const QString &table, const QList<int> &widths)
     for (int w : widths)
         list.append(QString::number(w));
     store()->setValue(kColumnWidths.arg(table), list);
+}
+
+QString Settings::containerEngine()
+{
+    return store()->value(kContainerEngine, u"auto"_s).toString();
+}
+
+void Settings::setContainerEngine(const QString &engine)
+{
+    store()->setValue(kContainerEngine, engine);
 }
 
 } // namespace mldesk::core

@@ -28,6 +28,10 @@ public:
     static QList<int> columnWidths(const QString &table);
     static void setColumnWidths(const QString &table, const QList<int> &widths);
 
+    // The container engine for container environments: "auto" (podman, else docker), "podman", "docker" or a path.
+    static QString containerEngine();
+    static void setContainerEngine(const QString &engine);
+
     // Where settings are stored (a file path), for diagnostics and tests.
     static QString storageLocation();
 };

@@ -9,6 +9,7 @@
 #include "core/workspace/Workspace.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -85,6 +86,20 @@ inline int metricLines(const QString &runDir)
         if (QJsonDocument::fromJson(line).object().contains(u"value"_s))
             ++count;
     return count;
+}
+
+// Polls the store until the run has ended and the service stopped following it (a condition, not a duration).
+inline core::RunRecord waitForRunEnd(core::RunService &service, const QString &uid, int timeoutMs)
+{
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < timeoutMs) {
+        QTest::qWait(50);
+        const core::RunRecord r = service.store().get(uid);
+        if (core::isTerminal(r.state) && !service.isWatching(uid))
+            return r;
+    }
+    return service.store().get(uid);
 }
 
 inline core::RunRequest scriptRequest(const QString &source, const QString &script, const QStringList &args = {})

@@ -279,6 +279,94 @@ private slots:
         QVERIFY2(err.contains("bad.yml, line 4: 'pip' must be a list"), err.constData());
     }
 
+    void containerEnvironmentVersions()
+    {
+        // Issue 15: an image and/or a Dockerfile (no conda file needed), network only when asked; old hashes stay.
+        EnvironmentRegistry registry(m_ws->database());
+        const QString image = QStringLiteral("localhost/python-test:1");
+        const EnvironmentCommit plain = registry.createFromConda(QStringLiteral("py-container"), {}, image);
+        QVERIFY(plain.version.isContainer());
+        QCOMPARE(plain.version.dockerImage, image);
+        QVERIFY(plain.version.dockerfile.isEmpty());
+        QVERIFY(!plain.version.containerNetwork);
+        QCOMPARE(plain.version.specHash, EnvironmentRegistry::specHashOf({}, image, {}));
+
+        EnvironmentContainerOptions options;
+        options.dockerfile = QStringLiteral("FROM localhost/python-test:1\nRUN true\n");
+        const EnvironmentCommit built =
+            registry.createFromConda(QStringLiteral("py-container"), {}, {}, {}, {}, {}, options);
+        QCOMPARE(built.version.version, 2);
+        QCOMPARE(built.version.dockerfile, options.dockerfile);
+        QVERIFY(built.version.isContainer());
+        options.network = true;
+        const EnvironmentCommit networked =
+            registry.createFromConda(QStringLiteral("py-container"), {}, {}, {}, {}, {}, options);
+        QCOMPARE(networked.version.version, 3);
+        QVERIFY(networked.version.containerNetwork);
+        QVERIFY(registry.createFromConda(QStringLiteral("py-container"), {}, {}, {}, {}, {}, options).unchanged);
+        // Read back from the database, not the commit.
+        QCOMPARE(registry.version(QStringLiteral("py-container"), 2).dockerfile, options.dockerfile);
+        QVERIFY(registry.version(QStringLiteral("py-container"), 3).containerNetwork);
+
+        EnvironmentContainerOptions noFrom;
+        noFrom.dockerfile = QStringLiteral("RUN true\n");
+        try {
+            registry.createFromConda(QStringLiteral("nofrom"), {}, {}, {}, {}, {}, noFrom);
+            QFAIL("a Dockerfile without FROM and no image was accepted");
+        } catch (const WorkspaceError &e) {
+            QVERIFY2(e.message().contains(QLatin1String("no FROM line")), qPrintable(e.message()));
+        }
+        QVERIFY(
+            registry.createFromConda(QStringLiteral("withbase"), {}, image, {}, {}, {}, noFrom).version.isContainer());
+        try {
+            registry.createFromConda(QStringLiteral("empty"), {});
+            QFAIL("an environment with nothing in it was accepted");
+        } catch (const WorkspaceError &e) {
+            QVERIFY2(e.message().contains(QLatin1String("a docker image or a Dockerfile")), qPrintable(e.message()));
+        }
+    }
+
+    void cliCreatesContainerEnvironments()
+    {
+        const QString cli = qEnvironmentVariable("MLDESK_CLI");
+        if (cli.isEmpty())
+            QSKIP("MLDESK_CLI is not set (run through ctest)");
+        auto runCli = [&](const QStringList &args, QByteArray *err) {
+            QProcess p;
+            p.start(cli, QStringList{QStringLiteral("--workspace"), m_ws->path()} + args);
+            p.waitForFinished(30000);
+            *err = p.readAllStandardError();
+            return qMakePair(p.exitCode(), p.readAllStandardOutput());
+        };
+        QByteArray err;
+        auto image = runCli({QStringLiteral("environment"), QStringLiteral("create"), QStringLiteral("py-container"),
+                             QStringLiteral("--docker-image"), QStringLiteral("localhost/python-test:1")},
+                            &err);
+        QVERIFY2(image.first == 0, err.constData());
+        QVERIFY2(image.second.contains("container: localhost/python-test:1"), image.second.constData());
+        const QString dockerfile = m_dir->filePath(QStringLiteral("Dockerfile"));
+        QVERIFY(writeAll(dockerfile, "FROM localhost/python-test:1\nENV A=1\n"));
+        auto built = runCli({QStringLiteral("environment"), QStringLiteral("create"), QStringLiteral("py-built"),
+                             QStringLiteral("--dockerfile"), dockerfile, QStringLiteral("--network")},
+                            &err);
+        QVERIFY2(built.first == 0, err.constData());
+        auto shown = runCli({QStringLiteral("--json"), QStringLiteral("environment"), QStringLiteral("show"),
+                             QStringLiteral("py-built")},
+                            &err);
+        const QJsonObject o = QJsonDocument::fromJson(shown.second).object();
+        QCOMPARE(o.value(QStringLiteral("dockerfile")).toString(),
+                 QStringLiteral("FROM localhost/python-test:1\nENV A=1\n"));
+        QVERIFY(o.value(QStringLiteral("container_network")).toBool());
+        auto nothing = runCli({QStringLiteral("environment"), QStringLiteral("create"), QStringLiteral("x")}, &err);
+        QCOMPARE(nothing.first, 1);
+        QVERIFY2(err.contains("--dockerfile FILE"), err.constData());
+        auto missing = runCli({QStringLiteral("environment"), QStringLiteral("create"), QStringLiteral("x"),
+                               QStringLiteral("--dockerfile"), m_dir->filePath(QStringLiteral("nope"))},
+                              &err);
+        QCOMPARE(missing.first, 1);
+        QVERIFY2(err.contains("cannot read"), err.constData());
+    }
+
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<Workspace> m_ws;

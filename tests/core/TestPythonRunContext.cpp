@@ -142,6 +142,80 @@ private slots:
             runPython(code, {{u"MLDESK_RUN_ID"_s, u"r3"_s}, {u"MLDESK_METRICS_FILE"_s, metrics}}, false);
         QVERIFY(without->exitCode() != 0);
     }
+
+    void azureStyleValuesAndHelpers()
+    {
+        // Issue 15: run.log takes numbers, booleans and strings as Azure's does; a string is a text metric (a tag).
+        const QString metrics = m_dir.filePath(u"metrics-values.jsonl"_s);
+        QFile::remove(metrics);
+        writeText(m_dir.filePath(u"weights.bin"_s), u"w"_s);
+        QProcess *p = runPython(
+            u"from azureml.core import Run\nrun = Run.get_context()\n"
+            u"run.log('lr', 0.01)\nrun.log('lr', 0.005)\nrun.log('early_stop', False)\nrun.log('optimizer', 'adam')\n"
+            u"run.log_table('per_class', {'recall': [0.5, 0.75]})\n"
+            u"run.set_tags({'team': 'vision'})\n"
+            u"print('metrics', sorted(run.get_metrics().items()))\n"
+            u"print('uploaded', run.upload_file('outputs/model/weights.bin', 'weights.bin'))\n"
+            u"try:\n    run.log('bad', [1, 2])\nexcept TypeError as e:\n    print('refused', e)\n"
+            u"run.complete()\n"_s,
+            {{u"MLDESK_RUN_ID"_s, u"r4"_s},
+             {u"MLDESK_METRICS_FILE"_s, metrics},
+             {u"MLDESK_OUTPUTS"_s, m_dir.filePath(u"outputs"_s)}},
+            true);
+        const QByteArray out = p->readAll();
+        QVERIFY2(p->exitCode() == 0, out.constData());
+        QVERIFY2(
+            out.contains("metrics [('early_stop', 0.0), ('lr', [0.01, 0.005]), ('per_class/recall', [0.5, 0.75])]"),
+            out.constData());
+        QVERIFY2(out.contains("refused run.log('bad', ...) takes a number, a boolean or a string, not list"),
+                 out.constData());
+        QVERIFY(QFileInfo::exists(m_dir.filePath(u"outputs/model/weights.bin"_s)));
+        const QList<QJsonObject> l = lines(metrics);
+        QCOMPARE(l.size(), 7);
+        QCOMPARE(l[2].value(u"value"_s).toDouble(), 0.0);
+        QCOMPARE(l[3].value(u"type"_s).toString(), u"tag"_s);
+        QCOMPARE(l[3].value(u"value"_s).toString(), u"adam"_s);
+        QCOMPARE(l[5].value(u"step"_s).toInt(), 1);
+        QCOMPARE(l[6].value(u"name"_s).toString(), u"team"_s);
+    }
+
+    void shimKeepsARealAzuremlCore()
+    {
+        // Issue 15: with a real azureml-core installed behind the shim, Run is MLDesk's and every other name is real.
+        const QString real = m_dir.filePath(u"site"_s);
+        writeText(real + u"/azureml/__init__.py"_s,
+                  u"__path__ = __import__('pkgutil').extend_path(__path__, __name__)\n"_s);
+        writeText(real + u"/azureml/core/__init__.py"_s, u"from .workspace import Workspace\n"
+                                                         u"from azureml.core.run import Run\n"
+                                                         u"class Experiment:\n    pass\n"_s);
+        writeText(real + u"/azureml/core/workspace.py"_s, u"class Workspace:\n    origin = 'real'\n"_s);
+        writeText(real + u"/azureml/core/run.py"_s, u"class Run:\n    pass\ndef get_run():\n    return 'real'\n"_s);
+        writeText(real + u"/azureml/train/__init__.py"_s, u"ESTIMATOR = 'real'\n"_s);
+        const QString path = m_moduleDir + u':' + m_moduleDir + u"/azureml-compat:"_s + real;
+        QProcess *p = runPython(u"import mldesk\n"
+                                u"from azureml.core import Run, Workspace, Experiment\n"
+                                u"from azureml.core.run import Run as R2, get_run\n"
+                                u"from azureml.core.workspace import Workspace as W2\n"
+                                u"from azureml.train import ESTIMATOR\n"
+                                u"assert Run is mldesk.Run and R2 is mldesk.Run\n"
+                                u"assert W2 is Workspace and Workspace.origin == 'real'\n"
+                                u"print('ok', get_run(), ESTIMATOR, Experiment.__name__)\n"_s,
+                                {{u"PYTHONPATH"_s, path}}, true);
+        const QByteArray out = p->readAll();
+        QVERIFY2(p->exitCode() == 0 && out.contains("ok real real Experiment"), out.constData());
+    }
+
+    void shimAloneListsWhatItProvides()
+    {
+        QProcess *p = runPython(u"from azureml.core import Workspace\n"_s, {}, true);
+        const QByteArray out = p->readAll();
+        QVERIFY(p->exitCode() != 0);
+        QVERIFY2(out.contains("ImportError: azureml.core.Workspace is not available: azureml-core is not installed"),
+                 out.constData());
+        QVERIFY2(out.contains("provides only azureml.core.Run"), out.constData());
+        QProcess *run = runPython(u"from azureml.core.run import Run\nprint(Run.__module__)\n"_s, {}, true);
+        QVERIFY2(run->exitCode() == 0 && run->readAll().contains("mldesk"), "azureml.core.run.Run is MLDesk's");
+    }
 };
 
 QTEST_GUILESS_MAIN(TestPythonRunContext)

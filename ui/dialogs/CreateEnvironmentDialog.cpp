@@ -7,6 +7,7 @@
 #include "core/workspace/WorkspaceError.h"
 #include "ui/widgets/YamlHighlighter.h"
 
+#include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QFile>
 #include <QFileDialog>
@@ -53,6 +54,20 @@ CreateEnvironmentDialog::CreateEnvironmentDialog(core::Workspace &workspace, QWi
     m_docker = new QLineEdit;
     m_docker->setObjectName(QStringLiteral("dockerImageEdit"));
     m_docker->setPlaceholderText(tr("optional, e.g. mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04"));
+    m_dockerfile = new QPlainTextEdit;
+    m_dockerfile->setObjectName(QStringLiteral("dockerfileEdit"));
+    m_dockerfile->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_dockerfile->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_dockerfile->setPlaceholderText(tr("optional, e.g.\nFROM python:3.11-slim\nRUN pip install numpy"));
+    m_dockerfile->setFixedHeight(90);
+    auto *loadDockerfileButton = new QPushButton(tr("Load Dockerfile\u2026"));
+    loadDockerfileButton->setObjectName(QStringLiteral("loadDockerfileButton"));
+    m_network = new QCheckBox(tr("Container runs get a network"));
+    m_network->setObjectName(QStringLiteral("containerNetworkCheck"));
+    auto *containerHint = new QLabel(tr("With an image or a Dockerfile, local runs execute in a container (podman or "
+                                        "docker); the conda file, if any, is installed into the image."));
+    containerHint->setWordWrap(true);
+    containerHint->setObjectName(QStringLiteral("containerHint"));
     m_variables = new QTableWidget(0, 2);
     m_variables->setObjectName(QStringLiteral("variablesTable"));
     m_variables->setHorizontalHeaderLabels({tr("Variable"), tr("Value")});
@@ -74,6 +89,13 @@ CreateEnvironmentDialog::CreateEnvironmentDialog(core::Workspace &workspace, QWi
     auto *yamlBox = new QVBoxLayout;
     yamlBox->addWidget(m_yaml, 1);
     yamlBox->addLayout(yamlTools);
+    auto *dockerfileBox = new QVBoxLayout;
+    dockerfileBox->addWidget(m_dockerfile);
+    auto *dockerfileTools = new QHBoxLayout;
+    dockerfileTools->addWidget(m_network, 1);
+    dockerfileTools->addWidget(loadDockerfileButton);
+    dockerfileBox->addLayout(dockerfileTools);
+    dockerfileBox->addWidget(containerHint);
     auto *variablesBox = new QVBoxLayout;
     variablesBox->addWidget(m_variables);
     variablesBox->addWidget(addVariable, 0, Qt::AlignLeft);
@@ -83,6 +105,7 @@ CreateEnvironmentDialog::CreateEnvironmentDialog(core::Workspace &workspace, QWi
     form->addRow(tr("&Description:"), m_description);
     form->addRow(tr("Conda &YAML:"), yamlBox);
     form->addRow(tr("Docker &image:"), m_docker);
+    form->addRow(tr("Docker&file:"), dockerfileBox);
     form->addRow(tr("&Variables:"), variablesBox);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel);
@@ -101,6 +124,15 @@ CreateEnvironmentDialog::CreateEnvironmentDialog(core::Workspace &workspace, QWi
         return QFileDialog::getOpenFileName(parentWidget, tr("Conda Environment File"), {},
                                             tr("Conda YAML (*.yml *.yaml);;All files (*)"));
     };
+    m_dockerfileChooser = [](QWidget *parentWidget) {
+        return QFileDialog::getOpenFileName(parentWidget, tr("Dockerfile"), {},
+                                            tr("Dockerfile (Dockerfile* Containerfile* *.dockerfile);;All files (*)"));
+    };
+    connect(loadDockerfileButton, &QPushButton::clicked, this, [this] {
+        const QString path = m_dockerfileChooser(this);
+        if (!path.isEmpty())
+            loadDockerfile(path);
+    });
     connect(m_yaml, &QPlainTextEdit::textChanged, m_parseTimer, qOverload<>(&QTimer::start));
     connect(m_parseTimer, &QTimer::timeout, this, &CreateEnvironmentDialog::checkYaml);
     connect(loadButton, &QPushButton::clicked, this, [this] {
@@ -135,6 +167,17 @@ bool CreateEnvironmentDialog::loadFile(const QString &path)
         } catch (const core::CondaSpecError &) {
         }
     }
+    return true;
+}
+
+bool CreateEnvironmentDialog::loadDockerfile(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        showError(tr("Could not read %1: %2").arg(path, file.errorString()));
+        return false;
+    }
+    m_dockerfile->setPlainText(QString::fromUtf8(file.readAll()));
     return true;
 }
 
@@ -206,15 +249,18 @@ void CreateEnvironmentDialog::create()
                                        .arg(name));
         return;
     }
-    if (m_yaml->toPlainText().trimmed().isEmpty()) {
-        showError(tr("Paste or load a conda environment file (YAML)."));
+    const QString image = m_docker->text().trimmed();
+    core::EnvironmentContainerOptions container;
+    container.dockerfile = m_dockerfile->toPlainText().trimmed().isEmpty() ? QString() : m_dockerfile->toPlainText();
+    container.network = m_network->isChecked();
+    if (m_yaml->toPlainText().trimmed().isEmpty() && image.isEmpty() && container.dockerfile.isEmpty()) {
+        showError(tr("Paste or load a conda environment file (YAML), or give a docker image or a Dockerfile."));
         return;
     }
     if (checkYaml() != 0) {
         showError(tr("Fix the conda file first: %1").arg(m_yamlStatus->text()));
         return;
     }
-    const QString image = m_docker->text().trimmed();
     if (!image.isEmpty() && !core::EnvironmentRegistry::isValidDockerImage(image)) {
         showError(
             tr("\u201c%1\u201d is not a docker image reference (e.g. ubuntu:22.04 or registry/name:tag).").arg(image));
@@ -228,8 +274,8 @@ void CreateEnvironmentDialog::create()
     }
     try {
         core::EnvironmentRegistry registry(m_workspace.database());
-        const core::EnvironmentCommit commit = registry.createFromConda(name, m_yaml->toPlainText(), image, vars,
-                                                                        m_description->text().trimmed(), m_sourceName);
+        const core::EnvironmentCommit commit = registry.createFromConda(
+            name, m_yaml->toPlainText(), image, vars, m_description->text().trimmed(), m_sourceName, container);
         emit created(commit.version.name, commit.version.version, commit.unchanged);
         accept();
     } catch (const core::WorkspaceError &e) {

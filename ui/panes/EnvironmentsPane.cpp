@@ -184,6 +184,10 @@ void EnvironmentsPane::showDetails()
             lines.append(tr("Curated: runs scripts with <code>python3</code> from PATH."));
         if (!v.dockerImage.isEmpty())
             lines.append(tr("Docker image: <code>%1</code>").arg(v.dockerImage.toHtmlEscaped()));
+        if (v.isContainer())
+            lines.append(v.dockerfile.isEmpty() ? tr("Local runs execute in a container (podman or docker).")
+                                                : tr("Local runs execute in a container of an image built from its "
+                                                     "Dockerfile (podman or docker)."));
         for (auto it = v.variables.cbegin(); it != v.variables.cend(); ++it)
             lines.append(
                 QStringLiteral("<code>%1=%2</code>").arg(it.key().toHtmlEscaped(), it.value().toHtmlEscaped()));

@@ -93,6 +93,7 @@ int create(CliContext &context)
         c.sharedDirLocal = context.value(u"shared-dir"_s);
         c.sharedDirCluster = context.value(u"cluster-shared-dir"_s);
         c.tokenEnv = context.value(u"token-env"_s);
+        c.containers = context.isSet(u"containers"_s);
         c.tokenInKeychain = context.isSet(u"token-stdin"_s);
         if (!c.tokenEnv.isEmpty() && c.tokenInKeychain)
             throw UsageError(u"give the token one way: --token-env VAR or --token-stdin, not both"_s);
@@ -229,6 +230,8 @@ void registerComputeCommands(CommandRegistry &registry)
           QCommandLineOption(u"min-nodes"_s, u"slurm: fewest nodes per job (default 1)."_s, u"N"_s),
           QCommandLineOption(u"max-nodes"_s, u"slurm: most nodes per job (default: min-nodes)."_s, u"N"_s),
           QCommandLineOption(u"gpus-per-node"_s, u"slurm: GPUs per node (default 0)."_s, u"N"_s),
+          QCommandLineOption(u"containers"_s,
+                             u"slurm: the nodes run container images (pyxis/enroot: srun --container-image)."_s),
           QCommandLineOption(u"time-limit"_s, u"slurm: job time limit (MM, HH:MM:SS, D-HH:MM:SS)."_s, u"TIME"_s),
           QCommandLineOption(u"shared-dir"_s, u"slurm: a folder this machine and the nodes both see."_s, u"DIR"_s),
           QCommandLineOption(u"cluster-shared-dir"_s,

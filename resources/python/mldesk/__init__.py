@@ -25,6 +25,7 @@ class Run:
         self._outputs = outputs or os.path.join(os.getcwd(), "outputs")
         self._run_dir = run_dir
         self._steps = {}
+        self._logged = {}
         self._write_lock = threading.Lock()
 
     # -- creation ------------------------------------------------------------------------------------------------
@@ -69,14 +70,54 @@ class Run:
                 os.close(fd)
 
     def log(self, name, value, description="", step=None):
-        """Log one numeric value of a metric (e.g. run.log('Loss', 0.42)); repeated calls form a series."""
-        value = float(value)
+        """Log one value of a metric, as Azure ML's Run.log: a number (repeated calls form a series), a boolean
+        (stored as 1 or 0) or a string. A string is a text metric: stored as the run's tag `name` (the last value
+        wins), shown with the run's tags."""
+        if isinstance(value, str):
+            self.tag(name, value)
+            return
+        if isinstance(value, bool):
+            value = 1.0 if value else 0.0
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise TypeError("run.log(%r, ...) takes a number, a boolean or a string, not %s"
+                            % (name, type(value).__name__)) from None
         self._write({"name": str(name), "step": self._next_step(name, step), "value": value, "time": time.time()})
+        self._logged.setdefault(str(name), []).append(value)
 
     def log_list(self, name, value, description=""):
         """Log a list of values as one series (steps 0, 1, ...)."""
         for v in value:
             self.log(name, v)
+
+    def log_table(self, name, value, description=""):
+        """Log a table given as {column: [values...]}: each column becomes the series 'name/column'."""
+        for column, values in value.items():
+            for row, v in enumerate(values):
+                self.log("%s/%s" % (name, column), v, step=row)
+
+    def get_metrics(self, name=None, recursive=False, run_type=None, populate=False):
+        """The metrics this run logged: {name: value} for a single value, {name: [values]} for a series."""
+        out = {}
+        for key, values in self._logged.items():
+            if name is None or key == name:
+                out[key] = values[0] if len(values) == 1 else list(values)
+        return out
+
+    def upload_file(self, name, path_or_stream):
+        """Put a file into the run's outputs as `name` (e.g. 'outputs/model.pkl' or 'model.pkl'); MLDesk captures
+        outputs/ when the run ends."""
+        import shutil
+        relative = name[len("outputs/"):] if name.startswith("outputs/") else name
+        target = os.path.join(self._outputs, relative)
+        os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+        if hasattr(path_or_stream, "read"):
+            with open(target, "wb") as f:
+                shutil.copyfileobj(path_or_stream, f)
+        elif os.path.abspath(path_or_stream) != os.path.abspath(target):
+            shutil.copyfile(path_or_stream, target)
+        return target
 
     def log_row(self, name, description=None, **kwargs):
         """Log one row of a table: each column becomes the series 'name/column' at the row's index."""
