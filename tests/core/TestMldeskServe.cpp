@@ -315,6 +315,47 @@ private slots:
         stop(s);
     }
 
+    void servesKeras3Layout()
+    {
+        // The same weights as an unpacked Keras 3 .keras: config.json (Keras 3 style) + model.weights.h5 with
+        // layers/<name>/vars/0 (kernel) and /1 (bias), written with h5py.
+        const QString folder = m_dir.filePath(u"keras3"_s);
+        QDir().mkpath(folder);
+        const QString script = uR"(import json, sys, h5py
+src, dst = sys.argv[1], sys.argv[2]
+m = json.load(open(src + '/model.json'))
+dense = [l['config'] for l in m['config']['layers'] if l['class_name'] == 'Dense']
+layers = [{'module': 'keras.layers', 'class_name': 'InputLayer',
+           'config': {'batch_shape': [None, 784], 'dtype': 'float32', 'name': 'input_layer'}}]
+for d in dense:
+    layers.append({'module': 'keras.layers', 'class_name': 'Dense', 'registered_name': None,
+                   'config': {'name': d['name'], 'units': d['units'], 'activation': d['activation'], 'use_bias': True}})
+json.dump({'module': 'keras', 'class_name': 'Sequential', 'config': {'name': 'sequential', 'layers': layers}},
+          open(dst + '/config.json', 'w'))
+with h5py.File(src + '/model.h5', 'r') as f, h5py.File(dst + '/model.weights.h5', 'w') as out:
+    for d in dense:
+        g = out.create_group('layers/' + d['name'] + '/vars')
+        g['0'] = f[d['name']][d['name']]['kernel:0'][()]
+        g['1'] = f[d['name']][d['name']]['bias:0'][()]
+)"_s;
+        QProcess python;
+        python.start(u"/usr/bin/python3"_s, {u"-c"_s, script, m_model, folder});
+        QVERIFY(python.waitForFinished(120000));
+        QVERIFY2(python.exitCode() == 0, python.readAllStandardError().constData());
+        const QString keras2 = m_model;
+        m_model = folder;
+        Server s;
+        start({}, s);
+        m_model = keras2;
+        if (QTest::currentTestFailed())
+            return;
+        const QByteArray body = scoreRequest(30);
+        const core::HttpResponse a = httpSend("POST", s.base() + u"/score"_s, body, "primary-key-1");
+        QCOMPARE(a.status, 200);
+        QCOMPARE(a.body, httpSend("POST", score(), body, "primary-key-1").body);
+        stop(s);
+    }
+
     void refusesBadStart()
     {
         QProcess p;
