@@ -55,6 +55,12 @@ void ScoreService::setModel(std::unique_ptr<ScoreModel> model)
     m_ready.store(true, std::memory_order_release);
 }
 
+void ScoreService::setEntryScript(std::unique_ptr<EntryScriptPool> pool)
+{
+    m_entry = std::move(pool);
+    m_ready.store(true, std::memory_order_release);
+}
+
 void ScoreService::setLoadError(const std::string &error)
 {
     m_loadError = error;
@@ -92,7 +98,7 @@ void ScoreService::handle(ServeRequest request, std::function<void(ServeReply)> 
     }
     if (path == "/metrics") {
         if (only("GET"))
-            respond(reply(200, m_metrics.prometheusText(ready() ? m_batcher->queuedRows() : 0, ready()),
+            respond(reply(200, m_metrics.prometheusText(ready() && m_batcher ? m_batcher->queuedRows() : 0, ready()),
                           "text/plain; version=0.0.4"));
         return;
     }
@@ -131,6 +137,14 @@ void ScoreService::score(ServeRequest &request, bool probabilities, std::functio
                                                      : "the model is still loading; try again shortly")));
         return;
     }
+    if (m_entry) { // the script's run() gets the body as it came, as Azure's inference server passes raw_data
+        auto shared = std::make_shared<std::function<void(ServeReply)>>(std::move(respond));
+        if (!m_entry->submit(std::move(request.body),
+                             [shared](int status, std::string body) { (*shared)(reply(status, std::move(body))); }))
+            (*shared)(reply(503, jsonError("the endpoint is overloaded (too many requests waiting for the entry "
+                                           "script); retry with back-off")));
+        return;
+    }
     ScoreInput input = parseScoreRequest(request.body, m_model->inputs(), m_options.maxRowsPerRequest);
     if (!input.error.empty()) {
         respond(reply(400, jsonError(input.error)));
@@ -154,7 +168,7 @@ void ScoreService::score(ServeRequest &request, bool probabilities, std::functio
 
 std::string ScoreService::swagger() const
 {
-    const int inputs = ready() ? m_model->inputs() : 0;
+    const int inputs = ready() && m_model ? m_model->inputs() : 0;
     using nlohmann::json;
     json row = {{"type", "array"}, {"items", {{"type", "number"}}}};
     if (inputs > 0) {

@@ -5,6 +5,7 @@
 
 #include "ApiKeys.h"
 #include "Batcher.h"
+#include "EntryScriptPool.h"
 #include "ScoreModel.h"
 #include "ServeMetrics.h"
 
@@ -41,6 +42,8 @@ public:
 
     // Called once the model is loaded (from the loading thread): /ready turns 200, /score starts scoring.
     void setModel(std::unique_ptr<ScoreModel> model);
+    // Or an entry script (score.py) answers /score: run(raw_data) in its worker processes.
+    void setEntryScript(std::unique_ptr<EntryScriptPool> pool);
     // Or: the model could not be loaded; /ready and /score answer 503 with this message.
     void setLoadError(const std::string &error);
     bool ready() const { return m_ready.load(std::memory_order_acquire); }
@@ -58,6 +61,7 @@ private:
     ApiKeys &m_keys;
     std::unique_ptr<ScoreModel> m_model;
     std::unique_ptr<Batcher> m_batcher;
+    std::unique_ptr<EntryScriptPool> m_entry;
     std::string m_loadError;
     std::atomic<bool> m_ready{false};
     std::atomic<bool> m_failed{false};

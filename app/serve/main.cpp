@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -57,7 +58,11 @@ const char *kUsage =
     "  --max-batch N          rows per forward pass (default 256)\n"
     "  --batch-wait-us N      wait up to N us for more requests to batch (default 0: batch what is queued)\n"
     "  --max-queued-rows N    more rows waiting than this -> 503 (default 20000)\n"
-    "  --max-connections N    more open connections -> 503 (default 1024)\n";
+    "  --max-connections N    more open connections -> 503 (default 1024)\n"
+    "  --entry FILE           serve an Azure-style score.py instead: init() once per worker, run(raw_data) per\n"
+    "                         request, AZUREML_MODEL_DIR = --model-dir (any files, not only Keras)\n"
+    "  --python PATH          the Python that runs it (default python3)   --workers N  its processes (default 2)\n"
+    "  --python-path DIRS     prepended to its PYTHONPATH (e.g. the azureml.core shim)\n";
 
 bool isLoopback(const std::string &host)
 {
@@ -69,6 +74,7 @@ bool isLoopback(const std::string &host)
 int main(int argc, char **argv)
 {
     std::string modelDir, keysFile, portFile, device = "cpu";
+    EntryScriptPool::Options entry;
     bool noAuth = false;
     ScoreService::Options serviceOptions;
     HttpServer::Options httpOptions;
@@ -135,6 +141,14 @@ int main(int argc, char **argv)
             serviceOptions.batching.maxWait = std::chrono::microseconds(number());
         else if (a == "--max-queued-rows")
             serviceOptions.batching.maxQueuedRows = std::size_t(std::max(1LL, number()));
+        else if (a == "--entry")
+            entry.entry = value();
+        else if (a == "--python")
+            entry.python = value();
+        else if (a == "--python-path")
+            entry.pythonPath = value();
+        else if (a == "--workers")
+            entry.workers = int(std::max(1LL, number()));
         else if (a == "--max-connections")
             httpOptions.maxConnections = long(std::max(1LL, number()));
         else {
@@ -198,6 +212,21 @@ int main(int argc, char **argv)
     }
 
     std::thread loader([&] {
+        if (!entry.entry.empty()) {
+            char resolved[PATH_MAX];
+            entry.modelDir = ::realpath(modelDir.c_str(), resolved) ? resolved : modelDir;
+            auto pool = std::make_unique<EntryScriptPool>(entry, logLine);
+            std::string error;
+            if (pool->start(&error)) {
+                logLine("entry script " + entry.entry + " ready in " + std::to_string(entry.workers) + " worker(s) (" +
+                        entry.python + ", AZUREML_MODEL_DIR=" + entry.modelDir + ")");
+                service.setEntryScript(std::move(pool));
+            } else {
+                logLine("error: the model could not be loaded: " + error);
+                service.setLoadError(error);
+            }
+            return;
+        }
         try {
             const auto started = std::chrono::steady_clock::now();
             auto model = ScoreModel::load(modelDir, device, cpuThreads);

@@ -25,6 +25,7 @@ struct Endpoint {
     QDateTime started;       // UTC; invalid when never started
     qint64 processId = 0;    // the supervisor's pid
     qint64 processStartTicks = 0;
+    QString configJson = QStringLiteral("{}"); // entry-script endpoints: {"entry", "python", "variables"}
 
     QString model() const { return modelName + u':' + QString::number(modelVersion); }
     QString scoringUri() const;

@@ -2,17 +2,21 @@
 #include "core/endpoints/EndpointService.h"
 
 #include "core/endpoints/EndpointStore.h"
+#include "core/environments/EnvironmentPreparer.h"
 #include "core/http/HttpClient.h"
 #include "core/models/ModelRegistry.h"
 #include "core/runs/LocalProcess.h"
+#include "core/runs/LocalRunLauncher.h"
 #include "core/store/BlobStore.h"
 #include "core/workspace/Workspace.h"
 #include "core/workspace/WorkspaceError.h"
 
 #include <QDeadlineTimer>
 #include <QDir>
+#include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -74,6 +78,19 @@ QString lastProblem(const QString &logFile)
     return {};
 }
 
+// Copies the files of source (and below) into target, keeping their paths.
+void copyTree(const QString &source, const QString &target)
+{
+    QDirIterator it(source, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString file = it.next();
+        const QString to = target + u'/' + QDir(source).relativeFilePath(file);
+        QDir().mkpath(QFileInfo(to).absolutePath());
+        if (!QFile::copy(file, to))
+            throw WorkspaceError(u"cannot copy %1 into the endpoint"_s.arg(file));
+    }
+}
+
 } // namespace
 
 bool EndpointService::isLoopback(const QString &host)
@@ -113,10 +130,11 @@ Endpoint EndpointService::create(const EndpointCreateParams &params, QStringList
         const QString file = f.path.section(u'/', -1);
         hasDescription |= file == u"model.json"_s || file == u"config.json"_s;
     }
-    if (!hasDescription)
+    if (!hasDescription && params.entry.isEmpty())
         throw WorkspaceError(
             u"model %1 has no model.json (Keras model.to_json()) or config.json (Keras 3); "
-            u"mldesk-serve serves Keras Sequential models, registered with their weights"_s.arg(model.qualifiedName()));
+            u"mldesk-serve serves Keras Sequential models natively; deploy other models with an entry script "
+            u"(--entry score.py --source DIR)"_s.arg(model.qualifiedName()));
     const QList<int> taken = store.portsInUse();
     if (params.port && taken.contains(params.port))
         throw WorkspaceError(
@@ -145,6 +163,8 @@ Endpoint EndpointService::create(const EndpointCreateParams &params, QStringList
                     u"cannot copy %1 of model %2 into %3"_s.arg(f.path, model.qualifiedName(), e.folder));
             QFile::setPermissions(target, QFile::ReadOwner | QFile::ReadGroup | QFile::ReadOther);
         }
+        if (!params.entry.isEmpty())
+            e.configJson = prepareEntryScript(params, e.folder);
         EndpointKeys::write(e.folder, {EndpointKeys::generate(), EndpointKeys::generate()});
         e = store.insert(e, model.id);
     } catch (...) {
@@ -157,6 +177,42 @@ Endpoint EndpointService::create(const EndpointCreateParams &params, QStringList
     if (params.start)
         launch(e);
     return e;
+}
+
+QString EndpointService::prepareEntryScript(const EndpointCreateParams &params, const QString &folder)
+{
+    const QString source = params.source.isEmpty() ? QFileInfo(params.entry).absolutePath() : params.source;
+    if (!QFileInfo(source).isDir())
+        throw WorkspaceError(u"--source %1 is not a folder"_s.arg(source));
+    const QString entryPath = QFileInfo(params.entry).isAbsolute() ? params.entry : source + u'/' + params.entry;
+    const QString relative =
+        QDir(QFileInfo(source).canonicalFilePath()).relativeFilePath(QFileInfo(entryPath).canonicalFilePath());
+    if (!QFileInfo(entryPath).isFile() || relative.startsWith(u".."_s))
+        throw WorkspaceError(u"the entry script %1 is not a file inside --source %2"_s.arg(params.entry, source));
+    const QString envName = params.environment.isEmpty() ? u"System-Python"_s : params.environment;
+    const EnvironmentVersion environment = EnvironmentRegistry(m_workspace.database()).resolve(envName);
+    if (environment.kind == EnvironmentVersion::Kind::Native)
+        throw WorkspaceError(u"environment %1 has no Python; run the entry script in System-Python or a conda "
+                             u"environment (--environment NAME)"_s.arg(envName));
+    copyTree(source, folder + u"/source"_s);
+    LocalRunLauncher::writeRunContextModule(folder + u"/.mldesk"_s);
+    EnvironmentPreparer::Options options;
+    options.workspacePath = m_workspace.path();
+    options.runContextPythonPath = folder + u"/.mldesk"_s;
+    const PreparedEnvironment prepared = EnvironmentPreparer::prepare(environment, options);
+    QJsonObject variables;
+    for (auto it = prepared.variables.begin(); it != prepared.variables.end(); ++it)
+        variables.insert(it.key(), it.value());
+    // The azureml.core shim (Model.get_model_path), as Azure's scripts import it.
+    const QString runContext = prepared.variables.contains(u"PYTHONPATH"_s) ? prepared.variables.value(u"PYTHONPATH"_s)
+                                                                            : QString(folder + u"/.mldesk"_s);
+    variables.insert(u"PYTHONPATH"_s, QString(folder + u"/.mldesk/azureml-compat:"_s + runContext));
+    QJsonObject config;
+    config.insert(u"entry"_s, QString(u"source/"_s + relative));
+    config.insert(u"python"_s, prepared.python);
+    config.insert(u"environment"_s, QString(environment.name + u':' + QString::number(environment.version)));
+    config.insert(u"variables"_s, variables);
+    return QString::fromUtf8(QJsonDocument(config).toJson(QJsonDocument::Compact));
 }
 
 QList<Endpoint> EndpointService::list() const
@@ -186,6 +242,17 @@ void EndpointService::launch(Endpoint &endpoint)
     process.setArguments({u"--run-dir"_s, endpoint.folder, u"--restart"_s, u"on-failure"_s, u"--"_s, findServer(),
                           u"--model-dir"_s, u"model"_s, u"--keys-file"_s, u"keys"_s, u"--host"_s, endpoint.host,
                           u"--port"_s, QString::number(endpoint.port)});
+    const QJsonObject config = QJsonDocument::fromJson(endpoint.configJson.toUtf8()).object();
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"MLDESK_MODEL_NAME"_s, endpoint.modelName); // azureml.core's Model.get_model_path checks it
+    if (config.contains(u"entry"_s)) {
+        process.setArguments(process.arguments() + QStringList{u"--entry"_s, config[u"entry"_s].toString(),
+                                                               u"--python"_s, config[u"python"_s].toString()});
+        const QJsonObject variables = config[u"variables"_s].toObject();
+        for (auto it = variables.begin(); it != variables.end(); ++it)
+            environment.insert(it.key(), it.value().toString());
+    }
+    process.setProcessEnvironment(environment);
     process.setWorkingDirectory(endpoint.folder);
     process.setStandardInputFile(QProcess::nullDevice());
     process.setStandardOutputFile(endpoint.folder + u"/logs/mldesk_system.txt"_s, QIODevice::Append);

@@ -22,6 +22,11 @@ struct EndpointCreateParams {
     QString host = QStringLiteral("127.0.0.1");
     int port = 0; // 0: a free port
     bool start = true;
+    // An Azure-style entry script instead of the native Keras path: entry is a file inside source (copied into the
+    // endpoint), run in environment (System-Python or a conda environment; default System-Python).
+    QString entry;
+    QString source;
+    QString environment;
 };
 
 class EndpointService final {
@@ -51,6 +56,7 @@ public:
 
 private:
     void launch(Endpoint &endpoint);
+    QString prepareEntryScript(const EndpointCreateParams &params, const QString &folder); // -> config JSON
     bool supervisorAlive(const Endpoint &endpoint) const;
     Workspace &m_workspace;
 };

@@ -14,7 +14,7 @@ namespace mldesk::core {
 namespace {
 
 const QString kSelect = u"SELECT id, name, model_name, model_version, host, port, desired_state, folder, created_at,"
-                        u" started_at, process_id, process_start_ticks FROM endpoints"_s;
+                        u" started_at, process_id, process_start_ticks, config_json FROM endpoints"_s;
 
 Endpoint fromRow(const QSqlQuery &q)
 {
@@ -32,6 +32,7 @@ Endpoint fromRow(const QSqlQuery &q)
         e.started = QDateTime::fromMSecsSinceEpoch(q.value(9).toLongLong(), Qt::UTC);
     e.processId = q.value(10).toLongLong();
     e.processStartTicks = q.value(11).toLongLong();
+    e.configJson = q.value(12).toString();
     return e;
 }
 
@@ -72,11 +73,11 @@ Endpoint EndpointStore::insert(const Endpoint &endpoint, qint64 modelVersionId)
             throw WorkspaceError(u"an endpoint named '%1' already exists; choose another name or delete it first "
                                  u"(mldesk-cli endpoint delete %1)"_s.arg(endpoint.name));
         m_db.insert(u"INSERT INTO endpoints (name, model_version_id, model_name, model_version, host, port,"
-                    u" desired_state, folder, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"_s,
+                    u" desired_state, folder, created_at, config_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s,
                     {endpoint.name, modelVersionId ? QVariant(modelVersionId) : QVariant(), endpoint.modelName,
                      endpoint.modelVersion, endpoint.host, endpoint.port,
                      endpoint.wantRunning ? u"Running"_s : u"Stopped"_s, endpoint.folder,
-                     QDateTime::currentMSecsSinceEpoch()});
+                     QDateTime::currentMSecsSinceEpoch(), endpoint.configJson});
     });
     return get(endpoint.name);
 }

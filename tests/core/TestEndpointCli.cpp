@@ -120,6 +120,66 @@ private slots:
         QVERIFY(!QFileInfo::exists(m_ws + u"/endpoints/seed"_s));
     }
 
+    void entryScript()
+    {
+        // The seed's score.py shape: Model.get_model_path from azureml.core, init() loads the weights, run(raw_data)
+        // answers the argmax classes (numpy, since Debian has no Keras), in System-Python (Debian's python3 first).
+        const QString source = m_dir.filePath(u"score-src"_s);
+        writeText(source + u"/score.py"_s, uR"(import json, os
+import h5py
+import numpy as np
+from azureml.core.model import Model
+
+def init():
+    global layers
+    root = Model.get_model_path('fmnist')
+    assert root == os.environ['AZUREML_MODEL_DIR']
+    cfg = json.load(open(os.path.join(root, 'model.json')))
+    dense = [l['config'] for l in cfg['config']['layers'] if l['class_name'] == 'Dense']
+    layers = []
+    with h5py.File(os.path.join(root, 'model.h5'), 'r') as f:
+        for l in dense:
+            g = f[l['name']][l['name']]
+            layers.append((np.array(g['kernel:0']), np.array(g['bias:0']), l['activation']))
+    print('init done')
+
+def run(raw_data):
+    x = np.array(json.loads(raw_data)['data'], dtype=np.float32)
+    if x.ndim != 2:
+        raise ValueError('data must be a list of rows')
+    for k, b, a in layers:
+        x = x @ k + b
+        if a == 'relu':
+            x = np.maximum(x, 0)
+    return np.argmax(x, axis=1).tolist()
+)"_s);
+        const QByteArray path = qgetenv("PATH");
+        qputenv("PATH", "/usr/bin:" + path);
+        const Result created = cli({u"endpoint"_s, u"create"_s, u"scored"_s, u"--model"_s, u"fmnist:1"_s, u"--entry"_s,
+                                    u"score.py"_s, u"--source"_s, source, u"--json"_s});
+        qputenv("PATH", path);
+        QVERIFY2(created.exitCode == 0, QByteArray(created.err + created.out).constData());
+        QCOMPARE(created.json()[u"state"_s].toString(), u"Healthy"_s);
+        const QString request = m_dir.filePath(u"request-entry.json"_s);
+        QVERIFY(writeAll(request, scoreRequest(30, 5)));
+        QString error;
+        const QJsonArray expected = numpyPredictions(m_model, request, nullptr, &error);
+        QVERIFY2(expected.size() == 30, qPrintable(error));
+        const Result invoked = cli({u"endpoint"_s, u"invoke"_s, u"scored"_s, u"--file"_s, request});
+        QVERIFY2(invoked.exitCode == 0, invoked.err.constData());
+        QCOMPARE(QJsonDocument::fromJson(invoked.out).array(), expected);
+        // The native front still checks keys; run()'s exception is a 500 naming it, with the traceback in the log.
+        const QString uri = created.json()[u"scoring_uri"_s].toString();
+        QCOMPARE(httpSend("POST", uri, "{\"data\": [1, 2]}").status, 401);
+        QVERIFY(writeAll(request, "{\"data\": [1, 2]}"));
+        const Result bad = cli({u"endpoint"_s, u"invoke"_s, u"scored"_s, u"--file"_s, request});
+        QCOMPARE(bad.exitCode, 1);
+        QVERIFY2(bad.err.contains("run() raised ValueError: data must be a list of rows"), bad.err.constData());
+        const QByteArray log = cli({u"endpoint"_s, u"logs"_s, u"scored"_s}).out;
+        QVERIFY(log.contains("init done") && log.contains("Traceback"));
+        QCOMPARE(cli({u"endpoint"_s, u"delete"_s, u"scored"_s}).exitCode, 0);
+    }
+
     void userErrors_data()
     {
         QTest::addColumn<QStringList>("arguments");
@@ -132,9 +192,13 @@ private slots:
         QTest::newRow("bad port") << QStringList{u"endpoint"_s, u"create"_s, u"x"_s,   u"--model"_s,
                                                  u"fmnist:1"_s, u"--port"_s, u"http"_s}
                                   << u"--port needs a port number"_s;
-        QTest::newRow("entry script") << QStringList{u"endpoint"_s, u"create"_s,  u"x"_s,       u"--model"_s,
-                                                     u"fmnist:1"_s, u"--entry"_s, u"score.py"_s}
-                                      << u"not supported"_s;
+        QTest::newRow("entry not in source")
+            << QStringList{u"endpoint"_s, u"create"_s,     u"x"_s,        u"--model"_s, u"fmnist:1"_s,
+                           u"--entry"_s,  u"missing.py"_s, u"--source"_s, u"/tmp"_s}
+            << u"is not a file inside --source"_s;
+        QTest::newRow("source without entry")
+            << QStringList{u"endpoint"_s, u"create"_s, u"x"_s, u"--model"_s, u"fmnist:1"_s, u"--source"_s, u"/tmp"_s}
+            << u"go with --entry"_s;
         QTest::newRow("bad key name") << QStringList{u"endpoint"_s, u"regenerate-key"_s, u"nope"_s, u"third"_s}
                                       << u"use primary or secondary"_s;
         QTest::newRow("invoke without file") << QStringList{u"endpoint"_s, u"invoke"_s, u"nope"_s} << u"no endpoint"_s;

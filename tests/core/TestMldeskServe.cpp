@@ -356,6 +356,52 @@ with h5py.File(src + '/model.h5', 'r') as f, h5py.File(dst + '/model.weights.h5'
         stop(s);
     }
 
+    void entryScriptWorkerCrashIsRestarted()
+    {
+        const QString source = m_dir.filePath(u"entry"_s);
+        writeText(source + u"/score.py"_s, uR"(import json, os
+def init():
+    global root
+    root = os.environ['AZUREML_MODEL_DIR']
+def run(raw_data):
+    data = json.loads(raw_data)['data']
+    if data == 'crash':
+        os._exit(7)
+    return {'rows': len(data), 'model_dir_exists': os.path.isdir(root)}
+)"_s);
+        writeText(source + u"/broken.py"_s, u"def init():\n    raise RuntimeError('no weights here')\n"_s);
+        Server s;
+        start({u"--entry"_s, source + u"/score.py"_s, u"--python"_s, u"/usr/bin/python3"_s, u"--workers"_s, u"1"_s}, s);
+        if (QTest::currentTestFailed())
+            return;
+        const QString uri = s.base() + u"/score"_s;
+        core::HttpResponse r = httpSend("POST", uri, "{\"data\": [[1], [2]]}", "primary-key-1");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(QJsonDocument::fromJson(r.body).object()[u"rows"_s].toInt(), 2);
+        QVERIFY(QJsonDocument::fromJson(r.body).object()[u"model_dir_exists"_s].toBool());
+        QCOMPARE(httpSend("POST", uri, "{\"data\": [[1]]}").status, 401);
+        r = httpSend("POST", uri, "{\"data\": \"crash\"}", "primary-key-1");
+        QCOMPARE(r.status, 500);
+        QVERIFY2(errorOf(r).contains(u"exited with code 7"_s), r.body.constData());
+        QCOMPARE(httpSend("POST", uri, "{\"data\": [[1]]}", "primary-key-1").status, 200); // a new worker
+        stop(s);
+
+        // init() failing: the server stays up and says why on /ready.
+        Server broken;
+        const QString portFile = m_dir.filePath(u"broken-port"_s);
+        broken.process = std::make_unique<QProcess>();
+        broken.process->start(qEnvironmentVariable("MLDESK_SERVE"),
+                              {u"--model-dir"_s, m_model, u"--no-auth"_s, u"--port"_s, u"0"_s, u"--port-file"_s,
+                               portFile, u"--entry"_s, source + u"/broken.py"_s, u"--python"_s, u"/usr/bin/python3"_s});
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(portFile), 60000);
+        broken.port = readAll(portFile).trimmed().toInt();
+        QTRY_VERIFY_WITH_TIMEOUT(errorOf(httpSend("GET", broken.base() + u"/ready"_s)).contains(u"init()"_s), 60000);
+        QCOMPARE(httpSend("POST", broken.base() + u"/score"_s, "{}").status, 503);
+        QByteArray errors;
+        QTRY_VERIFY_WITH_TIMEOUT((errors += broken.process->readAllStandardError()).contains("no weights here"), 60000);
+        stop(broken);
+    }
+
     void refusesBadStart()
     {
         QProcess p;

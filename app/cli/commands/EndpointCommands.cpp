@@ -68,9 +68,11 @@ int create(CliContext &context)
     p.model = context.value(u"model"_s);
     if (p.model.isEmpty())
         throw UsageError(u"say which model version to deploy: --model NAME:VERSION"_s);
-    if (context.isSet(u"entry"_s))
-        throw UsageError(u"--entry (Azure-style score.py entry scripts) is not supported by this build; deploy a "
-                         u"Keras model (model.json + model.h5) without --entry"_s);
+    p.entry = context.value(u"entry"_s);
+    p.source = context.value(u"source"_s);
+    p.environment = context.value(u"environment"_s);
+    if (p.entry.isEmpty() && (!p.source.isEmpty() || !p.environment.isEmpty()))
+        throw UsageError(u"--source and --environment go with --entry score.py"_s);
     if (context.isSet(u"host"_s))
         p.host = context.value(u"host"_s);
     if (context.isSet(u"port"_s)) {
@@ -244,7 +246,13 @@ void registerEndpointCommands(CommandRegistry &registry)
         QCommandLineOption(u"port"_s, u"Port to listen on (default: a free one)."_s, u"N"_s),
         QCommandLineOption(u"host"_s, u"Address to bind (default 127.0.0.1; others are reachable from the network)."_s,
                            u"HOST"_s),
-        QCommandLineOption(u"entry"_s, u"An Azure-style score.py (not supported by this build)."_s, u"FILE"_s)};
+        QCommandLineOption(u"entry"_s, u"An Azure-style score.py: init() once, run(raw_data) per request."_s,
+                           u"FILE"_s),
+        QCommandLineOption(u"source"_s, u"The folder holding the entry script (copied into the endpoint)."_s, u"DIR"_s),
+        QCommandLineOption(u"environment"_s,
+                           u"Where the entry script runs: System-Python (default) or a conda "
+                           u"environment."_s,
+                           u"ENV[:VERSION]"_s)};
     createOptions += waitOptions();
     registry.add({u"endpoint"_s, u"create"_s, u"NAME"_s,
                   u"Deploy a registered model version as a scoring endpoint (mldesk-serve, supervised)."_s,

@@ -3,7 +3,9 @@ log_image, tag, get_details). Other Azure ML classes are not provided."""
 
 from mldesk import Run
 
-__all__ = ["Run"]
+from .model import Model  # endpoints: Model.get_model_path(name) (issue 18)
+
+__all__ = ["Run", "Model"]
 
 
 def __getattr__(name):
