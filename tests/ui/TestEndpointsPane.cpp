@@ -100,6 +100,21 @@ private slots:
         }
         QVERIFY(child<QLabel>(pane.get(), u"testSummary"_s)->text().contains(u"median latency"_s));
 
+        // Traffic chart: a reading, ten requests, another reading: a point with their rate and latencies.
+        QSignalSpy sampled(pane.get(), &EndpointsPane::trafficSampled);
+        pane->sampleTraffic();
+        QVERIFY(sampled.wait(30000));
+        const QByteArray primary = core::EndpointService(*m_ws).keys(u"gui-ep"_s).primary.toLatin1();
+        for (int i = 0; i < 10; ++i)
+            QCOMPARE(httpSend("POST", uri, scoreRequest(1), primary).status, 200);
+        const int before = pane->trafficPoints();
+        sampled.clear();
+        pane->sampleTraffic();
+        QVERIFY(sampled.wait(30000) || !sampled.isEmpty());
+        QTRY_VERIFY(pane->trafficPoints() > before);
+        QVERIFY(pane->lastTraffic().requestsPerSecond > 0);
+        QVERIFY(pane->lastTraffic().p99Ms > 0);
+
         // The GUI goes away: the endpoint goes on serving, and a new pane shows it again.
         const QByteArray key = core::EndpointService(*m_ws).keys(u"gui-ep"_s).primary.toLatin1();
         pane.reset();

@@ -10,6 +10,8 @@
 #include "ui/widgets/TableViews.h"
 
 #include <QApplication>
+#include <QChart>
+#include <QChartView>
 #include <QClipboard>
 #include <QComboBox>
 #include <QElapsedTimer>
@@ -23,6 +25,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
+#include <QLineSeries>
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPixmap>
@@ -33,6 +36,7 @@
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
+#include <QValueAxis>
 #include <QtConcurrent>
 
 #include <algorithm>
@@ -139,10 +143,46 @@ EndpointsPane::EndpointsPane(QWidget *parent)
     testLayout->addWidget(m_results, 1);
     testLayout->addWidget(m_testSummary);
 
+    // Traffic: requests per second and p50/p99 latency of the selected endpoint, from its /metrics.
+    auto *chart = new QChart;
+    chart->setMargins(QMargins(4, 4, 4, 4));
+    m_rps = new QLineSeries;
+    m_rps->setName(tr("requests/s"));
+    m_p50 = new QLineSeries;
+    m_p50->setName(tr("p50 ms"));
+    m_p99 = new QLineSeries;
+    m_p99->setName(tr("p99 ms"));
+    m_timeAxis = new QValueAxis;
+    m_timeAxis->setTitleText(tr("seconds"));
+    m_rateAxis = new QValueAxis;
+    m_rateAxis->setTitleText(tr("requests/s"));
+    m_msAxis = new QValueAxis;
+    m_msAxis->setTitleText(tr("ms (bucket bound)"));
+    chart->addAxis(m_timeAxis, Qt::AlignBottom);
+    chart->addAxis(m_rateAxis, Qt::AlignLeft);
+    chart->addAxis(m_msAxis, Qt::AlignRight);
+    for (QLineSeries *series : {m_rps, m_p50, m_p99}) {
+        chart->addSeries(series);
+        series->attachAxis(m_timeAxis);
+        series->attachAxis(series == m_rps ? m_rateAxis : m_msAxis);
+    }
+    auto *chartView = new QChartView(chart);
+    chartView->setObjectName(u"trafficChart"_s);
+    chartView->setRenderHint(QPainter::Antialiasing);
+    m_clock.start();
+    auto *sampler = new QTimer(this);
+    sampler->setInterval(1000);
+    connect(sampler, &QTimer::timeout, this, [this, chartView] {
+        if (chartView->isVisible())
+            sampleTraffic();
+    });
+    sampler->start();
+
     auto *tabs = new QTabWidget;
     tabs->setObjectName(u"endpointTabs"_s);
     tabs->addTab(m_log, tr("Log"));
     tabs->addTab(test, tr("Test"));
+    tabs->addTab(chartView, tr("Traffic"));
 
     auto *split = new QSplitter(Qt::Vertical);
     split->addWidget(titled(tr("Endpoints"), m_view));
@@ -429,6 +469,68 @@ void EndpointsPane::sendTestImages(int count)
             m_testSummary->setText(
                 tr("%1 of %2 right; median latency %3 ms").arg(correct).arg(results->size()).arg(median, 0, 'f', 1));
             emit testFinished();
+        });
+}
+
+void EndpointsPane::sampleTraffic()
+{
+    const QString name = currentEndpoint();
+    if (name.isEmpty() || m_sampling)
+        return;
+    if (name != m_trafficEndpoint) { // another endpoint: a new chart
+        m_trafficEndpoint = name;
+        m_lastReading = {};
+        m_rpsPoints.clear();
+        m_p50Points.clear();
+        m_p99Points.clear();
+    }
+    m_sampling = true;
+    auto text = std::make_shared<QByteArray>();
+    runAsync(
+        [name, text](core::Workspace &ws) {
+            core::HttpRequest request;
+            request.url = QUrl(core::EndpointService(ws).get(name).baseUri() + u"/metrics"_s);
+            core::HttpOptions options;
+            options.maxRetries = 0;
+            options.connectTimeoutMs = 2000;
+            options.idleTimeoutMs = 2000;
+            const core::HttpResponse response = core::HttpClient::create()->send(request, options);
+            if (response.status == 200)
+                *text = response.body;
+        },
+        [this, name, text](const QString &) {
+            m_sampling = false;
+            if (name != m_trafficEndpoint)
+                return;
+            const core::MetricsReading reading = core::Traffic::parse(*text);
+            const double now = double(m_clock.elapsed()) / 1000.0;
+            if (reading.valid && m_lastReading.valid) {
+                m_lastTraffic = core::Traffic::between(m_lastReading, reading, now - m_lastReadingAt);
+                constexpr qsizetype kTrafficPoints = 300;
+                for (auto [points, value] :
+                     {std::pair{&m_rpsPoints, m_lastTraffic.requestsPerSecond},
+                      std::pair{&m_p50Points, m_lastTraffic.p50Ms}, std::pair{&m_p99Points, m_lastTraffic.p99Ms}}) {
+                    points->append({now, value});
+                    if (points->size() > kTrafficPoints)
+                        points->removeFirst();
+                }
+                m_rps->replace(m_rpsPoints);
+                m_p50->replace(m_p50Points);
+                m_p99->replace(m_p99Points);
+                double maxRate = 1, maxMs = 1;
+                for (const QPointF &p : std::as_const(m_rpsPoints))
+                    maxRate = std::max(maxRate, p.y());
+                for (const QPointF &p : std::as_const(m_p99Points))
+                    maxMs = std::max(maxMs, p.y());
+                m_timeAxis->setRange(m_rpsPoints.first().x(), std::max(now, m_rpsPoints.first().x() + 1));
+                m_rateAxis->setRange(0, maxRate * 1.1);
+                m_msAxis->setRange(0, maxMs * 1.1);
+            }
+            if (reading.valid) {
+                m_lastReading = reading;
+                m_lastReadingAt = now;
+            }
+            emit trafficSampled();
         });
 }
 

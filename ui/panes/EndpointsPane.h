@@ -6,11 +6,18 @@
 #pragma once
 
 #include "core/endpoints/Endpoint.h"
+#include "core/endpoints/TrafficSample.h"
+
 #include "ui/panes/Pane.h"
+#include <QElapsedTimer>
+#include <QPointF>
 
 #include <functional>
 
+class QChartView;
 class QComboBox;
+class QLineSeries;
+class QValueAxis;
 class QLabel;
 class QListWidget;
 class QPlainTextEdit;
@@ -51,6 +58,11 @@ public:
     void deleteEndpoint();
     // Sends the first images of the chosen dataset's test split to the selected endpoint.
     void sendTestImages(int count = 10);
+    // Reads the selected endpoint's /metrics and adds a point (requests/s, p50, p99 since the last reading) to the
+    // Traffic chart; the pane does this every second while shown.
+    void sampleTraffic();
+    int trafficPoints() const { return int(m_rpsPoints.size()); }
+    core::TrafficSample lastTraffic() const { return m_lastTraffic; }
 
     TableModel *endpointsModel() const { return m_model; }
     QListWidget *testResults() const { return m_results; }
@@ -59,6 +71,7 @@ public:
 signals:
     void reloaded();
     void testFinished();
+    void trafficSampled();
 
 private:
     // Runs work(workspace) on a pool thread with a connection of its own, then done(error) here.
@@ -77,6 +90,19 @@ private:
     QList<QPushButton *> m_needsSelection;
     NameChooser m_nameChooser;
     Confirmer m_confirmer;
+    QLineSeries *m_rps = nullptr;
+    QLineSeries *m_p50 = nullptr;
+    QLineSeries *m_p99 = nullptr;
+    QValueAxis *m_timeAxis = nullptr;
+    QValueAxis *m_rateAxis = nullptr;
+    QValueAxis *m_msAxis = nullptr;
+    QList<QPointF> m_rpsPoints, m_p50Points, m_p99Points; // bounded: the last kTrafficPoints readings
+    QString m_trafficEndpoint;
+    core::MetricsReading m_lastReading;
+    QElapsedTimer m_clock;
+    double m_lastReadingAt = 0;
+    core::TrafficSample m_lastTraffic;
+    bool m_sampling = false;
     int m_generation = 0; // bumped per workspace: answers for an older one are dropped
 };
 
