@@ -27,7 +27,26 @@ Batcher::~Batcher()
 bool Batcher::submit(std::vector<float> x, std::size_t rows, Done done)
 {
     {
-        std::lock_guard lock(m_mutex);
+        std::unique_lock lock(m_mutex);
+        if (m_queue.empty() && rows <= m_options.maxBatchRows) {
+            std::unique_lock model(m_modelMutex, std::try_to_lock);
+            if (model.owns_lock()) {
+                lock.unlock();
+                std::vector<float> out(rows * std::size_t(m_model.outputs()));
+                std::string error;
+                try {
+                    m_model.predict(x.data(), rows, out.data());
+                } catch (const std::exception &e) {
+                    error = std::string("the forward pass failed: ") + e.what();
+                    out.clear();
+                }
+                model.unlock();
+                if (m_observer)
+                    m_observer(rows);
+                done(std::move(out), error);
+                return true;
+            }
+        }
         // A request bigger than the whole bound still runs when nothing else waits, so it can never be refused forever.
         if (m_queuedRows > 0 && m_queuedRows + rows > m_options.maxQueuedRows)
             return false;
@@ -92,6 +111,7 @@ void Batcher::run()
                 }
                 x = input.data();
             }
+            std::lock_guard model(m_modelMutex);
             m_model.predict(x, rows, output.data());
         } catch (const std::exception &e) {
             error = std::string("the forward pass failed: ") + e.what();

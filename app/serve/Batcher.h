@@ -36,6 +36,8 @@ public:
     Batcher &operator=(const Batcher &) = delete;
 
     // x holds rows * inputs floats. False when the queue is full (nothing was queued, done is not called).
+    // When nothing is queued and the model is free, the forward pass runs at once on the calling thread (done is
+    // called before submit returns): a lone request skips two thread hand-offs; under load requests queue and batch.
     bool submit(std::vector<float> x, std::size_t rows, Done done);
     std::size_t queuedRows() const;
 
@@ -50,6 +52,7 @@ private:
     ScoreModel &m_model;
     Options m_options;
     BatchObserver m_observer;
+    std::mutex m_modelMutex; // the Backend is not thread-safe: one forward pass at a time
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;
     std::deque<Job> m_queue;
