@@ -59,10 +59,12 @@ while True:
     proto_out.write(struct.pack('>IH', len(payload), status) + payload)
 )PY";
 
-bool writeAll(int fd, const char *data, std::size_t size)
+// Moves all of size bytes through fd (short reads and writes, EINTR); false on EOF or error.
+template <typename Buffer, typename Transfer>
+bool transferAll(int fd, Buffer *data, std::size_t size, Transfer transfer)
 {
     while (size > 0) {
-        const ssize_t n = ::write(fd, data, size);
+        const ssize_t n = transfer(fd, data, size);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -73,18 +75,14 @@ bool writeAll(int fd, const char *data, std::size_t size)
     return true;
 }
 
+bool writeAll(int fd, const char *data, std::size_t size)
+{
+    return transferAll(fd, data, size, ::write);
+}
+
 bool readAll(int fd, char *data, std::size_t size)
 {
-    while (size > 0) {
-        const ssize_t n = ::read(fd, data, size);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        data += n;
-        size -= std::size_t(n);
-    }
-    return true;
+    return transferAll(fd, data, size, ::read);
 }
 
 } // namespace
