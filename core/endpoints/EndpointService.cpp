@@ -117,6 +117,8 @@ Endpoint EndpointService::create(const EndpointCreateParams &params, QStringList
     if (params.port < 0 || params.port > 65535)
         throw WorkspaceError(
             u"--port %1 is not a port; use 1-65535 (or leave it out for a free one)"_s.arg(params.port));
+    if (params.device != u"cpu"_s && params.device != u"cuda"_s)
+        throw WorkspaceError(u"--device %1 is not a device; use cpu or cuda"_s.arg(params.device));
     if (params.host.trimmed().isEmpty())
         throw WorkspaceError(u"--host is empty; leave it out to serve on 127.0.0.1"_s);
     EndpointStore store(m_workspace.database());
@@ -165,6 +167,9 @@ Endpoint EndpointService::create(const EndpointCreateParams &params, QStringList
         }
         if (!params.entry.isEmpty())
             e.configJson = prepareEntryScript(params, e.folder);
+        else if (params.device != u"cpu"_s)
+            e.configJson = QString::fromUtf8(
+                QJsonDocument(QJsonObject{{u"device"_s, params.device}}).toJson(QJsonDocument::Compact));
         EndpointKeys::write(e.folder, {EndpointKeys::generate(), EndpointKeys::generate()});
         e = store.insert(e, model.id);
     } catch (...) {
@@ -245,6 +250,8 @@ void EndpointService::launch(Endpoint &endpoint)
     const QJsonObject config = QJsonDocument::fromJson(endpoint.configJson.toUtf8()).object();
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(u"MLDESK_MODEL_NAME"_s, endpoint.modelName); // azureml.core's Model.get_model_path checks it
+    if (config.contains(u"device"_s))
+        process.setArguments(process.arguments() + QStringList{u"--device"_s, config[u"device"_s].toString()});
     if (config.contains(u"entry"_s)) {
         process.setArguments(process.arguments() + QStringList{u"--entry"_s, config[u"entry"_s].toString(),
                                                                u"--python"_s, config[u"python"_s].toString()});

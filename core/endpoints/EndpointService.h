@@ -22,6 +22,7 @@ struct EndpointCreateParams {
     QString host = QStringLiteral("127.0.0.1");
     int port = 0; // 0: a free port
     bool start = true;
+    QString device = QStringLiteral("cpu"); // cpu | cuda (mldesk-serve falls back to the CPU, with a note, without one)
     // An Azure-style entry script instead of the native Keras path: entry is a file inside source (copied into the
     // endpoint), run in environment (System-Python or a conda environment; default System-Python).
     QString entry;

@@ -165,6 +165,24 @@ private slots:
         QVERIFY(!QFileInfo::exists(m_ws->path() + u"/endpoints/"_s + name));
     }
 
+    void cudaFallsBackToCpuWithANote()
+    {
+        // No GPU on CI machines: --device cuda still serves, on the CPU, and the log says why.
+        EndpointService service(*m_ws);
+        EndpointCreateParams p;
+        p.name = u"gpu"_s;
+        p.model = u"fmnist:1"_s;
+        p.device = u"cuda"_s;
+        const Endpoint e = service.create(p);
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(u"gpu"_s), EndpointState::Healthy, 60000);
+        const QByteArray log = readAll(service.logFile(e));
+        QVERIFY2(log.contains("on cuda") || log.contains("CUDA asked for"), log.constData());
+        p.name = u"tpu"_s;
+        p.device = u"tpu"_s;
+        QVERIFY_THROWS_EXCEPTION(WorkspaceError, service.create(p));
+        service.remove(u"gpu"_s);
+    }
+
     void takenNameAndPortAreRefused()
     {
         EndpointService service(*m_ws);

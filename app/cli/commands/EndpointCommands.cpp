@@ -68,6 +68,8 @@ int create(CliContext &context)
     p.model = context.value(u"model"_s);
     if (p.model.isEmpty())
         throw UsageError(u"say which model version to deploy: --model NAME:VERSION"_s);
+    if (context.isSet(u"device"_s))
+        p.device = context.value(u"device"_s);
     p.entry = context.value(u"entry"_s);
     p.source = context.value(u"source"_s);
     p.environment = context.value(u"environment"_s);
@@ -246,6 +248,7 @@ void registerEndpointCommands(CommandRegistry &registry)
         QCommandLineOption(u"port"_s, u"Port to listen on (default: a free one)."_s, u"N"_s),
         QCommandLineOption(u"host"_s, u"Address to bind (default 127.0.0.1; others are reachable from the network)."_s,
                            u"HOST"_s),
+        QCommandLineOption(u"device"_s, u"Where the forward pass runs: cpu (default) or cuda."_s, u"cpu|cuda"_s),
         QCommandLineOption(u"entry"_s, u"An Azure-style score.py: init() once, run(raw_data) per request."_s,
                            u"FILE"_s),
         QCommandLineOption(u"source"_s, u"The folder holding the entry script (copied into the endpoint)."_s, u"DIR"_s),
