@@ -9,6 +9,10 @@
 
 namespace mldesk::serve {
 
+namespace {
+constexpr std::size_t kInlineRows = 16;
+}
+
 Batcher::Batcher(ScoreModel &model, Options options, BatchObserver observer)
     : m_model(model), m_options(options), m_observer(std::move(observer)), m_thread([this] { run(); })
 {
@@ -28,7 +32,9 @@ bool Batcher::submit(std::vector<float> x, std::size_t rows, Done done)
 {
     {
         std::unique_lock lock(m_mutex);
-        if (m_queue.empty() && rows <= m_options.maxBatchRows) {
+        // Only small requests: for them the two hand-offs cost more than the pass; a big one keeps the I/O thread
+        // free for parsing while the worker computes.
+        if (m_queue.empty() && rows <= kInlineRows) {
             std::unique_lock model(m_modelMutex, std::try_to_lock);
             if (model.owns_lock()) {
                 lock.unlock();

@@ -36,8 +36,9 @@ public:
     Batcher &operator=(const Batcher &) = delete;
 
     // x holds rows * inputs floats. False when the queue is full (nothing was queued, done is not called).
-    // When nothing is queued and the model is free, the forward pass runs at once on the calling thread (done is
-    // called before submit returns): a lone request skips two thread hand-offs; under load requests queue and batch.
+    // When nothing is queued, the model is free and the request is small, the pass runs at once on the calling thread
+    // (done is called before submit returns): a lone request skips two thread hand-offs; under load requests queue and
+    // batch.
     bool submit(std::vector<float> x, std::size_t rows, Done done);
     std::size_t queuedRows() const;
 
