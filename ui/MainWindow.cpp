@@ -6,6 +6,7 @@
 #include "ui/Resources.h"
 #include "ui/panes/ComputePane.h"
 #include "ui/panes/DatasetsPane.h"
+#include "ui/panes/EndpointsPane.h"
 #include "ui/panes/EnvironmentsPane.h"
 #include "ui/panes/ModelsPane.h"
 #include "ui/panes/RunsPane.h"
@@ -37,7 +38,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     setObjectName(QStringLiteral("mainWindow"));
     setWindowIcon(ui::icon(QStringLiteral("mldesk")));
 
-    m_panes = {new DatasetsPane, new EnvironmentsPane, new ComputePane, new RunsPane, new ModelsPane};
+    m_panes = {new DatasetsPane, new EnvironmentsPane, new ComputePane,
+               new RunsPane,     new ModelsPane,       new EndpointsPane};
 
     m_navigation = new QListWidget;
     m_navigation->setObjectName(QStringLiteral("navigation"));
@@ -97,6 +99,10 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connect(runsPane(), &RunsPane::modelRegistered, models, [models](const core::ModelVersion &version) {
         models->reload();
         models->selectModel(version.name, version.version);
+    });
+    connect(models, &ModelsPane::deployRequested, this, [this](const QString &name, int version) {
+        showPane(Endpoints);
+        static_cast<EndpointsPane *>(m_panes[Endpoints])->deploy(name, version);
     });
     connect(models, &ModelsPane::openRunRequested, this, [this](const QString &uid) {
         showPane(Runs);

@@ -30,7 +30,7 @@ class MainWindow final : public QMainWindow {
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
-    enum PaneIndex { Datasets, Environments, Compute, Runs, Models, PaneCount };
+    enum PaneIndex { Datasets, Environments, Compute, Runs, Models, Endpoints, PaneCount };
 
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;

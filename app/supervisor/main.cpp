@@ -1,8 +1,10 @@
 // mldesk-supervisor: starts a run's job in its own session, sends its stdout+stderr into one log file, and writes
 // the job's end (exit code or signal) as exit.json into the run folder, so the outcome is known even when no MLDesk
-// process was watching. Usage: mldesk-supervisor --run-dir DIR [--log FILE] [--container NAME --engine PROGRAM]
-// -- PROGRAM [ARGS...]. With --container, the job is `ENGINE run --name NAME ...`: a cancel (SIGTERM) also runs
-// `ENGINE stop NAME`, because the job's PID 1 inside the container ignores a forwarded SIGTERM.
+// process was watching. Usage: mldesk-supervisor --run-dir DIR [--log FILE] [--restart on-failure]
+// [--container NAME --engine PROGRAM] -- PROGRAM [ARGS...]. With --container, the job is `ENGINE run --name NAME ...`:
+// a cancel (SIGTERM) also runs `ENGINE stop NAME`, because the job's PID 1 inside the container ignores a forwarded
+// SIGTERM. With --restart on-failure (endpoints) a crashed job is started again after a back-off.
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -122,8 +124,8 @@ void explainContainerEnd(int log, const std::string &name, int code)
 int usage(const char *message)
 {
     std::fprintf(stderr,
-                 "mldesk-supervisor: %s\nusage: mldesk-supervisor --run-dir DIR [--log FILE] [--container NAME "
-                 "--engine PROGRAM] -- PROGRAM [ARGS...]\n",
+                 "mldesk-supervisor: %s\nusage: mldesk-supervisor --run-dir DIR [--log FILE] [--restart on-failure] "
+                 "[--container NAME --engine PROGRAM] -- PROGRAM [ARGS...]\n",
                  message);
     return 125;
 }
@@ -132,7 +134,7 @@ int usage(const char *message)
 
 int main(int argc, char **argv)
 {
-    std::string runDir, logFile = "logs/std_log.txt", container, engine;
+    std::string runDir, logFile = "logs/std_log.txt", container, engine, restartPolicy;
     int i = 1;
     for (; i < argc; ++i) {
         const std::string a = argv[i];
@@ -145,13 +147,14 @@ int main(int argc, char **argv)
             return 0;
         }
         if (a == "--help" || a == "-h") {
-            std::printf("usage: mldesk-supervisor --run-dir DIR [--log FILE] -- PROGRAM [ARGS...]\n"
+            std::printf("usage: mldesk-supervisor --run-dir DIR [--log FILE] [--restart on-failure]\n"
+                        "                         [--container NAME --engine PROGRAM] -- PROGRAM [ARGS...]\n"
                         "Starts PROGRAM in the run folder DIR with stdout and stderr appended to FILE (default\n"
                         "logs/std_log.txt), records its process identity in process.json and, when it ends, its exit\n"
                         "code or signal in the exit record, so a run's outcome is known even when no MLDesk process\n"
                         "was watching. With --container NAME --engine PROGRAM the job is a container run: a\n"
-                        "SIGTERM also stops the container. Started by MLDesk for every run; not meant to be run by\n"
-                        "hand.\n");
+                        "SIGTERM also stops the container. --restart on-failure starts it again after a crash\n"
+                        "(endpoints). Started by MLDesk for every run and endpoint; not meant to be run by hand.\n");
             return 0;
         }
         if (a == "--run-dir" && i + 1 < argc)
@@ -162,7 +165,11 @@ int main(int argc, char **argv)
             container = argv[++i];
         else if (a == "--engine" && i + 1 < argc)
             engine = argv[++i];
-        else
+        else if (a == "--restart" && i + 1 < argc) {
+            restartPolicy = argv[++i];
+            if (restartPolicy != "on-failure")
+                return usage("--restart takes on-failure");
+        } else
             return usage(("unknown argument '" + a + "'").c_str());
     }
     if (runDir.empty())
@@ -195,40 +202,67 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     const long long startedAt = nowMs();
-    const pid_t job = fork();
-    if (job < 0) {
-        logLine(log, std::string("cannot start the job: ") + std::strerror(errno));
-        writeAtomically("exit.json", "{\"exit_code\": 127, \"error\": \"fork failed\", \"ended_at\": " +
-                                         std::to_string(nowMs()) + "}\n");
-        return 127;
-    }
-    if (job == 0) {
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGHUP, SIG_DFL);
-        signal(SIGPIPE, SIG_DFL);
-        const int devNull = open("/dev/null", O_RDONLY);
-        if (devNull >= 0)
-            dup2(devNull, STDIN_FILENO);
-        dup2(log, STDOUT_FILENO);
-        dup2(log, STDERR_FILENO);
-        execvp(argv[i], argv + i);
-        logLine(STDERR_FILENO, std::string("cannot start '") + argv[i] + "': " + std::strerror(errno));
-        _exit(127);
-    }
-    g_jobPid = job;
-    writeAtomically("process.json", "{\"supervisor_pid\": " + std::to_string(getpid()) +
-                                        ", \"supervisor_start_ticks\": " + std::to_string(startTicks(getpid())) +
-                                        ", \"job_pid\": " + std::to_string(job) +
-                                        ", \"started_at\": " + std::to_string(startedAt) + "}\n");
-
     int status = 0;
-    while (waitpid(job, &status, 0) < 0) {
-        if (errno != EINTR) {
-            logLine(log, std::string("lost the job: ") + std::strerror(errno));
-            status = 127 << 8;
-            break;
+    int restarts = 0;
+    for (;;) {
+        const long long jobStartedAt = nowMs();
+        const pid_t job = fork();
+        if (job < 0) {
+            logLine(log, std::string("cannot start the job: ") + std::strerror(errno));
+            writeAtomically("exit.json", "{\"exit_code\": 127, \"error\": \"fork failed\", \"ended_at\": " +
+                                             std::to_string(nowMs()) + "}\n");
+            return 127;
         }
+        if (job == 0) {
+            signal(SIGTERM, SIG_DFL);
+            signal(SIGINT, SIG_DFL);
+            signal(SIGHUP, SIG_DFL);
+            signal(SIGPIPE, SIG_DFL);
+            const int devNull = open("/dev/null", O_RDONLY);
+            if (devNull >= 0)
+                dup2(devNull, STDIN_FILENO);
+            dup2(log, STDOUT_FILENO);
+            dup2(log, STDERR_FILENO);
+            execvp(argv[i], argv + i);
+            logLine(STDERR_FILENO, std::string("cannot start '") + argv[i] + "': " + std::strerror(errno));
+            _exit(127);
+        }
+        g_jobPid = job;
+        writeAtomically("process.json", "{\"supervisor_pid\": " + std::to_string(getpid()) +
+                                            ", \"supervisor_start_ticks\": " + std::to_string(startTicks(getpid())) +
+                                            ", \"job_pid\": " + std::to_string(job) +
+                                            ", \"started_at\": " + std::to_string(startedAt) +
+                                            ", \"job_started_at\": " + std::to_string(jobStartedAt) +
+                                            ", \"restarts\": " + std::to_string(restarts) + "}\n");
+        while (waitpid(job, &status, 0) < 0) {
+            if (errno != EINTR) {
+                logLine(log, std::string("lost the job: ") + std::strerror(errno));
+                status = 127 << 8;
+                break;
+            }
+        }
+        g_jobPid = 0;
+        const bool crashed = WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
+        if (restartPolicy.empty() || g_terminateRequested || !crashed)
+            break;
+        // --restart on-failure: a service (an endpoint) comes back after a crash, with the crash in its log.
+        // Back-off 1, 2, 4 ... 30 s between quick crashes; a job that ran a minute starts the count again.
+        if (nowMs() - jobStartedAt > 60000)
+            restarts = 0;
+        const int delay = std::min(30, 1 << std::min(restarts, 5));
+        std::string what;
+        if (WIFSIGNALED(status)) {
+            const char *name = sigabbrev_np(WTERMSIG(status));
+            what = "killed by " + (name ? std::string("SIG") + name : "signal " + std::to_string(WTERMSIG(status)));
+        } else
+            what = "exited with code " + std::to_string(WEXITSTATUS(status));
+        logLine(log, "the job (pid " + std::to_string(job) + ") " + what + "; restarting it in " +
+                         std::to_string(delay) + " s (restart " + std::to_string(restarts + 1) + ")");
+        ++restarts;
+        for (int waited = 0; waited < delay * 10 && !g_terminateRequested; ++waited)
+            usleep(100000);
+        if (g_terminateRequested)
+            break;
     }
     std::string record = "{";
     int ownExit = 0;

@@ -176,6 +176,27 @@ QList<Migration> buildMigrations()
                   {
                       QStringLiteral("ALTER TABLE runs ADD COLUMN backend_note TEXT NOT NULL DEFAULT ''"),
                   }});
+    list.append(
+        Migration{int(list.size()) + 1, // appended last: numbered after whatever steps precede it
+                  QStringLiteral("endpoints: deployed model versions served by mldesk-serve (issue 18)"),
+                  {
+                      // Keys are not here: they live in a mode-600 file in the endpoint's folder (see EndpointKeys).
+                      QStringLiteral("CREATE TABLE endpoints ("
+                                     " id {ID},"
+                                     " name VARCHAR(255) NOT NULL UNIQUE,"
+                                     " model_version_id BIGINT REFERENCES model_versions(id) ON DELETE SET NULL,"
+                                     " model_name VARCHAR(255) NOT NULL,"
+                                     " model_version INTEGER NOT NULL,"
+                                     " host VARCHAR(255) NOT NULL DEFAULT '127.0.0.1',"
+                                     " port INTEGER NOT NULL,"
+                                     " desired_state VARCHAR(32) NOT NULL DEFAULT 'Running'," // Running | Stopped
+                                     " folder TEXT NOT NULL,"
+                                     " config_json TEXT NOT NULL DEFAULT '{}',"
+                                     " created_at BIGINT NOT NULL,"
+                                     " started_at BIGINT,"
+                                     " process_id BIGINT,"            // the supervisor's pid
+                                     " process_start_ticks BIGINT)"), // /proc/<pid>/stat field 22
+                  }});
     return list;
 }
 

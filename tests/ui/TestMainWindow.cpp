@@ -153,6 +153,9 @@ void TestMainWindow::everyPaneReachable_data()
     QTest::newRow("Models") << 4 << "modelsPane"
                             << "Models"
                             << "No models registered in this workspace yet";
+    QTest::newRow("Endpoints") << 5 << "endpointsPane"
+                               << "Endpoints"
+                               << "#endpointsTable";
 }
 
 void TestMainWindow::everyPaneReachable()

@@ -150,9 +150,18 @@ QWidget *ModelsPane::createDetails()
     m_export->setToolTip(tr("A Keras model as one .zip: model.json, model.h5 and the version's metadata"));
     m_archive = new QPushButton(tr("Archive"));
     m_archive->setObjectName(QStringLiteral("archiveModelButton"));
+    auto *deploy = new QPushButton(tr("Deploy\u2026"));
+    deploy->setObjectName(QStringLiteral("deployModelButton"));
+    deploy->setToolTip(tr("Serve this Keras model version as a scoring endpoint (Endpoints pane)"));
+    connect(deploy, &QPushButton::clicked, this, [this] {
+        if (const auto v = currentVersion())
+            emit deployRequested(v->name, v->version);
+    });
+    connect(this, &ModelsPane::versionShown, deploy, [deploy](bool keras) { deploy->setEnabled(keras); });
     auto *actions = new QHBoxLayout;
     actions->addWidget(m_download);
     actions->addWidget(m_export);
+    actions->addWidget(deploy);
     actions->addWidget(m_archive);
     actions->addStretch(1);
 
@@ -366,6 +375,7 @@ void ModelsPane::showDetails()
                        static_cast<QWidget *>(m_archive), static_cast<QWidget *>(m_tagEdit)})
         w->setEnabled(v.has_value());
     m_export->setEnabled(v && v->framework == u"Keras");
+    emit versionShown(v && v->framework == u"Keras");
     m_archive->setText(v && v->archived ? tr("Restore") : tr("Archive"));
     m_archive->setToolTip(v && v->archived ? tr("Bring this version back into the default lists")
                                            : tr("Hide this version from the default lists (it is kept)"));

@@ -71,6 +71,9 @@ public:
 signals:
     // A lineage link: the run (Runs pane) or dataset version (Datasets pane) to show.
     void openRunRequested(const QString &uid);
+    // "Deploy...": serve this version as an endpoint (the main window hands it to the Endpoints pane).
+    void deployRequested(const QString &name, int version);
+    void versionShown(bool keras); // the details now show a version (Keras or not)
     void openDatasetRequested(const QString &name, int version);
 
 private:

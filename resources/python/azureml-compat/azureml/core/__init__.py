@@ -8,11 +8,13 @@ import os as _os
 from mldesk import Run
 
 from azureml.core._fallback import Fallback as _Fallback
+from .model import Model  # endpoints: Model.get_model_path(name) (issue 18)
 
-__all__ = ["Run"]
+__all__ = ["Run", "Model"]
 
 PROVIDED = "azureml.core.Run and azureml.core.run.Run (MLDesk's run context: get_context, log, log_list, log_row, " \
-           "log_table, log_image, tag, set_tags, get_metrics, get_details, upload_file, complete)"
+           "log_table, log_image, tag, set_tags, get_metrics, get_details, upload_file, complete; "\
+           "azureml.core.Model.get_model_path)"
 
 __path__ = [_os.path.dirname(_os.path.abspath(__file__))] + [
     _os.path.join(folder, "core") for folder in __import__("azureml").__path__[1:]

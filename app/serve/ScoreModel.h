@@ -1,0 +1,34 @@
+// ScoreModel: a Keras Sequential model loaded for inference from a model folder - model.json + model.h5 (Keras 2
+// save_weights layout, what mldesk-train writes) or config.json + model.weights.h5 (an unpacked Keras 3 .keras) -
+// run on the public Backend API (CPU by default, CUDA when asked for and there). Not thread-safe: the Batcher's one
+// worker thread calls predict().
+#pragma once
+
+#include "mldesk/gpu/Backend.h"
+
+#include <memory>
+#include <string>
+
+namespace mldesk::serve {
+
+class ScoreModel {
+public:
+    // Throws std::runtime_error with what is missing or wrong. device: "cpu" or "cuda" (falls back to the CPU with
+    // a note in description() when this build or machine has no CUDA device).
+    static std::unique_ptr<ScoreModel> load(const std::string &folder, const std::string &device, int cpuThreads);
+
+    int inputs() const { return m_spec.inputs; }
+    int outputs() const { return m_spec.layers.back().units; }
+    const gpu::ModelSpec &spec() const { return m_spec; }
+    std::string description() const { return m_description; }
+
+    // x (rows, inputs) -> out (rows, outputs): the last layer's activations (softmax rows for a classifier).
+    void predict(const float *x, std::size_t rows, float *out);
+
+private:
+    gpu::ModelSpec m_spec;
+    std::unique_ptr<gpu::Backend> m_backend;
+    std::string m_description;
+};
+
+} // namespace mldesk::serve

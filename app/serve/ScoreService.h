@@ -1,0 +1,70 @@
+// ScoreService: what mldesk-serve answers, independent of the HTTP library - routes, methods (405), the key check
+// (401), body validation (400), overload (503), and the scoring path through the Batcher. respond() may be called
+// on another thread (the batch worker's) and is called exactly once per request.
+#pragma once
+
+#include "ApiKeys.h"
+#include "Batcher.h"
+#include "EntryScriptPool.h"
+#include "ScoreModel.h"
+#include "ServeMetrics.h"
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace mldesk::serve {
+
+struct ServeRequest {
+    std::string method; // "GET", "POST", ...
+    std::string target; // "/score?probabilities=true"
+    std::string authorization;
+    std::string body;
+};
+
+struct ServeReply {
+    int status = 200;
+    std::string contentType = "application/json";
+    std::string body;
+    std::string allow; // for 405: the methods the path takes
+};
+
+class ScoreService {
+public:
+    struct Options {
+        bool requireKey = true;
+        std::size_t maxRowsPerRequest = 10000;
+        Batcher::Options batching;
+    };
+    ScoreService(Options options, ServeMetrics &metrics, ApiKeys &keys);
+    ~ScoreService();
+
+    // Called once the model is loaded (from the loading thread): /ready turns 200, /score starts scoring.
+    void setModel(std::unique_ptr<ScoreModel> model);
+    // Or an entry script (score.py) answers /score: run(raw_data) in its worker processes.
+    void setEntryScript(std::unique_ptr<EntryScriptPool> pool);
+    // Or: the model could not be loaded; /ready and /score answer 503 with this message.
+    void setLoadError(const std::string &error);
+    bool ready() const { return m_ready.load(std::memory_order_acquire); }
+
+    void handle(ServeRequest request, std::function<void(ServeReply)> respond);
+
+    static std::string jsonError(const std::string &message);
+
+private:
+    std::string swagger() const;
+    void score(ServeRequest &request, bool probabilities, std::function<void(ServeReply)> respond);
+
+    Options m_options;
+    ServeMetrics &m_metrics;
+    ApiKeys &m_keys;
+    std::unique_ptr<ScoreModel> m_model;
+    std::unique_ptr<Batcher> m_batcher;
+    std::unique_ptr<EntryScriptPool> m_entry;
+    std::string m_loadError;
+    std::atomic<bool> m_ready{false};
+    std::atomic<bool> m_failed{false};
+};
+
+} // namespace mldesk::serve
