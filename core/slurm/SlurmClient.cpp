@@ -393,9 +393,23 @@ SlurmResult<SlurmPing> SlurmClient::ping()
         auto result = parsed<SlurmPing>(root, error, what, *this,
                                         [&](auto &r, auto *v, auto *w) { return m_api->parsePing(r, v, w); });
         if (result.ok() && result.value.state != QLatin1String("UP")) {
-            result.error.kind = SlurmError::Kind::Server;
-            result.error.message = QStringLiteral("the Slurm controller %1 answers ping with '%2', not UP")
-                                       .arg(result.value.hostname, result.value.state);
+            // slurmrestd 23.11+ answers ping itself, and reports DOWN both when slurmctld is down and when it
+            // refused the token: a token that is visibly unusable settles it, else both are named.
+            const QString problem =
+                tokenProblem(m_connection.token, m_connection.user, QDateTime::currentSecsSinceEpoch());
+            const QString source =
+                m_connection.tokenSource.isEmpty() ? QStringLiteral("the target") : m_connection.tokenSource;
+            result.error.kind = problem.isEmpty() ? SlurmError::Kind::Server : SlurmError::Kind::Auth;
+            result.error.httpStatus = 200;
+            result.error.message =
+                problem.isEmpty()
+                    ? QStringLiteral("the Slurm controller %1 answers ping with '%2', not UP: either slurmctld is "
+                                     "down or it refused the token for user '%3' from %4. Check the controller with "
+                                     "`scontrol ping`; if it is up, renew the token. %5")
+                          .arg(result.value.hostname, result.value.state, m_connection.user, source,
+                               tokenHelp(m_connection))
+                    : QStringLiteral("the Slurm controller %1 answers ping with '%2': the token from %3 %4. %5")
+                          .arg(result.value.hostname, result.value.state, source, problem, tokenHelp(m_connection));
         }
         return result;
     }

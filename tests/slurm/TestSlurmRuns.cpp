@@ -110,6 +110,9 @@ private slots:
                  "MLDESK_SUPERVISOR must name the built mldesk-supervisor");
         QVERIFY2(QFileInfo(qEnvironmentVariable("MLDESK_TRAIN")).isExecutable(),
                  "MLDESK_TRAIN must name the built mldesk-train");
+        // System-Python is "the same interpreter path on the nodes": Debian's /usr/bin/python3, which both clusters'
+        // nodes have (the 24.11 one is a Debian 13 root that knows nothing of this machine's pyenv shims).
+        qputenv("PATH", "/usr/bin:/bin:" + qgetenv("PATH"));
         if (QStandardPaths::findExecutable(u"python3"_s).isEmpty())
             QSKIP("python3 is not installed");
         m_ws = m_dir.filePath(u"ws"_s);
