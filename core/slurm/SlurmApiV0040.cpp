@@ -70,28 +70,16 @@ int SlurmApiV0040::rawExitCode(const QJsonValue &value)
 
 QJsonObject SlurmApiV0040::jobProperties(const SlurmJobSpec &spec) const
 {
-    QJsonObject job;
-    job.insert(QStringLiteral("name"), spec.name);
-    if (!spec.comment.isEmpty())
-        job.insert(QStringLiteral("comment"), spec.comment);
-    job.insert(QStringLiteral("script"), spec.script);
-    if (!spec.partition.isEmpty())
-        job.insert(QStringLiteral("partition"), spec.partition);
+    QJsonObject job = SlurmApiV0038::jobProperties(spec); // the same keys, but for these:
+    job.insert(QStringLiteral("script"), spec.script);    // inside job from v0.0.40 on
+    job.remove(QStringLiteral("nodes"));                  // [min, max] in v0.0.38
     job.insert(QStringLiteral("minimum_nodes"), spec.nodesMin);
     job.insert(QStringLiteral("maximum_nodes"), std::max(spec.nodesMin, spec.nodesMax));
-    if (spec.gpusPerNode > 0) // TRES: v0.0.40+ have no gpus_per_node field
+    job.remove(QStringLiteral("gpus_per_node")); // unknown here: 24.11 would ignore it with only a warning
+    if (spec.gpusPerNode > 0)
         job.insert(QStringLiteral("tres_per_node"), QStringLiteral("gres/gpu:%1").arg(spec.gpusPerNode));
-    if (spec.cpusPerTask > 0)
-        job.insert(QStringLiteral("cpus_per_task"), spec.cpusPerTask);
     if (spec.timeLimitMinutes > 0)
         job.insert(QStringLiteral("time_limit"), setNumberObject(spec.timeLimitMinutes));
-    if (!spec.workingDirectory.isEmpty())
-        job.insert(QStringLiteral("current_working_directory"), spec.workingDirectory);
-    if (!spec.standardOutput.isEmpty())
-        job.insert(QStringLiteral("standard_output"), spec.standardOutput);
-    if (!spec.standardError.isEmpty())
-        job.insert(QStringLiteral("standard_error"), spec.standardError);
-    job.insert(QStringLiteral("requeue"), spec.requeue);
     QJsonArray environment; // required, a list of "K=V" strings from v0.0.39 on
     for (auto it = spec.environment.cbegin(); it != spec.environment.cend(); ++it)
         environment.append(QString(it.key() + QLatin1Char('=') + it.value()));

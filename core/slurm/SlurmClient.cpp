@@ -277,7 +277,7 @@ bool SlurmClient::servedVersions(const QString &what, QStringList *served, Slurm
         *error = errorFrom(ping, errors, m_connection, what);
         if (error->kind == SlurmError::Kind::Unreachable || error->kind == SlurmError::Kind::Auth)
             return false;
-        if (ping.status == 200) {
+        if (ping.status != 404) { // served (a 500 when slurmctld is down: the real call says so)
             served->append(version);
             break;
         }
