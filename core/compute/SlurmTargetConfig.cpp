@@ -48,6 +48,21 @@ int SlurmTargetConfig::timeLimitMinutes() const
     return int((seconds + 59) / 60);
 }
 
+QString SlurmTargetConfig::plainHttpWarning() const
+{
+    const QUrl parsed(url.trimmed());
+    if (parsed.scheme().toLower() != u"http"_s)
+        return {};
+    const QString host = parsed.host().toLower();
+    static const QRegularExpression loopback4(u"^127\\.[0-9]+\\.[0-9]+\\.[0-9]+$"_s);
+    if (host == u"localhost"_s || host.endsWith(u".localhost"_s) || host == u"::1"_s ||
+        loopback4.match(host).hasMatch())
+        return {};
+    return u"the slurmrestd URL %1 is plain http to another machine: the Slurm token travels unencrypted and anyone "
+           u"on the network can read and reuse it. Use https (e.g. slurmrestd behind a TLS proxy) or an SSH tunnel "
+           u"to a loopback port"_s.arg(parsed.toDisplayString(QUrl::RemoveUserInfo));
+}
+
 QStringList SlurmTargetConfig::validate() const
 {
     QStringList problems;
@@ -58,9 +73,11 @@ QStringList SlurmTargetConfig::validate() const
     else if (!parsed.isValid() || (scheme != u"http"_s && scheme != u"https"_s) || parsed.host().isEmpty())
         problems.append(
             u"url: '%1' is not an http(s) URL; give the slurmrestd address, e.g. http://127.0.0.1:6820"_s.arg(url));
-    static const QRegularExpression apiRe(u"^v0\\.0\\.[0-9]+$"_s);
+    static const QRegularExpression apiRe(u"^(auto|v0\\.0\\.[0-9]+)$"_s);
     if (!apiRe.match(apiVersion).hasMatch())
-        problems.append(u"api_version: '%1' is not a slurmrestd API version such as v0.0.38"_s.arg(apiVersion));
+        problems.append(
+            u"api_version: '%1' is not a slurmrestd API version: give auto (the default) or one such as v0.0.42"_s.arg(
+                apiVersion));
     static const QRegularExpression userRe(u"^[a-z_][a-z0-9_.-]*[$]?$"_s, QRegularExpression::CaseInsensitiveOption);
     if (user.isEmpty())
         problems.append(u"user: missing; give the cluster user name the jobs run as"_s);

@@ -10,7 +10,8 @@
 namespace mldesk::core {
 
 struct SlurmTargetConfig {
-    static constexpr const char *kDefaultApiVersion = "v0.0.38";
+    // "auto": the newest REST API version both the cluster's slurmrestd and MLDesk know, asked at the first call.
+    static constexpr const char *kDefaultApiVersion = "auto";
 
     QString url; // slurmrestd, http(s)://host:port
     QString apiVersion = QString::fromLatin1(kDefaultApiVersion);
@@ -28,6 +29,9 @@ struct SlurmTargetConfig {
 
     // Each problem as "field: what is wrong and what to do"; empty when valid.
     QStringList validate() const;
+    // Why this URL exposes the token (plain http to a host that is not this machine); empty when it does not.
+    // Accepted, but the Compute pane and the CLI show this warning.
+    QString plainHttpWarning() const;
     // The time limit in minutes (rounded up); -1 when empty, -2 when malformed.
     int timeLimitMinutes() const;
     QString clusterPath() const { return sharedDirCluster.isEmpty() ? sharedDirLocal : sharedDirCluster; }

@@ -208,6 +208,21 @@ HttpHeaders headersOf(const http::http_response &response)
     return out;
 }
 
+// Credentials never follow a redirect to another host or port, nor from https to http.
+void dropCredentialsFor(const QUrl &from, const QUrl &to, HttpHeaders &headers)
+{
+    const bool sameServer = from.host().compare(to.host(), Qt::CaseInsensitive) == 0 &&
+                            from.port(from.scheme() == QLatin1String("https") ? 443 : 80) ==
+                                to.port(to.scheme() == QLatin1String("https") ? 443 : 80);
+    const bool downgrade = from.scheme() == QLatin1String("https") && to.scheme() != QLatin1String("https");
+    if (sameServer && !downgrade)
+        return;
+    headers.removeIf([](const auto &h) {
+        const QByteArray name = h.first.toLower();
+        return name == "authorization" || name == "cookie" || name == "proxy-authorization" || name.contains("token");
+    });
+}
+
 QUrl redirectTarget(const QUrl &current, const http::http_response &response)
 {
     auto it = response.headers().find(U("Location"));
@@ -316,20 +331,23 @@ private:
         QUrl url = request.url;
         QByteArray method = request.method;
         QByteArray body = request.body;
+        HttpHeaders headers = request.headers;
         int redirects = 0;
         int retries = 0;
         for (;;) {
             ++out.attempts;
             Exchange ex;
-            startExchange(ex, method, url, request.headers, body, options, cancel);
+            startExchange(ex, method, url, headers, body, options, cancel);
             int status = ex.error.isEmpty() ? ex.response.status_code() : 0;
-            if (ex.error.isEmpty() && isRedirect(status) && (method == "GET" || method == "HEAD" || status == 303)) {
+            if (ex.error.isEmpty() && isRedirect(status) && !options.returnRedirects &&
+                (method == "GET" || method == "HEAD" || status == 303)) {
                 QUrl next = redirectTarget(url, ex.response);
                 if (next.isValid() && ++redirects <= options.maxRedirects) {
                     if (status == 303) {
                         method = QByteArrayLiteral("GET");
                         body.clear();
                     }
+                    dropCredentialsFor(url, next, headers);
                     url = next;
                     --out.attempts;
                     continue;

@@ -24,6 +24,10 @@ struct HttpOptions {
     int initialBackoffMs = 500;   // doubled after each failed attempt
     int maxBackoffMs = 8000;
     int maxRedirects = 5;
+    // A redirect is answered as is (status, Location) instead of followed: the caller decides where its credentials
+    // may go (SlurmClient). When followed, headers with credentials are dropped on the way to another host or from
+    // https to http.
+    bool returnRedirects = false;
     bool verifyTls = true; // certificate and host name checks; only tests against self-signed servers turn it off
 };
 

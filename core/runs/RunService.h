@@ -108,6 +108,7 @@ private:
     // Slurm runs: submission, following the job, notes while the cluster cannot be reached.
     SlurmRunBackend &slurm();
     void attachSlurm(Watched &w);
+    void recoverSlurm(Watched &w);
     void scheduleSlurm();
     void launchSlurm(RunRecord run);
     void submitSlurm(const RunRecord &run, const ComputeTarget &target, const SlurmRunLaunch &launch);

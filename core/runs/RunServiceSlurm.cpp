@@ -58,9 +58,33 @@ void RunService::checkSlurm(Watched &w)
         return;
     }
     if (w.run.state != RunState::Queued && !slurm().isFollowing(w.run.uid) && preparerGone(w.run))
-        finalize(w, std::nullopt,
+        recoverSlurm(w); // its job may have been accepted: found by name, never submitted twice
+}
+
+void RunService::recoverSlurm(Watched &w)
+{
+    const std::optional<ComputeTarget> target = ComputeTargetRegistry(m_workspace.database()).find(w.run.computeTarget);
+    const QString uid = w.run.uid;
+    auto done = [this, uid](qint64 jobId, const QString &error) {
+        auto it = m_watched.find(uid);
+        if (it == m_watched.end() || !error.isEmpty()) // cannot tell now: asked again at the next check
+            return;
+        std::shared_ptr<Watched> keep = it.value();
+        if (jobId > 0) {
+            m_store.setColumns(keep->run.id, {{u"backend_job_id"_s, QVariant(QString::number(jobId))}});
+            appendSystemLog(keep->run.runDir, u"found Slurm job %1 of this run, submitted by an MLDesk process that "
+                                              u"ended before storing its id; following it"_s.arg(jobId));
+            refreshState(*keep);
+            return;
+        }
+        finalize(*keep, std::nullopt,
                  u"the run was interrupted while it was being prepared or submitted to Slurm (the MLDesk process "
-                 u"doing it ended)"_s);
+                 u"doing it ended, and Slurm has no job of it)"_s);
+    };
+    if (target && target->kind == ComputeTarget::Kind::Slurm)
+        slurm().recover(*target, uid, w.run.runDir, w.run.cancelRequested, done);
+    else
+        done(0, {});
 }
 
 void RunService::scheduleSlurm()
@@ -179,6 +203,9 @@ void RunService::onSlurmUpdate(const QString &uid, const SlurmRunOutcome &outcom
             ending.signal = outcome.exitSignal;
             ending.reason = outcome.failureReason;
             ending.state = outcome.state;
+            ending.endedAtMs = outcome.ended.isValid() ? outcome.ended.toMSecsSinceEpoch() : 0;
+            if (!w.run.started.isValid() && outcome.started.isValid()) // too short to be seen Running
+                m_store.setColumns(w.run.id, {{u"started_at"_s, QVariant(outcome.started.toMSecsSinceEpoch())}});
             finalize(w, ending);
             return;
         }
@@ -192,7 +219,9 @@ void RunService::onSlurmUpdate(const QString &uid, const SlurmRunOutcome &outcom
         } else {
             QVariantMap columns;
             if (to == RunState::Running && !w.run.started.isValid())
-                columns.insert(u"started_at"_s, QVariant(QDateTime::currentMSecsSinceEpoch()));
+                columns.insert(u"started_at"_s,
+                               QVariant(outcome.started.isValid() ? outcome.started.toMSecsSinceEpoch()
+                                                                  : QDateTime::currentMSecsSinceEpoch()));
             switch (to) { // Slurm may also go back (a requeued job is pending again)
             case RunState::Queued:
                 m_store.transition(id, {RunState::Preparing, RunState::Starting, RunState::Running}, to, outcome.detail,

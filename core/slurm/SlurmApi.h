@@ -1,6 +1,6 @@
 // SlurmApi: one slurmrestd OpenAPI version - its paths, the JSON it wants on submit and how its answers map to the
-// Slurm value types. A new version (v0.0.39+, Slurm 23.02+: environment as a list, numbers as {set,infinite,number},
-// exit_code as an object) is one more subclass registered in create().
+// Slurm value types. v0.0.38 (Slurm 22.05) and v0.0.40-v0.0.42 (Slurm 23.11-25.05, SlurmApiV0040) are registered in
+// create(); a target's version "auto" is resolved per cluster by SlurmVersionDetection.
 #pragma once
 
 #include "core/slurm/SlurmTypes.h"
@@ -29,6 +29,9 @@ public:
     QString jobPath(qint64 id) const { return base() + QStringLiteral("/job/%1").arg(id); }
     QString jobsPath() const { return base() + QStringLiteral("/jobs"); }
 
+    // The query of jobs changed since updateTime (seconds since the epoch; <= 0: all jobs). nowSecs: this clock.
+    virtual QString jobsQuery(qint64 updateTime, qint64 nowSecs) const;
+
     // The POST body for job/submit.
     virtual QByteArray submitBody(const SlurmJobSpec &spec) const = 0;
 
@@ -48,7 +51,10 @@ public:
     // The errors[] of any answer (entries use error_number, error_code or errno, depending on the endpoint).
     virtual QList<ErrorEntry> parseErrors(const QJsonObject &root) const;
 
-    static QStringList supportedVersions();
+    static constexpr const char *kAuto = "auto";
+    static QStringList supportedVersions();           // newest first
+    static bool isAuto(const QString &version);       // "auto" or empty
+    static int versionNumber(const QString &version); // 42 for "v0.0.42"; -1 when not of that form
     // nullptr with *error naming the supported versions when version is not one of them.
     static std::unique_ptr<SlurmApi> create(const QString &version, QString *error = nullptr);
 

@@ -9,14 +9,6 @@ namespace mldesk::core {
 
 namespace {
 
-QStringList stringList(const QJsonValue &value)
-{
-    QStringList out;
-    for (const QJsonValue &v : value.toArray())
-        out.append(v.toString());
-    return out;
-}
-
 bool requireArray(const QJsonObject &root, const QString &key, QJsonArray *out, QString *error)
 {
     const QJsonValue v = root.value(key);
@@ -29,6 +21,16 @@ bool requireArray(const QJsonObject &root, const QString &key, QJsonArray *out, 
 }
 
 } // namespace
+
+QStringList SlurmApiV0038::stringList(const QJsonValue &value)
+{
+    if (value.isString())
+        return {value.toString()};
+    QStringList out;
+    for (const QJsonValue &v : value.toArray())
+        out.append(v.toString());
+    return out;
+}
 
 qint64 SlurmApiV0038::number(const QJsonObject &object, const QString &key, qint64 fallback) const
 {
@@ -46,6 +48,8 @@ QJsonObject SlurmApiV0038::jobProperties(const SlurmJobSpec &spec) const
 {
     QJsonObject job;
     job.insert(QStringLiteral("name"), spec.name);
+    if (!spec.comment.isEmpty())
+        job.insert(QStringLiteral("comment"), spec.comment);
     if (!spec.partition.isEmpty())
         job.insert(QStringLiteral("partition"), spec.partition);
     // [min, max]: Slurm picks a count in the range.
@@ -88,14 +92,17 @@ bool SlurmApiV0038::parsePing(const QJsonObject &root, SlurmPing *out, QString *
         *error = QStringLiteral("the ping answer lists no controller");
         return false;
     }
-    const QJsonObject p = pings.first().toObject();
+    readPing(pings.first().toObject(), root.value(QStringLiteral("meta")).toObject(), out);
+    return true;
+}
+
+void SlurmApiV0038::readPing(const QJsonObject &p, const QJsonObject &meta, SlurmPing *out) const
+{
     out->hostname = p.value(QStringLiteral("hostname")).toString();
     out->state = p.value(QStringLiteral("ping")).toString();
     out->mode = p.value(QStringLiteral("mode")).toString();
-    const QJsonObject meta = root.value(QStringLiteral("meta")).toObject();
     out->slurmRelease = meta.value(QStringLiteral("Slurm")).toObject().value(QStringLiteral("release")).toString();
     out->pluginType = meta.value(QStringLiteral("plugin")).toObject().value(QStringLiteral("type")).toString();
-    return true;
 }
 
 bool SlurmApiV0038::parseNodes(const QJsonObject &root, QList<SlurmNode> *out, QString *error) const
@@ -112,21 +119,26 @@ bool SlurmApiV0038::parseNodes(const QJsonObject &root, QList<SlurmNode> *out, Q
             *error = QStringLiteral("nodes[%1] has no name").arg(i);
             return false;
         }
-        node.state = n.value(QStringLiteral("state")).toString();
-        node.stateFlags = stringList(n.value(QStringLiteral("state_flags")));
-        node.reason = n.value(QStringLiteral("reason")).toString();
-        node.cpus = int(number(n, QStringLiteral("cpus"), 0));
-        node.allocatedCpus = int(number(n, QStringLiteral("alloc_cpus"), 0));
-        node.idleCpus = int(number(n, QStringLiteral("idle_cpus"), node.cpus - node.allocatedCpus));
-        node.realMemoryMb = number(n, QStringLiteral("real_memory"), 0);
-        node.freeMemoryMb = number(n, QStringLiteral("free_memory"), -1);
-        node.allocatedMemoryMb = number(n, QStringLiteral("alloc_memory"), 0);
-        node.gres = n.value(QStringLiteral("gres")).toString();
-        node.gresUsed = n.value(QStringLiteral("gres_used")).toString();
-        node.partitions = stringList(n.value(QStringLiteral("partitions")));
+        readNode(n, &node);
         out->append(node);
     }
     return true;
+}
+
+void SlurmApiV0038::readNode(const QJsonObject &n, SlurmNode *node) const
+{
+    node->state = n.value(QStringLiteral("state")).toString();
+    node->stateFlags = stringList(n.value(QStringLiteral("state_flags")));
+    node->reason = n.value(QStringLiteral("reason")).toString();
+    node->cpus = int(number(n, QStringLiteral("cpus"), 0));
+    node->allocatedCpus = int(number(n, QStringLiteral("alloc_cpus"), 0));
+    node->idleCpus = int(number(n, QStringLiteral("idle_cpus"), node->cpus - node->allocatedCpus));
+    node->realMemoryMb = number(n, QStringLiteral("real_memory"), 0);
+    node->freeMemoryMb = number(n, QStringLiteral("free_memory"), -1);
+    node->allocatedMemoryMb = number(n, QStringLiteral("alloc_memory"), 0);
+    node->gres = n.value(QStringLiteral("gres")).toString();
+    node->gresUsed = n.value(QStringLiteral("gres_used")).toString();
+    node->partitions = stringList(n.value(QStringLiteral("partitions")));
 }
 
 bool SlurmApiV0038::parsePartitions(const QJsonObject &root, QList<SlurmPartition> *out, QString *error) const
@@ -143,18 +155,23 @@ bool SlurmApiV0038::parsePartitions(const QJsonObject &root, QList<SlurmPartitio
             *error = QStringLiteral("partitions[%1] has no name").arg(i);
             return false;
         }
-        partition.state = p.value(QStringLiteral("state")).toString();
-        partition.nodes = p.value(QStringLiteral("nodes")).toString();
-        partition.totalNodes = int(number(p, QStringLiteral("total_nodes"), 0));
-        partition.totalCpus = int(number(p, QStringLiteral("total_cpus"), 0));
-        partition.isDefault = stringList(p.value(QStringLiteral("flags"))).contains(QStringLiteral("default"));
-        // -1 (or null) is unlimited / unset.
-        partition.maxTimeMinutes = int(std::max<qint64>(-1, number(p, QStringLiteral("max_time_limit"), -1)));
-        partition.defaultTimeMinutes = int(std::max<qint64>(-1, number(p, QStringLiteral("default_time_limit"), -1)));
-        partition.maxNodesPerJob = int(std::max<qint64>(-1, number(p, QStringLiteral("maximum_nodes_per_job"), -1)));
+        readPartition(p, &partition);
         out->append(partition);
     }
     return true;
+}
+
+void SlurmApiV0038::readPartition(const QJsonObject &p, SlurmPartition *partition) const
+{
+    partition->state = p.value(QStringLiteral("state")).toString();
+    partition->nodes = p.value(QStringLiteral("nodes")).toString();
+    partition->totalNodes = int(number(p, QStringLiteral("total_nodes"), 0));
+    partition->totalCpus = int(number(p, QStringLiteral("total_cpus"), 0));
+    partition->isDefault = stringList(p.value(QStringLiteral("flags"))).contains(QStringLiteral("default"));
+    // -1 (or null) is unlimited / unset.
+    partition->maxTimeMinutes = int(std::max<qint64>(-1, number(p, QStringLiteral("max_time_limit"), -1)));
+    partition->defaultTimeMinutes = int(std::max<qint64>(-1, number(p, QStringLiteral("default_time_limit"), -1)));
+    partition->maxNodesPerJob = int(std::max<qint64>(-1, number(p, QStringLiteral("maximum_nodes_per_job"), -1)));
 }
 
 bool SlurmApiV0038::parseSubmit(const QJsonObject &root, qint64 *jobId, QString *error) const
@@ -171,12 +188,13 @@ bool SlurmApiV0038::parseSubmit(const QJsonObject &root, qint64 *jobId, QString 
 bool SlurmApiV0038::parseJob(const QJsonObject &j, SlurmJob *out, QString *error) const
 {
     out->id = number(j, QStringLiteral("job_id"), 0);
-    out->state = j.value(QStringLiteral("job_state")).toString();
+    out->state = jobStateOf(j);
     if (out->id <= 0 || out->state.isEmpty()) {
         *error = QStringLiteral("a job without job_id or job_state");
         return false;
     }
     out->name = j.value(QStringLiteral("name")).toString();
+    out->comment = j.value(QStringLiteral("comment")).toString();
     out->stateReason = j.value(QStringLiteral("state_reason")).toString();
     out->partition = j.value(QStringLiteral("partition")).toString();
     out->nodes = j.value(QStringLiteral("nodes")).toString();
@@ -188,8 +206,18 @@ bool SlurmApiV0038::parseJob(const QJsonObject &j, SlurmJob *out, QString *error
     out->submitTime = time(j, QStringLiteral("submit_time"));
     out->startTime = time(j, QStringLiteral("start_time"));
     out->endTime = time(j, QStringLiteral("end_time"));
-    out->rawExitCode = int(number(j, QStringLiteral("exit_code"), 0));
+    out->rawExitCode = rawExitCodeOf(j);
     return true;
+}
+
+QString SlurmApiV0038::jobStateOf(const QJsonObject &job) const
+{
+    return job.value(QStringLiteral("job_state")).toString();
+}
+
+int SlurmApiV0038::rawExitCodeOf(const QJsonObject &job) const
+{
+    return int(number(job, QStringLiteral("exit_code"), 0));
 }
 
 bool SlurmApiV0038::parseJobs(const QJsonObject &root, QList<SlurmJob> *out, QString *error) const

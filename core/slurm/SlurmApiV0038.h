@@ -19,12 +19,19 @@ public:
     bool parseJobs(const QJsonObject &root, QList<SlurmJob> *out, QString *error) const override;
 
 protected:
-    // The parts a later version changes, each overridable on its own.
+    // The parts a later version changes, each overridable on its own. The parse* functions check the shape of the
+    // answer and loop; these read one entry.
     virtual QJsonObject jobProperties(const SlurmJobSpec &spec) const;
-    virtual bool parseJob(const QJsonObject &job, SlurmJob *out, QString *error) const;
+    bool parseJob(const QJsonObject &job, SlurmJob *out, QString *error) const;
+    virtual QString jobStateOf(const QJsonObject &job) const; // "COMPLETED"
+    virtual int rawExitCodeOf(const QJsonObject &job) const;  // the wait status: 768 = exit 3
+    virtual void readPing(const QJsonObject &ping, const QJsonObject &meta, SlurmPing *out) const;
+    virtual void readNode(const QJsonObject &node, SlurmNode *out) const;                // all but the name
+    virtual void readPartition(const QJsonObject &partition, SlurmPartition *out) const; // all but the name
     // A number field: plain in v0.0.38; null (unset) gives fallback.
     virtual qint64 number(const QJsonObject &object, const QString &key, qint64 fallback) const;
     QDateTime time(const QJsonObject &object, const QString &key) const; // invalid for 0 / unset
+    static QStringList stringList(const QJsonValue &value);              // a list of strings, or one string
 };
 
 } // namespace mldesk::core

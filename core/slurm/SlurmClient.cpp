@@ -2,6 +2,9 @@
 // (a bad token is a 500, an unknown job a 500 with error 2017, "nothing changed" a 304) - into SlurmErrors.
 #include "core/slurm/SlurmClient.h"
 
+#include "core/slurm/SlurmApiV0040.h"
+#include "core/slurm/SlurmVersionDetection.h"
+
 #include <QJsonDocument>
 #include <QUrlQuery>
 
@@ -73,12 +76,15 @@ HttpOptions SlurmClient::defaultHttpOptions()
     o.idleTimeoutMs = 30000;
     o.maxRetries = 0;
     o.maxRedirects = 0;
+    o.returnRedirects = true; // request() decides where the token may follow
     return o;
 }
 
 SlurmClient::SlurmClient(HttpClient &http, Connection connection)
-    : m_http(http), m_connection(std::move(connection)), m_api(SlurmApi::create(m_connection.apiVersion, &m_apiError))
+    : m_http(http), m_connection(std::move(connection)), m_auto(SlurmApi::isAuto(m_connection.apiVersion))
 {
+    if (!m_auto)
+        m_api = SlurmApi::create(m_connection.apiVersion, &m_apiError);
 }
 
 SlurmClient::~SlurmClient() = default;
@@ -86,7 +92,7 @@ SlurmClient::~SlurmClient() = default;
 SlurmError SlurmClient::unusable(const QString &what) const
 {
     SlurmError e;
-    if (!m_api) {
+    if (!m_api && !m_auto) {
         e.kind = SlurmError::Kind::Rejected;
         e.message = QStringLiteral("cannot %1 on %2: %3").arg(what, serverName(m_connection), m_apiError);
     } else if (m_connection.token.isEmpty()) {
@@ -105,7 +111,7 @@ SlurmError SlurmClient::unusable(const QString &what) const
 }
 
 HttpResponse SlurmClient::request(const QByteArray &method, const QString &path, const QString &query,
-                                  const QByteArray &body)
+                                  const QByteArray &body, QUrl *refusedTo)
 {
     HttpRequest r;
     r.method = method;
@@ -122,7 +128,33 @@ HttpResponse SlurmClient::request(const QByteArray &method, const QString &path,
     if (method == "POST")
         r.headers.append({QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")});
     r.body = body;
-    return m_http.send(r, m_connection.http);
+    HttpOptions options = m_connection.http;
+    options.returnRedirects = true;
+    options.maxRedirects = 0;
+    for (int hops = 0;; ++hops) {
+        HttpResponse response = m_http.send(r, options);
+        const bool redirect =
+            response.error.isEmpty() && (response.status == 301 || response.status == 302 || response.status == 303 ||
+                                         response.status == 307 || response.status == 308);
+        if (!redirect)
+            return response;
+        QByteArray location;
+        for (const auto &[name, value] : std::as_const(response.headers))
+            if (name.compare("Location", Qt::CaseInsensitive) == 0)
+                location = value;
+        const QUrl next = r.url.resolved(QUrl(QString::fromUtf8(location)));
+        const bool sameServer = next.host().compare(r.url.host(), Qt::CaseInsensitive) == 0 &&
+                                next.port(r.url.scheme() == QLatin1String("https") ? 443 : 80) ==
+                                    r.url.port(r.url.scheme() == QLatin1String("https") ? 443 : 80);
+        const bool downgrade = r.url.scheme() == QLatin1String("https") && next.scheme() != QLatin1String("https");
+        // 303 turns the request into a GET; a submit must never be repeated as one.
+        if (hops >= 3 || location.isEmpty() || !next.isValid() || !sameServer || downgrade || response.status == 303) {
+            if (refusedTo)
+                *refusedTo = next;
+            return response;
+        }
+        r.url = next;
+    }
 }
 
 SlurmError SlurmClient::errorFrom(const HttpResponse &response, const SlurmApi &api, const Connection &connection,
@@ -183,7 +215,8 @@ SlurmError SlurmClient::errorFrom(const HttpResponse &response, const SlurmApi &
     const QString source = connection.tokenSource.isEmpty() ? QStringLiteral("the target") : connection.tokenSource;
     const QString problem =
         onlyVague ? tokenProblem(connection.token, connection.user, QDateTime::currentSecsSinceEpoch()) : QString();
-    if (response.status == 500 && (authCode || !problem.isEmpty())) {
+    // 24.11 answers a token slurmctld refused with 511 or 500 and error 1007.
+    if ((response.status == 500 && (authCode || !problem.isEmpty())) || (response.status >= 500 && authCode)) {
         e.kind = SlurmError::Kind::Auth;
         e.message = QStringLiteral("slurmrestd at %1 could not %2 for user '%3'%4: the token from %5 %6. %7")
                         .arg(server, what, connection.user, said, source,
@@ -218,16 +251,102 @@ SlurmError SlurmClient::errorFrom(const HttpResponse &response, const SlurmApi &
     return e;
 }
 
-bool SlurmClient::call(const QByteArray &method, const QString &path, const QString &query, const QByteArray &body,
+bool SlurmClient::resolveVersion(SlurmError *error)
+{
+    *error = unusable(QStringLiteral("find the cluster's REST API version"));
+    return error->ok() && (m_api || detect(QStringLiteral("find the cluster's REST API version"), error));
+}
+
+bool SlurmClient::servedVersions(const QString &what, QStringList *served, SlurmError *error)
+{
+    const SlurmApiV0040 errors; // errors[] read the same in every version
+    served->clear();
+    const HttpResponse openapi = request("GET", QStringLiteral("/openapi/v3"));
+    *error = errorFrom(openapi, errors, m_connection, what);
+    if (error->kind == SlurmError::Kind::Unreachable || error->kind == SlurmError::Kind::Auth)
+        return false;
+    if (openapi.status == 200) {
+        *served = SlurmVersionDetection::versionsIn(QJsonDocument::fromJson(openapi.body).object());
+        if (!served->isEmpty()) {
+            *error = {};
+            return true;
+        }
+    }
+    for (const QString &version : SlurmApi::supportedVersions()) { // newest first
+        const HttpResponse ping = request("GET", QStringLiteral("/slurm/%1/ping").arg(version));
+        *error = errorFrom(ping, errors, m_connection, what);
+        if (error->kind == SlurmError::Kind::Unreachable || error->kind == SlurmError::Kind::Auth)
+            return false;
+        if (ping.status != 404) { // served (a 500 when slurmctld is down: the real call says so)
+            served->append(version);
+            break;
+        }
+    }
+    *error = {};
+    return true;
+}
+
+bool SlurmClient::detect(const QString &what, SlurmError *error)
+{
+    const QString key = serverName(m_connection);
+    QString version = SlurmVersionDetection::remembered(key);
+    if (version.isEmpty()) {
+        QStringList served;
+        if (!servedVersions(what, &served, error)) {
+            error->message = QStringLiteral("cannot tell which REST API versions slurmrestd serves: ") + error->message;
+            return false;
+        }
+        version = SlurmVersionDetection::choose(served);
+        if (version.isEmpty()) {
+            error->kind = SlurmError::Kind::Rejected;
+            error->message =
+                QStringLiteral("cannot %1: %2").arg(what, SlurmVersionDetection::noCommonVersion(key, served));
+            return false;
+        }
+        SlurmVersionDetection::remember(key, version);
+    }
+    m_api = SlurmApi::create(version);
+    return true;
+}
+
+bool SlurmClient::call(const QByteArray &method, const PathOf &path, const QString &query, const QByteArray &body,
                        const QString &what, QJsonObject *root, SlurmError *error, int *status)
 {
     *error = unusable(what);
-    if (!error->ok())
+    if (!error->ok() || (!m_api && !detect(what, error)))
         return false;
-    const HttpResponse response = request(method, path, query, body);
+    QUrl refusedTo;
+    const HttpResponse response = request(method, path(*m_api), query, body, &refusedTo);
     if (status)
         *status = response.status;
+    if (!refusedTo.isEmpty() || (response.status >= 300 && response.status < 400 && response.status != 304)) {
+        error->kind = SlurmError::Kind::Rejected;
+        error->httpStatus = response.status;
+        error->message =
+            QStringLiteral("cannot %1: slurmrestd at %2 redirected the request to %3 (HTTP %4). MLDesk sends the "
+                           "Slurm token only to the target's own host and port, never from https to http: if %3 is "
+                           "the right slurmrestd, set the target's URL to it")
+                .arg(what, serverName(m_connection), refusedTo.toDisplayString(QUrl::RemoveUserInfo))
+                .arg(response.status);
+        return false;
+    }
     *error = errorFrom(response, *m_api, m_connection, what);
+    if (response.status == 404 && response.error.isEmpty() && error->kind != SlurmError::Kind::NotFound) {
+        // The cluster does not serve this version (any more): say which ones it does.
+        QStringList served;
+        SlurmError ignored;
+        if (m_auto)
+            SlurmVersionDetection::forget(serverName(m_connection));
+        servedVersions(what, &served, &ignored);
+        if (!served.contains(m_api->version())) {
+            error->kind = SlurmError::Kind::Rejected;
+            error->message =
+                QStringLiteral("cannot %1: slurmrestd at %2 does not serve REST API %3 (HTTP 404); it serves %4. Set "
+                               "the target's api version to auto or to one of those")
+                    .arg(what, serverName(m_connection), m_api->version(),
+                         served.isEmpty() ? QStringLiteral("none MLDesk knows") : served.join(QStringLiteral(", ")));
+        }
+    }
     if (!error->ok())
         return false;
     if (response.status == 304) {
@@ -250,7 +369,7 @@ bool SlurmClient::call(const QByteArray &method, const QString &path, const QStr
 
 template <typename T, typename Parse>
 static SlurmResult<T> parsed(const QJsonObject &root, const SlurmError &error, const QString &what,
-                             const SlurmClient::Connection &connection, Parse parse)
+                             const SlurmClient &client, Parse parse)
 {
     SlurmResult<T> result;
     result.error = error;
@@ -260,7 +379,7 @@ static SlurmResult<T> parsed(const QJsonObject &root, const SlurmError &error, c
     if (!parse(root, &result.value, &why)) {
         result.error.kind = SlurmError::Kind::Protocol;
         result.error.message =
-            QStringLiteral("cannot read slurmrestd's answer to %1 (API %2): %3").arg(what, connection.apiVersion, why);
+            QStringLiteral("cannot read slurmrestd's answer to %1 (API %2): %3").arg(what, client.apiVersion(), why);
     }
     return result;
 }
@@ -270,13 +389,27 @@ SlurmResult<SlurmPing> SlurmClient::ping()
     const QString what = QStringLiteral("ping the controller");
     QJsonObject root;
     SlurmError error;
-    if (call("GET", m_api ? m_api->pingPath() : QString(), {}, {}, what, &root, &error)) {
-        auto result = parsed<SlurmPing>(root, error, what, m_connection,
+    if (call("GET", &SlurmApi::pingPath, {}, {}, what, &root, &error)) {
+        auto result = parsed<SlurmPing>(root, error, what, *this,
                                         [&](auto &r, auto *v, auto *w) { return m_api->parsePing(r, v, w); });
         if (result.ok() && result.value.state != QLatin1String("UP")) {
-            result.error.kind = SlurmError::Kind::Server;
-            result.error.message = QStringLiteral("the Slurm controller %1 answers ping with '%2', not UP")
-                                       .arg(result.value.hostname, result.value.state);
+            // slurmrestd 23.11+ answers ping itself, and reports DOWN both when slurmctld is down and when it
+            // refused the token: a token that is visibly unusable settles it, else both are named.
+            const QString problem =
+                tokenProblem(m_connection.token, m_connection.user, QDateTime::currentSecsSinceEpoch());
+            const QString source =
+                m_connection.tokenSource.isEmpty() ? QStringLiteral("the target") : m_connection.tokenSource;
+            result.error.kind = problem.isEmpty() ? SlurmError::Kind::Server : SlurmError::Kind::Auth;
+            result.error.httpStatus = 200;
+            result.error.message =
+                problem.isEmpty()
+                    ? QStringLiteral("the Slurm controller %1 answers ping with '%2', not UP: either slurmctld is "
+                                     "down or it refused the token for user '%3' from %4. Check the controller with "
+                                     "`scontrol ping`; if it is up, renew the token. %5")
+                          .arg(result.value.hostname, result.value.state, m_connection.user, source,
+                               tokenHelp(m_connection))
+                    : QStringLiteral("the Slurm controller %1 answers ping with '%2': the token from %3 %4. %5")
+                          .arg(result.value.hostname, result.value.state, source, problem, tokenHelp(m_connection));
         }
         return result;
     }
@@ -288,8 +421,8 @@ SlurmResult<QList<SlurmNode>> SlurmClient::nodes()
     const QString what = QStringLiteral("list the nodes");
     QJsonObject root;
     SlurmError error;
-    call("GET", m_api ? m_api->nodesPath() : QString(), {}, {}, what, &root, &error);
-    return parsed<QList<SlurmNode>>(root, error, what, m_connection,
+    call("GET", &SlurmApi::nodesPath, {}, {}, what, &root, &error);
+    return parsed<QList<SlurmNode>>(root, error, what, *this,
                                     [&](auto &r, auto *v, auto *w) { return m_api->parseNodes(r, v, w); });
 }
 
@@ -298,8 +431,8 @@ SlurmResult<QList<SlurmPartition>> SlurmClient::partitions()
     const QString what = QStringLiteral("list the partitions");
     QJsonObject root;
     SlurmError error;
-    call("GET", m_api ? m_api->partitionsPath() : QString(), {}, {}, what, &root, &error);
-    return parsed<QList<SlurmPartition>>(root, error, what, m_connection,
+    call("GET", &SlurmApi::partitionsPath, {}, {}, what, &root, &error);
+    return parsed<QList<SlurmPartition>>(root, error, what, *this,
                                          [&](auto &r, auto *v, auto *w) { return m_api->parsePartitions(r, v, w); });
 }
 
@@ -308,13 +441,13 @@ SlurmResult<qint64> SlurmClient::submit(const SlurmJobSpec &spec)
     const QString what = QStringLiteral("submit the job '%1'").arg(spec.name);
     QJsonObject root;
     SlurmError error;
-    call("POST", m_api ? m_api->submitPath() : QString(), {}, m_api ? m_api->submitBody(spec) : QByteArray(), what,
-         &root, &error);
+    if (resolveVersion(&error))
+        call("POST", &SlurmApi::submitPath, {}, m_api->submitBody(spec), what, &root, &error);
     if (error.kind == SlurmError::Kind::Rejected && error.slurmCode == 9001) // ESLURM_REST_FAIL_PARSING
         error.message +=
             QStringLiteral(". Slurm could not accept the job's request: check the target's partition, GPUs "
                            "per node (the nodes must offer them as gres) and time limit");
-    return parsed<qint64>(root, error, what, m_connection,
+    return parsed<qint64>(root, error, what, *this,
                           [&](auto &r, auto *v, auto *w) { return m_api->parseSubmit(r, v, w); });
 }
 
@@ -323,8 +456,9 @@ SlurmResult<SlurmJob> SlurmClient::job(qint64 id)
     const QString what = QStringLiteral("look up job %1").arg(id);
     QJsonObject root;
     SlurmError error;
-    call("GET", m_api ? m_api->jobPath(id) : QString(), {}, {}, what, &root, &error);
-    auto result = parsed<SlurmJob>(root, error, what, m_connection, [&](auto &r, SlurmJob *v, QString *w) {
+    call(
+        "GET", [id](const SlurmApi &a) { return a.jobPath(id); }, {}, {}, what, &root, &error);
+    auto result = parsed<SlurmJob>(root, error, what, *this, [&](auto &r, SlurmJob *v, QString *w) {
         QList<SlurmJob> jobs;
         if (!m_api->parseJobs(r, &jobs, w))
             return false;
@@ -350,11 +484,12 @@ SlurmResult<SlurmJobList> SlurmClient::jobsChangedSince(qint64 updateTime)
     QJsonObject root;
     SlurmError error;
     int status = 0;
-    const QString query = QStringLiteral("update_time=%1").arg(std::max<qint64>(0, updateTime));
-    call("GET", m_api ? m_api->jobsPath() : QString(), query, {}, what, &root, &error, &status);
+    if (resolveVersion(&error))
+        call("GET", &SlurmApi::jobsPath, m_api->jobsQuery(updateTime, QDateTime::currentSecsSinceEpoch()), {}, what,
+             &root, &error, &status);
     if (error.ok() && status == 304)
         return {}; // nothing changed since updateTime: an empty, incomplete list
-    auto result = parsed<SlurmJobList>(root, error, what, m_connection, [&](auto &r, SlurmJobList *v, QString *w) {
+    auto result = parsed<SlurmJobList>(root, error, what, *this, [&](auto &r, SlurmJobList *v, QString *w) {
         return m_api->parseJobs(r, &v->jobs, w);
     });
     // With changes Slurm sends every job it holds; with update_time 0 an empty list really means "no jobs".
@@ -369,7 +504,9 @@ SlurmError SlurmClient::signal(qint64 id, const QString &signalName)
     SlurmError error;
     QUrlQuery query;
     query.addQueryItem(QStringLiteral("signal"), signalName);
-    call("DELETE", m_api ? m_api->jobPath(id) : QString(), query.toString(QUrl::FullyEncoded), {}, what, &root, &error);
+    call(
+        "DELETE", [id](const SlurmApi &a) { return a.jobPath(id); }, query.toString(QUrl::FullyEncoded), {}, what,
+        &root, &error);
     if (error.kind == SlurmError::Kind::NotFound)
         error.message = QStringLiteral("Slurm has no job %1 to signal: it has ended and been purged").arg(id);
     return error;

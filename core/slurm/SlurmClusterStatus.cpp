@@ -7,6 +7,8 @@ SlurmClusterStatus SlurmClusterStatus::query(SlurmClient &client)
 {
     SlurmClusterStatus s;
     s.ping = client.ping();
+    s.apiVersion = client.apiVersion();
+    s.autoDetected = client.autoDetected();
     const SlurmError::Kind k = s.ping.error.kind;
     if (k == SlurmError::Kind::Unreachable || k == SlurmError::Kind::Auth) {
         s.nodes.error = s.ping.error;

@@ -1,6 +1,8 @@
 // SlurmJobMonitor: one poll in flight at a time, results re-posted to the owner's thread (CONVENTIONS 7).
 #include "core/slurm/SlurmJobMonitor.h"
 
+#include "core/slurm/SlurmRunJob.h"
+
 #include <QPointer>
 #include <QThreadPool>
 
@@ -186,6 +188,35 @@ void SlurmJobMonitor::submit(const SlurmJobSpec &spec, std::function<void(qint64
                 if (r.ok())
                     self->track(r.value, name);
                 done(r.value, r.error);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void SlurmJobMonitor::findJobOfRun(const QString &runUid,
+                                   std::function<void(qint64 jobId, const SlurmError &error)> done)
+{
+    QPointer<SlurmJobMonitor> self(this);
+    std::shared_ptr<bool> alive = m_alive;
+    runAsync([self, alive, runUid, done = std::move(done)](SlurmClient &client) {
+        const SlurmResult<SlurmJobList> r = client.jobsChangedSince(0);
+        qint64 found = 0;
+        for (const SlurmJob &job : r.value.jobs)
+            if (SlurmRunJob::isJobOfRun(job, runUid))
+                found = std::max(found, job.id); // the newest, should a reset cluster hold an older namesake
+        SlurmError error = r.error;
+        if (error.ok() && !r.value.complete)
+            error = {SlurmError::Kind::Server, 0, 0, QStringLiteral("Slurm answered an incomplete job list"), {}};
+        if (!*alive)
+            return;
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, found, error, runUid, done] {
+                if (!self)
+                    return;
+                if (error.ok() && found > 0)
+                    self->track(found, runUid);
+                done(error.ok() ? found : 0, error);
             },
             Qt::QueuedConnection);
     });

@@ -45,6 +45,10 @@ public:
 
     // Submits on the thread pool; done(jobId, error) on the owner's thread. A submitted job is tracked.
     void submit(const SlurmJobSpec &spec, std::function<void(qint64 jobId, const SlurmError &error)> done);
+    // Looks for the job of run runUid among all jobs Slurm holds (a job submitted, but whose id was never stored:
+    // the process died in between). done(jobId, error) on the owner's thread: jobId 0 when Slurm has none; an
+    // error when it cannot tell now (then nothing may be concluded). A found job is tracked.
+    void findJobOfRun(const QString &runUid, std::function<void(qint64 jobId, const SlurmError &error)> done);
     // SIGTERM now (the supervisor records the end), a real cancel (KILL) after cancelGraceMs if still running.
     void cancel(qint64 jobId);
 

@@ -157,6 +157,27 @@ void SlurmRunBackend::attach(const ComputeTarget &target, const QString &uid, co
     monitorFor(target)->track(jobId, uid);
 }
 
+void SlurmRunBackend::recover(const ComputeTarget &target, const QString &uid, const QString &runDir,
+                              bool cancelRequested, std::function<void(qint64, const QString &)> done)
+{
+    m_runs.insert(uid, {target.name, runDir, 0, cancelRequested}); // isFollowing: one lookup at a time
+    monitorFor(target)->findJobOfRun(uid, [this, uid, done](qint64 jobId, const SlurmError &e) {
+        auto it = m_runs.find(uid);
+        if (it == m_runs.end())
+            return;
+        if (!e.ok() || jobId <= 0) {
+            m_runs.erase(it);
+            done(0, e.message);
+            return;
+        }
+        it->jobId = jobId;
+        if (it->cancelRequested)
+            if (SlurmJobMonitor *monitor = m_monitors.value(it->target))
+                monitor->cancel(jobId);
+        done(jobId, {});
+    });
+}
+
 bool SlurmRunBackend::cancel(const QString &uid)
 {
     auto it = m_runs.find(uid);

@@ -53,6 +53,12 @@ public:
     // run folder's exit.json once Slurm has purged the job.
     void attach(const ComputeTarget &target, const QString &uid, const QString &runDir, qint64 jobId,
                 bool cancelRequested = false);
+    // A run whose job id was never stored (the MLDesk process that submitted it died in between): looks for its job
+    // by name and comment among Slurm's jobs and follows it when found, so it is never submitted twice nor left
+    // orphaned. done(jobId, error) on this thread: jobId 0 when Slurm has no such job; error when it cannot tell now
+    // (then the run must stay as it is and be asked about again later).
+    void recover(const ComputeTarget &target, const QString &uid, const QString &runDir, bool cancelRequested,
+                 std::function<void(qint64 jobId, const QString &error)> done);
     // SIGTERM to the job (the supervisor records the end), a real cancel after the grace period. The run ends
     // Canceled whatever Slurm calls the end. False when the run is not followed here.
     bool cancel(const QString &uid);

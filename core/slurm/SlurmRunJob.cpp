@@ -77,6 +77,16 @@ QString SlurmRunJob::script(const QString &clusterRunDir, const QString &supervi
         .arg(runUid, shellQuote(clusterRunDir), command.join(QLatin1Char(' ')));
 }
 
+QString SlurmRunJob::commentFor(const QString &runUid)
+{
+    return QStringLiteral("mldesk run ") + runUid;
+}
+
+bool SlurmRunJob::isJobOfRun(const SlurmJob &job, const QString &runUid)
+{
+    return job.name == runUid && (job.comment.isEmpty() || job.comment == commentFor(runUid));
+}
+
 SlurmJobSpec SlurmRunJob::build(const SlurmTargetConfig &target, const SlurmRunJobInput &input, QString *error)
 {
     QString why;
@@ -97,7 +107,8 @@ SlurmJobSpec SlurmRunJob::build(const SlurmTargetConfig &target, const SlurmRunJ
     }
 
     SlurmJobSpec spec;
-    spec.name = input.runUid; // finds the run again from squeue/sacct, and guards against reused job ids
+    spec.name = input.runUid;                // finds the run again from squeue/sacct, and guards against reused job ids
+    spec.comment = commentFor(input.runUid); // a job whose id was never stored is found by both (findJobOfRun)
     spec.script = script(runDir, input.supervisor, input.program, input.arguments, input.runUid);
     spec.partition = target.partition;
     spec.nodesMin = std::max(1, target.nodesMin);
@@ -113,6 +124,12 @@ SlurmJobSpec SlurmRunJob::build(const SlurmTargetConfig &target, const SlurmRunJ
     spec.environment.insert(QStringLiteral("LANG"), QStringLiteral("C.UTF-8"));
     for (auto it = input.environment.cbegin(); it != input.environment.cend(); ++it)
         spec.environment.insert(it.key(), it.value());
+    // The GPUs are Slurm's to give: with GPUs per node, slurmstepd sets CUDA_VISIBLE_DEVICES to the ones it
+    // allocated (mldesk-train uses the first visible one); without, the job must not touch the node's GPUs.
+    if (spec.gpusPerNode > 0)
+        spec.environment.remove(QStringLiteral("CUDA_VISIBLE_DEVICES"));
+    else
+        spec.environment.insert(QStringLiteral("CUDA_VISIBLE_DEVICES"), QString());
     spec.environment.insert(QStringLiteral("MLDESK_RUN_ID"), input.runUid);
     spec.environment.insert(QStringLiteral("MLDESK_RUN_DIR"), runDir);
     spec.environment.insert(QStringLiteral("MLDESK_EXPERIMENT"), input.experiment);

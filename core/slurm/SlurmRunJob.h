@@ -28,6 +28,12 @@ public:
     // Slurm's own stdout/stderr (slurmstepd messages such as "CANCELLED ... DUE TO TIME LIMIT"), per job id.
     static QString slurmLogName() { return QStringLiteral("logs/slurm-%j.out"); }
 
+    // The job's comment: "mldesk run UID".
+    static QString commentFor(const QString &runUid);
+    // Whether a job Slurm reports is the one MLDesk submitted for runUid (its name, and its comment when Slurm
+    // reports one).
+    static bool isJobOfRun(const SlurmJob &job, const QString &runUid);
+
     // localPath (inside the target's shared folder) as the nodes see it; empty with *error when it is outside.
     static QString clusterPath(const SlurmTargetConfig &target, const QString &localPath, QString *error);
     // The other way round (a path a job reports); empty when outside the cluster's shared folder.

@@ -53,8 +53,8 @@ void takeExit(SlurmRunOutcome &o, const SlurmJob *job, const std::optional<Slurm
 
 } // namespace
 
-SlurmRunOutcome SlurmRunState::fromJob(const SlurmJob &job, const std::optional<SlurmExitRecord> &exit,
-                                       bool cancelRequested)
+static SlurmRunOutcome outcomeOfJob(const SlurmJob &job, const std::optional<SlurmExitRecord> &exit,
+                                    bool cancelRequested)
 {
     SlurmRunOutcome o;
     const QString &s = job.state;
@@ -120,6 +120,19 @@ SlurmRunOutcome SlurmRunState::fromJob(const SlurmJob &job, const std::optional<
         why += QStringLiteral(": ") + how;
     o.failureReason = QStringLiteral("Slurm job %1: %2").arg(job.id).arg(why);
     o.detail = o.failureReason;
+    return o;
+}
+
+SlurmRunOutcome SlurmRunState::fromJob(const SlurmJob &job, const std::optional<SlurmExitRecord> &exit,
+                                       bool cancelRequested)
+{
+    SlurmRunOutcome o = outcomeOfJob(job, exit, cancelRequested);
+    // Slurm's own times: a job short enough to go from PENDING straight to COMPLETED between two polls still
+    // gets its real start and end (a pending job's start_time is an estimate: only taken once it has started).
+    if (job.state != QLatin1String("PENDING") && job.startTime.isValid())
+        o.started = job.startTime;
+    if (job.isFinished() && job.endTime.isValid())
+        o.ended = job.endTime;
     return o;
 }
 

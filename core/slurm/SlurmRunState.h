@@ -17,6 +17,7 @@ struct SlurmRunOutcome {
     QString failureReason; // terminal Failed/Canceled only
     std::optional<int> exitCode;
     std::optional<int> exitSignal;
+    QDateTime started, ended; // Slurm's start and end of the job (UTC); invalid when not known (yet)
     bool terminal() const { return isTerminal(state); }
 };
 

@@ -76,6 +76,7 @@ struct SlurmPartition {
 // A batch job to submit.
 struct SlurmJobSpec {
     QString name;
+    QString comment;   // "mldesk run UID": with the name, finds a job whose id MLDesk never stored
     QString script;    // the batch script, starting with #!
     QString partition; // empty: the cluster's default
     int nodesMin = 1;
@@ -94,6 +95,7 @@ struct SlurmJobSpec {
 struct SlurmJob {
     qint64 id = 0;
     QString name;
+    QString comment;
     QString state;       // "PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", ...
     QString stateReason; // "Resources", "Priority", "NonZeroExitCode", "None"
     QString partition;

@@ -200,6 +200,33 @@ private slots:
         QVERIFY(!registry.find(QStringLiteral("gpu-cluster")));
     }
 
+    // Issue 14: plain http to another machine exposes the token; accepted, with a warning to show.
+    void plainHttpWarning_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<bool>("warns");
+        QTest::newRow("loopback") << "http://127.0.0.1:6820" << false;
+        QTest::newRow("loopback 127/8") << "http://127.1.2.3:6820" << false;
+        QTest::newRow("localhost") << "http://localhost:6820" << false;
+        QTest::newRow("ipv6 loopback") << "http://[::1]:6820" << false;
+        QTest::newRow("https") << "https://hpc.example.org:6820" << false;
+        QTest::newRow("plain http remote") << "http://hpc.example.org:6820" << true;
+        QTest::newRow("plain http lan ip") << "http://10.0.0.5:6820" << true;
+    }
+    void plainHttpWarning()
+    {
+        QFETCH(QString, url);
+        QFETCH(bool, warns);
+        SlurmTargetConfig c = validConfig(m_dir->filePath(QStringLiteral("shared")));
+        c.url = url;
+        QVERIFY2(c.validate().isEmpty(), qPrintable(c.validate().join(u"; "))); // accepted either way
+        QCOMPARE(!c.plainHttpWarning().isEmpty(), warns);
+        if (warns)
+            QVERIFY2(c.plainHttpWarning().contains(QUrl(url).host()) &&
+                         c.plainHttpWarning().contains(QStringLiteral("https")),
+                     qPrintable(c.plainHttpWarning()));
+    }
+
     void slurmTargetIsStored()
     {
         ComputeTargetRegistry registry(m_ws->database());
@@ -207,7 +234,7 @@ private slots:
         QVERIFY2(c.validate().isEmpty(), qPrintable(c.validate().join(u"; ")));
         const ComputeTarget t = registry.createSlurm(QStringLiteral("gpu-cluster"), c);
         QCOMPARE(t.kind, ComputeTarget::Kind::Slurm);
-        QCOMPARE(t.slurm.apiVersion, QStringLiteral("v0.0.38"));
+        QCOMPARE(t.slurm.apiVersion, QStringLiteral("auto")); // the newest the cluster and MLDesk both know
         QCOMPARE(t.slurm.nodesMax, 4);
         QCOMPARE(t.slurm.clusterPath(), QStringLiteral("/cluster/home/me/mldesk"));
         QCOMPARE(t.slurm.timeLimitMinutes(), 120);
@@ -343,7 +370,7 @@ private slots:
                              QStringLiteral("gpu-cluster")});
         QCOMPARE(shown.first, 0);
         QVERIFY(!shown.second.contains(kToken));
-        QVERIFY(shown.second.contains("\"api_version\": \"v0.0.38\""));
+        QVERIFY(shown.second.contains("\"api_version\": \"auto\""));
         auto refused =
             runCli({QStringLiteral("compute"), QStringLiteral("create"), QStringLiteral("bad"),
                     QStringLiteral("--type"), QStringLiteral("slurm"), QStringLiteral("--url"),

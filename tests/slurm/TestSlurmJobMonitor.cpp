@@ -6,14 +6,18 @@
 #include "../core/RunTestSupport.h"
 #include "core/http/HttpClient.h"
 #include "core/slurm/SlurmJobMonitor.h"
+#include "core/slurm/SlurmRunBackend.h"
 #include "core/slurm/SlurmRunJob.h"
 #include "core/slurm/SlurmRunState.h"
+
+#include "SlurmTestCluster.h"
 
 #include <QProcess>
 #include <QSignalSpy>
 #include <QtTest>
 
 using namespace mldesk::core;
+using mldesk::test::SlurmTestCluster;
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -122,8 +126,7 @@ private slots:
     {
         const QString url = qEnvironmentVariable("SLURMRESTD_URL");
         if (url.isEmpty())
-            QSKIP("no test cluster: SLURMRESTD_URL is not set. Run as root: eval \"$(tests/slurm/start-slurm.sh)\" "
-                  "(scripts/test does it when run as root)");
+            QSKIP(qPrintable(mldesk::test::SlurmTestCluster::skipMessage()));
         m_connection.url = QUrl(url);
         m_connection.user = qEnvironmentVariable("SLURM_USER_NAME", u"root"_s);
         m_connection.token = qEnvironmentVariable("SLURM_JWT");
@@ -141,11 +144,19 @@ private slots:
         m_supervisor = qEnvironmentVariable("MLDESK_SUPERVISOR");
         m_trainer = qEnvironmentVariable("MLDESK_TRAIN");
         QVERIFY2(QFileInfo(m_supervisor).isExecutable(), "MLDESK_SUPERVISOR must name the built mldesk-supervisor");
+        // Into the shared folder, where the nodes see them (the 24.11 cluster's nodes see nothing else of here).
+        QString error;
+        m_supervisor = SlurmRunBackend::stage(m_target, m_supervisor, &error);
+        QVERIFY2(!m_supervisor.isEmpty(), qPrintable(error));
+        if (QFileInfo(m_trainer).isExecutable()) {
+            m_trainer = SlurmRunBackend::stage(m_target, m_trainer, &error);
+            QVERIFY2(!m_trainer.isEmpty(), qPrintable(error));
+        }
     }
 
     void trainerCompletes()
     {
-        if (!QFileInfo(m_trainer).isExecutable())
+        if (m_trainer.isEmpty() || !QFileInfo(m_trainer).isExecutable())
             QSKIP("mldesk-train is not built (MLDESK_TRAIN)");
         mldesk::test::writeSyntheticMnist(m_shared.filePath(u"data"_s));
         SlurmJobMonitor monitor(
@@ -233,7 +244,7 @@ private slots:
                            u"sleep 1; done"_s}));
         QVERIFY2(w->submitError.ok(), qPrintable(w->submitError.message));
         QTRY_VERIFY_WITH_TIMEOUT(!w->updates.isEmpty() && w->last.state == u"RUNNING"_s, 30000);
-        QVERIFY(clusterScript(u"stop-slurm.sh"_s, {u"slurmrestd"_s}));
+        QVERIFY(clusterScript(SlurmTestCluster::script(u"stop-slurm"_s), {u"slurmrestd"_s}));
         QTRY_VERIFY_WITH_TIMEOUT(!problems.isEmpty(), 10000);
         QVERIFY(!monitor.reachable());
         QVERIFY2(monitor.problem().startsWith(u"cluster unreachable, retrying"_s), qPrintable(monitor.problem()));
@@ -242,7 +253,7 @@ private slots:
         // The job finishes while nobody can ask.
         const QString dir = runDir(uid);
         QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(dir + u"/exit.json"_s), 30000);
-        QVERIFY(clusterScript(u"start-slurm.sh"_s));
+        QVERIFY(clusterScript(SlurmTestCluster::script(u"start-slurm"_s)));
         QTRY_VERIFY_WITH_TIMEOUT(!restored.isEmpty(), 15000);
         QVERIFY(monitor.reachable());
         QTRY_VERIFY_WITH_TIMEOUT(w->ended, 30000);

@@ -5,6 +5,8 @@
 #include "core/slurm/SlurmApiV0038.h"
 #include "core/slurm/SlurmClient.h"
 
+#include "SlurmTestSupport.h"
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -15,20 +17,16 @@ using namespace mldesk::core;
 
 namespace {
 
+using mldesk::test::ReplayHttpClient;
+
 QByteArray recorded(const QString &name)
 {
-    QFile f(QStringLiteral(MLDESK_SLURM_DATA_DIR "/") + name);
-    if (!f.open(QIODevice::ReadOnly))
-        qFatal("missing recorded answer %s", qPrintable(f.fileName()));
-    return f.readAll();
+    return mldesk::test::recordedSlurm(QStringLiteral(MLDESK_SLURM_DATA_DIR), name);
 }
 
 HttpResponse recordedResponse(const QString &name)
 {
-    HttpResponse r;
-    r.status = recorded(name + QStringLiteral(".status")).trimmed().toInt();
-    r.body = recorded(name);
-    return r;
+    return mldesk::test::recordedSlurmResponse(QStringLiteral(MLDESK_SLURM_DATA_DIR), name);
 }
 
 QJsonObject root(const QString &name)
@@ -36,14 +34,9 @@ QJsonObject root(const QString &name)
     return QJsonDocument::fromJson(recorded(name)).object();
 }
 
-// "header.payload.signature" with the given claims (the signature is not checked by the client).
 QString jwt(const QJsonObject &claims)
 {
-    const auto enc = [](const QByteArray &b) {
-        return QString::fromLatin1(b.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
-    };
-    return enc(R"({"alg":"HS256","typ":"JWT"})") + QLatin1Char('.') +
-           enc(QJsonDocument(claims).toJson(QJsonDocument::Compact)) + QStringLiteral(".c2lnbmF0dXJl");
+    return mldesk::test::slurmJwt(claims);
 }
 
 SlurmClient::Connection connection(const QString &token)
@@ -53,37 +46,13 @@ SlurmClient::Connection connection(const QString &token)
     c.user = QStringLiteral("root");
     c.token = token;
     c.tokenSource = QStringLiteral("environment variable SLURM_JWT");
+    c.apiVersion = QStringLiteral("v0.0.38");
     return c;
 }
 
-// Answers each request with the next queued recorded response and keeps the requests.
-class ReplayHttpClient final : public HttpClient {
-public:
-    QList<HttpRequest> requests;
-    QList<HttpResponse> answers;
-
-    HttpResponse send(const HttpRequest &request, const HttpOptions &) override
-    {
-        requests.append(request);
-        return answers.isEmpty() ? HttpResponse{} : answers.takeFirst();
-    }
-    DownloadResult download(const QUrl &, const QString &, const HttpOptions &,
-                            const std::function<void(const DownloadProgress &)> &, const std::atomic_bool *) override
-    {
-        return {};
-    }
-    void sendAsync(const HttpRequest &, const HttpOptions &, QObject *,
-                   std::function<void(const HttpResponse &)>) override
-    {
-    }
-};
-
 QByteArray header(const HttpRequest &r, const QByteArray &name)
 {
-    for (const auto &[k, v] : r.headers)
-        if (k.compare(name, Qt::CaseInsensitive) == 0)
-            return v;
-    return {};
+    return mldesk::test::headerOf(r, name);
 }
 
 } // namespace
@@ -95,8 +64,10 @@ private slots:
     {
         QString error;
         QVERIFY(SlurmApi::create(QStringLiteral("v0.0.38"), &error));
-        QVERIFY(!SlurmApi::create(QStringLiteral("v0.0.40"), &error));
-        QVERIFY2(error.contains(QStringLiteral("v0.0.40")) && error.contains(QStringLiteral("v0.0.38")),
+        QVERIFY(SlurmApi::create(QStringLiteral("v0.0.42"), &error));
+        QVERIFY(!SlurmApi::create(QStringLiteral("v0.0.39"), &error)); // Slurm 23.02's: never supported
+        QVERIFY2(error.contains(QStringLiteral("v0.0.39")) && error.contains(QStringLiteral("v0.0.38")) &&
+                     error.contains(QStringLiteral("v0.0.42")) && error.contains(QStringLiteral("auto")),
                  qPrintable(error));
     }
 

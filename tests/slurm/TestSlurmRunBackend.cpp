@@ -6,6 +6,8 @@
 #include "core/http/HttpClient.h"
 #include "core/slurm/SlurmRunBackend.h"
 
+#include "SlurmTestCluster.h"
+
 #include <QSignalSpy>
 #include <QtTest>
 
@@ -80,8 +82,7 @@ private slots:
     {
         const QString url = qEnvironmentVariable("SLURMRESTD_URL");
         if (url.isEmpty())
-            QSKIP("no test cluster: SLURMRESTD_URL is not set. Run as root: eval \"$(tests/slurm/start-slurm.sh)\" "
-                  "(scripts/test does it when run as root)");
+            QSKIP(qPrintable(mldesk::test::SlurmTestCluster::skipMessage()));
         QVERIFY(m_shared.isValid());
         m_target.name = u"hpc"_s;
         m_target.kind = ComputeTarget::Kind::Slurm;

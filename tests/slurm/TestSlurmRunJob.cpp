@@ -111,6 +111,18 @@ private slots:
         const SlurmJobSpec d = SlurmRunJob::build(open, input(), &error);
         QVERIFY(d.partition.isEmpty());
         QCOMPARE(d.timeLimitMinutes, -1); // the partition's default
+
+        // Issue 14: the run id also in the comment (a job whose id was never stored is found by both); the GPUs are
+        // Slurm's to give - with GPUs per node its CUDA_VISIBLE_DEVICES (whatever the environment said), without
+        // none at all.
+        QCOMPARE(s.comment, QStringLiteral("mldesk run ") + input().runUid);
+        SlurmRunJobInput withDevices = input();
+        withDevices.environment.insert(QStringLiteral("CUDA_VISIBLE_DEVICES"), QStringLiteral("0,1"));
+        QVERIFY(!SlurmRunJob::build(target(), withDevices, &error).environment.contains(u"CUDA_VISIBLE_DEVICES"_qs));
+        open.gpusPerNode = 0;
+        const SlurmJobSpec cpu = SlurmRunJob::build(open, withDevices, &error);
+        QVERIFY(cpu.environment.contains(u"CUDA_VISIBLE_DEVICES"_qs));
+        QCOMPARE(cpu.environment.value(u"CUDA_VISIBLE_DEVICES"_qs), QString());
     }
 
     void jobSpecProblems()

@@ -78,6 +78,11 @@ SlurmStatusView::SlurmStatusView(QWidget *parent) : QWidget(parent)
     m_summary->setObjectName(QStringLiteral("slurmSummary"));
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_warning = new QLabel;
+    m_warning->setObjectName(QStringLiteral("slurmPlainHttpWarning"));
+    m_warning->setWordWrap(true);
+    m_warning->setStyleSheet(QStringLiteral("color: #b45309;")); // amber: accepted, but not safe
+    m_warning->hide();
     m_updated = new QLabel;
     m_updated->setObjectName(QStringLiteral("slurmUpdated"));
     m_updated->setEnabled(false); // greyed: secondary information
@@ -97,6 +102,7 @@ SlurmStatusView::SlurmStatusView(QWidget *parent) : QWidget(parent)
     layout->setContentsMargins(0, 6, 0, 0);
     layout->setSpacing(4);
     layout->addLayout(header);
+    layout->addWidget(m_warning);
     layout->addWidget(m_summary);
     layout->addWidget(split, 1);
 
@@ -142,6 +148,11 @@ void SlurmStatusView::setRefreshInterval(int milliseconds)
         m_timer->start();
 }
 
+bool SlurmStatusView::isPolling() const
+{
+    return m_timer->isActive();
+}
+
 int SlurmStatusView::refreshInterval() const
 {
     return m_timer->interval();
@@ -168,6 +179,9 @@ void SlurmStatusView::clearTarget()
     m_target = {};
     m_timer->stop();
     m_caption->setText(tr("Slurm cluster"));
+    m_apiVersion.clear();
+    m_warning->clear();
+    m_warning->hide();
     m_updated->clear();
     m_refresh->setEnabled(false);
     m_nodes->setRows({});
@@ -182,7 +196,11 @@ void SlurmStatusView::setTarget(const QString &workspacePath, const core::Comput
     m_target = target;
     m_hasTarget = true;
     m_caption->setText(tr("Slurm cluster \u201c%1\u201d at %2").arg(target.name, target.slurm.url));
+    const QString plainHttp = target.slurm.plainHttpWarning();
+    m_warning->setText(plainHttp.isEmpty() ? QString() : tr("Warning: %1.").arg(plainHttp));
+    m_warning->setVisible(!plainHttp.isEmpty());
     if (!same) {
+        m_apiVersion.clear();
         ++m_generation; // an answer for the previous target must not land here
         m_inFlight = false;
         m_nodes->setRows({});
@@ -246,8 +264,10 @@ void SlurmStatusView::finish(const core::SlurmClusterStatus &status)
     m_inFlight = false;
     m_refresh->setEnabled(true);
     m_updated->setText(tr("checked %1").arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))));
-    if (!status.ping.ok()) {
-        const core::SlurmError &e = status.ping.error;
+    // Slurm 24.11 answers ping whatever the token: a rejected token shows first in the node list.
+    const bool tokenRejected = status.ping.ok() && status.nodes.error.kind == core::SlurmError::Kind::Auth;
+    if (!status.ping.ok() || tokenRejected) {
+        const core::SlurmError &e = tokenRejected ? status.nodes.error : status.ping.error;
         m_nodes->setRows({});
         m_partitions->setRows({});
         if (e.kind == core::SlurmError::Kind::Auth) {
@@ -261,13 +281,14 @@ void SlurmStatusView::finish(const core::SlurmClusterStatus &status)
     }
 
     const core::SlurmPing &p = status.ping.value;
+    m_apiVersion = status.autoDetected ? tr("%1 (auto)").arg(status.apiVersion) : status.apiVersion;
     QStringList lines;
-    lines.append(tr("Reachable: slurmctld on %1 is %2%3, Slurm %4 (%5).")
+    lines.append(tr("Reachable: slurmctld on %1 is %2%3, Slurm %4, REST API %5.")
                      .arg(p.hostname.isEmpty() ? tr("the controller") : p.hostname,
                           p.state.isEmpty() ? tr("answering") : p.state,
                           p.mode.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(p.mode), p.slurmRelease,
-                          p.pluginType));
-    QString shortStatus = tr("reachable");
+                          m_apiVersion));
+    QString shortStatus = tr("reachable, API %1").arg(status.apiVersion);
     if (status.nodes.ok()) {
         QMap<QString, int> byState; // "idle" -> count
         for (const core::SlurmNode &n : status.nodes.value)
@@ -292,6 +313,11 @@ void SlurmStatusView::finish(const core::SlurmClusterStatus &status)
     }
     setSummary(State::Reachable, lines.join(u' '));
     emit statusChanged(m_target.name, shortStatus);
+}
+
+QString SlurmStatusView::warning() const
+{
+    return m_warning->text();
 }
 
 void SlurmStatusView::setSummary(State state, const QString &text)

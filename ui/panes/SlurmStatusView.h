@@ -38,8 +38,11 @@ public:
 
     State state() const { return m_state; }
     bool isLoading() const { return m_inFlight; }
-    QString message() const;               // the summary line shown on top
-    static QString stateName(State state); // "reachable", "unreachable", ...
+    bool isPolling() const;  // the periodic refresh is running (visible, with a target and an interval)
+    QString message() const; // the summary line shown on top
+    QString apiVersion() const { return m_apiVersion; } // in use after the last fetch: "v0.0.42 (auto)"
+    QString warning() const;                            // the plain-http warning shown for the target; empty when none
+    static QString stateName(State state);              // "reachable", "unreachable", ...
     TableModel *nodesModel() const { return m_nodes; }
     TableModel *partitionsModel() const { return m_partitions; }
 
@@ -67,6 +70,8 @@ private:
     quint64 m_generation = 0; // answers for an older target or request are dropped
     QLabel *m_caption = nullptr;
     QLabel *m_summary = nullptr;
+    QLabel *m_warning = nullptr;
+    QString m_apiVersion;
     QLabel *m_updated = nullptr;
     QPushButton *m_refresh = nullptr;
     TableModel *m_nodes = nullptr;

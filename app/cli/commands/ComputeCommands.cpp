@@ -114,6 +114,8 @@ int create(CliContext &context)
                 throw core::WorkspaceError(error);
         }
         target = registry.createSlurm(name, c);
+        if (const QString warning = c.plainHttpWarning(); !warning.isEmpty())
+            Output::error(u"warning: "_s + warning);
     } else {
         throw UsageError(u"--type must be local or slurm (got '%1')"_s.arg(type));
     }
@@ -181,6 +183,8 @@ int show(CliContext &context)
                        {u"token"_s, u"Token"_s,
                         c.tokenInKeychain ? u"in the system keychain"_s
                                           : u"from the environment variable %1"_s.arg(c.tokenEnv)}});
+        if (const QString warning = c.plainHttpWarning(); !warning.isEmpty())
+            fields.append({u"warning"_s, u"Warning"_s, warning});
     }
     context.out().record(fields);
     return ExitOk;
@@ -224,7 +228,11 @@ void registerComputeCommands(CommandRegistry &registry)
          u"Create a compute target (--type local or slurm)."_s,
          {QCommandLineOption(u"type"_s, u"local or slurm."_s, u"TYPE"_s),
           QCommandLineOption(u"url"_s, u"slurm: slurmrestd URL, e.g. http://127.0.0.1:6820."_s, u"URL"_s),
-          QCommandLineOption(u"api-version"_s, u"slurm: slurmrestd API version (default v0.0.38)."_s, u"VERSION"_s),
+          QCommandLineOption(
+              u"api-version"_s,
+              u"slurm: slurmrestd REST API version: auto (default; the newest the cluster and MLDesk both know), "
+              u"v0.0.38 (Slurm 22.05), v0.0.40, v0.0.41 or v0.0.42 (Slurm 23.11-25.05)."_s,
+              u"VERSION"_s),
           QCommandLineOption(u"user"_s, u"slurm: the cluster user jobs run as."_s, u"USER"_s),
           QCommandLineOption(u"partition"_s, u"slurm: partition (default: the cluster's)."_s, u"NAME"_s),
           QCommandLineOption(u"min-nodes"_s, u"slurm: fewest nodes per job (default 1)."_s, u"N"_s),

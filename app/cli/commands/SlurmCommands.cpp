@@ -1,5 +1,6 @@
-// Slurm commands: `compute status NAME` - asks a Slurm target's slurmrestd for the controller's ping, the nodes
-// (state, CPUs, memory, GPUs/gres) and the partitions. The rest of the compute group is in ComputeCommands.cpp.
+// Slurm commands: `compute status NAME` - asks a Slurm target's slurmrestd for the controller's ping, the REST API
+// version in use (auto-detected unless the target names one), the nodes (state, CPUs, memory, GPUs/gres) and the
+// partitions; warns about a plain-http URL to another machine. The rest of the compute group is in ComputeCommands.cpp.
 #include "app/cli/CliContext.h"
 #include "app/cli/CliError.h"
 #include "app/cli/CommandRegistry.h"
@@ -96,6 +97,9 @@ int status(CliContext &context)
     if (!tokenError.isEmpty())
         throw core::WorkspaceError(tokenError);
 
+    const QString plainHttp = target.slurm.plainHttpWarning();
+    if (!plainHttp.isEmpty()) // before asking: the token is on its way
+        Output::error(u"warning: "_s + plainHttp);
     auto http = core::HttpClient::create();
     core::SlurmClient client(*http, connection);
     const core::SlurmClusterStatus s = core::SlurmClusterStatus::query(client);
@@ -120,9 +124,14 @@ int status(CliContext &context)
          json ? QJsonValue(s.ping.value.state)
               : QJsonValue(u"%1 (%2, %3)"_s.arg(s.ping.value.state, s.ping.value.hostname, s.ping.value.mode))},
         {u"slurm_release"_s, u"Slurm"_s, s.ping.value.slurmRelease},
-        {u"api_version"_s, u"API"_s, connection.apiVersion}};
+        {u"api_version"_s, u"API"_s,
+         client.autoDetected() && !json ? QJsonValue(u"%1 (auto)"_s.arg(client.apiVersion()))
+                                        : QJsonValue(client.apiVersion())},
+        {u"api_version_setting"_s, u"-"_s, target.slurm.apiVersion}};
+
     if (json) {
         QList<Output::Field> all = head;
+        all.append({u"warning"_s, u"Warning"_s, plainHttp});
         all.append({u"nodes"_s, u"Nodes"_s, s.nodes.ok() ? QJsonValue(nodeArray) : QJsonValue()});
         all.append({u"partitions"_s, u"Partitions"_s, s.partitions.ok() ? QJsonValue(partitionArray) : QJsonValue()});
         all.append({u"errors"_s, u"Errors"_s,
@@ -130,7 +139,7 @@ int status(CliContext &context)
                         QRegularExpression(u"."_s)))});
         context.out().record(all);
     } else {
-        context.out().record(head);
+        context.out().record(visible(head));
         Output::text(u"\n"_s);
         if (s.nodes.ok())
             context.out().table(nodes, visible(nodeFields({}, false)));

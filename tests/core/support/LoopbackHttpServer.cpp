@@ -42,6 +42,8 @@ private:
             int colon = line.indexOf(':');
             if (colon > 0 && line.left(colon).trimmed().toLower() == "range")
                 entry.range = line.mid(colon + 1).trimmed();
+            if (colon > 0)
+                entry.headers.append({line.left(colon).trimmed().toLower(), line.mid(colon + 1).trimmed()});
         }
         m_server->log(entry);
         answer(entry);

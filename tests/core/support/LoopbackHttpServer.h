@@ -30,7 +30,8 @@ public:
     struct Logged {
         QByteArray method;
         QByteArray path;
-        QByteArray range; // the Range header, empty when none
+        QByteArray range;                             // the Range header, empty when none
+        QList<QPair<QByteArray, QByteArray>> headers; // every header, names in lower case
     };
 
     LoopbackHttpServer();
