@@ -44,5 +44,6 @@ void registerComputeCommands(CommandRegistry &registry);
 void registerModelCommands(CommandRegistry &registry);
 void registerRunCommands(CommandRegistry &registry);
 void registerSlurmCommands(CommandRegistry &registry); // compute status (Slurm targets)
+void registerSweepCommands(CommandRegistry &registry);
 
 } // namespace mldesk::cli

@@ -2,6 +2,7 @@
 #include "core/sweeps/OptunaSampler.h"
 
 #include <QFileInfo>
+#include <QHash>
 #include <QJsonDocument>
 #include <QMutex>
 #include <QProcessEnvironment>
@@ -82,18 +83,20 @@ QString OptunaSampler::python()
 QString OptunaSampler::unavailableReason()
 {
     static QMutex mutex;
-    static std::optional<QString> cached;
+    static QHash<QString, QString> cache; // per interpreter
     QMutexLocker lock(&mutex);
-    if (cached)
-        return *cached;
+    if (auto it = cache.constFind(python()); it != cache.cend())
+        return *it;
     QProcess probe;
     probe.start(python(), {u"-c"_s, u"import optuna"_s});
     const bool ok =
         probe.waitForFinished(kCallTimeoutMs) && probe.exitStatus() == QProcess::NormalExit && probe.exitCode() == 0;
-    cached = ok ? QString()
-                : u"bayesian sampling needs Optuna for %1, which is not installed: install the Debian package "
-                  u"python3-optuna (apt-get install python3-optuna), or use random sampling"_s.arg(python());
-    return *cached;
+    const QString reason =
+        ok ? QString()
+           : u"bayesian sampling needs Optuna for %1, which is not installed: install the Debian package "
+             u"python3-optuna (apt-get install python3-optuna), or use random sampling"_s.arg(python());
+    cache.insert(python(), reason);
+    return reason;
 }
 
 OptunaSampler::OptunaSampler(const SweepSpec &spec)

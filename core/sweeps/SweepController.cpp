@@ -162,9 +162,11 @@ void SweepController::stepSweep(const RunRecord &parent)
             continue;
         }
         completed += c.run.state == RunState::Completed;
-        const QString stopped = c.run.tags.value(stoppedTag());
-        if (!stopped.isEmpty() && c.run.note != stopped)
-            store.setColumns(c.run.id, {{u"backend_note"_s, stopped}});
+        if (c.run.state == RunState::Canceled && c.run.note.isEmpty()) { // list reads carry no tags: load them
+            const QString stopped = store.findById(c.run.id).value_or(c.run).tags.value(stoppedTag());
+            if (!stopped.isEmpty())
+                store.setColumns(c.run.id, {{u"backend_note"_s, stopped}});
+        }
         if (m_evaluated.value(c.run.id) != -1) {
             m_evaluated.insert(c.run.id, -1);
             const auto value = primaryValue(spec, c.series);
