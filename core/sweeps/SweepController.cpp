@@ -12,6 +12,7 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QRandomGenerator>
 #include <QSysInfo>
 
@@ -66,6 +67,7 @@ std::optional<double> SweepController::primaryValue(const SweepSpec &spec, const
 int SweepController::step()
 {
     int active = 0;
+    m_submitNs = 0;
     for (const RunRecord &parent : m_sweeps->activeSweeps()) {
         ++active;
         if (!m_sweeps->takeLease(parent.id, m_id, nowMs() + m_options.leaseMs)) {
@@ -231,8 +233,11 @@ void SweepController::stepSweep(const RunRecord &parent)
         request.hyperparameters = *values;
         request.displayName = u"%1 trial %2"_s.arg(parent.displayName).arg(next);
         RunRecord child;
+        QElapsedTimer submitting;
+        submitting.start();
         try {
             child = RunSubmitter(m_workspace).submit(request, m_options.snapshotLimitBytes);
+            m_submitNs += submitting.nsecsElapsed();
         } catch (const WorkspaceError &e) {
             endSweep(parent, RunState::Failed, u"trial %1 could not be submitted: %2"_s.arg(next).arg(e.message()),
                      loadChildren(spec, parent));

@@ -42,6 +42,8 @@ public:
     // Gives up the leases this controller holds (a clean exit: the next process need not wait for them).
     void releaseLeases();
     QString controllerId() const { return m_id; }
+    // Of the last step(): the time spent submitting children (their snapshots), in microseconds.
+    qint64 lastSubmitMicros() const { return m_submitNs / 1000; }
 
     // A child's primary metric: the best value it logged (as HyperDrive ranks children); nullopt when none.
     static std::optional<double> primaryValue(const SweepSpec &spec, const QList<double> &series);
@@ -69,6 +71,7 @@ private:
     QHash<qint64, QList<double>> m_finalSeries; // ended children: their series no longer changes
     QHash<qint64, int> m_evaluated;             // child id -> last interval the policy looked at
     QSet<qint64> m_held;                        // sweeps whose lease this controller holds
+    qint64 m_submitNs = 0;
     struct Bayes {
         std::unique_ptr<OptunaSampler> sampler;
         QHash<int, int> numberOfTrial; // trial index -> Optuna number, for trials asked by this helper

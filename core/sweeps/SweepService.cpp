@@ -51,7 +51,8 @@ private:
         } catch (const std::exception &e) {
             emit m_owner->warning(u"sweeps: "_s + QString::fromUtf8(e.what()));
         }
-        emit m_owner->stepped(active, clock.nsecsElapsed() / 1000);
+        const qint64 submit = m_controller->lastSubmitMicros();
+        emit m_owner->stepped(active, clock.nsecsElapsed() / 1000 - submit, submit);
     }
 
     SweepService *m_owner;

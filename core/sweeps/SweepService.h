@@ -28,8 +28,9 @@ public:
     void start();
 
 signals:
-    // After each pass: the sweeps still active and how long the pass took (its decisions), in microseconds.
-    void stepped(int activeSweeps, qint64 micros);
+    // After each pass: the sweeps still active, how long its decisions took and how long submitting children
+    // (their snapshots) took, in microseconds.
+    void stepped(int activeSweeps, qint64 decisionMicros, qint64 submitMicros);
     void warning(const QString &message);
 
 private:

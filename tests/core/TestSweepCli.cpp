@@ -125,6 +125,35 @@ private slots:
         }));
     }
 
+    // The "done when": the seed's HyperDrive preset shrunk to 2 epochs, 6 trials, 2 at a time, with the
+    // built-in trainer on a small synthetic MNIST; the best child's model registers.
+    void hyperDrivePresetCompletesAndTheBestModelRegisters()
+    {
+        writeSyntheticMnist(m_dir.filePath(u"data"_s));
+        {
+            auto ws = Workspace::open(m_ws);
+            registerFolder(*ws, u"synth"_s, m_dir.filePath(u"data"_s));
+        }
+        const Result preset = cli({u"sweep"_s, u"preset"_s, u"--dataset"_s, u"synth"_s, u"--epochs"_s, u"2"_s,
+                                   u"--trials"_s, u"6"_s, u"--concurrent"_s, u"2"_s});
+        QCOMPARE(preset.exitCode, 0);
+        const QString file = m_dir.filePath(u"preset.yml"_s);
+        writeText(file, QString::fromUtf8(preset.out));
+        const Result r = cli({u"sweep"_s, u"submit"_s, u"--file"_s, file, u"--wait"_s}, 900000);
+        QVERIFY2(r.exitCode == 0, QByteArray(r.out + r.err).constData());
+        const QString out = QString::fromUtf8(r.out);
+        QCOMPARE(out.count(u"[sweep] trial "_s), 12);
+        const QString uid = out.section(u'\n', 0, 0).mid(9);
+        QCOMPARE(children(uid).size(), 6);
+        const Result best = cli({u"--json"_s, u"sweep"_s, u"best"_s, uid});
+        QVERIFY2(best.exitCode == 0, best.err.constData());
+        const QString bestId = QJsonDocument::fromJson(best.out).object()[u"run_id"_s].toString();
+        const Result reg =
+            cli({u"model"_s, u"register"_s, u"hyperdrive-best"_s, u"--run"_s, bestId, u"--path"_s, u"outputs/model"_s});
+        QVERIFY2(reg.exitCode == 0, reg.err.constData());
+        QVERIFY2(reg.out.contains("hyperdrive-best:1"), reg.out.constData());
+    }
+
     void badFileNamesItsLineAndRecordsNothing()
     {
         const QString file = writeSweep(u"bad.yml"_s, u"  arguments: [--lr, '${{search_space.rate}}']\n"
