@@ -10,6 +10,7 @@
 #include "ui/runs/RunDetails.h"
 #include "ui/runs/RunOutputs.h"
 #include "ui/runs/SubmitRunDialog.h"
+#include "ui/sweeps/SweepView.h"
 #include "ui/widgets/ActivityList.h"
 
 #include <QComboBox>
@@ -333,6 +334,8 @@ RunDetails *RunsPane::openDetails(const QString &uid)
         return nullptr;
     auto *d = new RunDetails(*run);
     d->setWorkspace(m_workspace);
+    if (run->isSweep()) // a sweep's parent: its trials (issue 16)
+        d->tabs()->insertTab(1, new SweepView(m_workspace->database(), *run), tr("Trials"));
     d->outputs()->setActivityList(activityList());
     d->addMetrics(m_service->store().metrics(run->id));
     connect(d, &RunDetails::modelRegistered, this, &RunsPane::modelRegistered);
