@@ -10,6 +10,7 @@
 #include "ui/runs/RunDetails.h"
 #include "ui/runs/RunOutputs.h"
 #include "ui/runs/SubmitRunDialog.h"
+#include "ui/sweeps/SubmitSweepDialog.h"
 #include "ui/sweeps/SweepView.h"
 #include "ui/widgets/ActivityList.h"
 
@@ -67,6 +68,8 @@ QWidget *RunsPane::createListPage()
     auto *submit = new QPushButton(tr("Submit Run\u2026"));
     submit->setObjectName(QStringLiteral("submitRunButton"));
     submit->setToolTip(tr("Submit a run (Ctrl+R)"));
+    auto *submitSweep = new QPushButton(tr("Submit Sweep\u2026")); // issue 16
+    submitSweep->setObjectName(QStringLiteral("submitSweepButton"));
     auto *clone = new QPushButton(tr("Clone"));
     clone->setObjectName(QStringLiteral("cloneButton"));
     auto *compare = new QPushButton(tr("Compare"));
@@ -94,6 +97,7 @@ QWidget *RunsPane::createListPage()
 
     auto *tools = new QHBoxLayout;
     tools->addWidget(submit);
+    tools->addWidget(submitSweep);
     tools->addWidget(clone);
     tools->addWidget(compare);
     tools->addWidget(cancel);
@@ -140,6 +144,7 @@ QWidget *RunsPane::createListPage()
     layout->addWidget(m_table, 1);
 
     connect(submit, &QPushButton::clicked, this, &RunsPane::openSubmitDialog);
+    connect(submitSweep, &QPushButton::clicked, this, &RunsPane::openSubmitSweepDialog);
     connect(clone, &QPushButton::clicked, this, &RunsPane::cloneSelected);
     connect(compare, &QPushButton::clicked, this, &RunsPane::compareSelected);
     connect(cancel, &QPushButton::clicked, this, [this] {
@@ -175,6 +180,7 @@ void RunsPane::setWorkspace(core::Workspace *workspace)
                 activityList()->finish(id);
         }
         m_activities.clear();
+        m_sweeps.reset();
         m_service.reset();
         m_workspace = workspace;
         if (workspace) {
@@ -185,6 +191,9 @@ void RunsPane::setWorkspace(core::Workspace *workspace)
                 return points.isEmpty() ? std::nan("") : points.constLast().value;
             });
             m_service->start();
+            // Sweeps (issue 16): this window drives the workspace's sweeps too (a lease per sweep decides who).
+            m_sweeps = std::make_unique<core::SweepService>(workspace->path(), core::SweepService::Options{});
+            m_sweeps->start();
         }
     }
     reload();
@@ -286,6 +295,20 @@ QStringList RunsPane::selectedUids() const
     for (const QModelIndex &index : m_table->selectionModel()->selectedRows())
         uids.append(index.data(RunsTableModel::UidRole).toString());
     return uids;
+}
+
+SubmitSweepDialog *RunsPane::openSubmitSweepDialog()
+{
+    if (!m_workspace)
+        return nullptr;
+    auto *dialog = new SubmitSweepDialog(*m_workspace, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &SubmitSweepDialog::submitted, this, [this](const core::RunRecord &run) {
+        reload();
+        openDetails(run.uid);
+    });
+    dialog->open();
+    return dialog;
 }
 
 SubmitRunDialog *RunsPane::openSubmitDialog()
