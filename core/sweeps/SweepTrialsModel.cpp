@@ -21,10 +21,11 @@ void SweepTrialsModel::reload()
     QList<Row> rows;
     int best = -1;
     for (const RunRecord &child : store.children(m_parentId)) {
+        const QList<MetricPoint> points = store.metrics(child.id, m_spec.primaryMetric);
         QList<double> series;
-        for (const MetricPoint &p : store.metrics(child.id, m_spec.primaryMetric))
+        for (const MetricPoint &p : points)
             series.append(p.value);
-        rows.append({child, SweepController::primaryValue(m_spec, series)});
+        rows.append({child, SweepController::primaryValue(m_spec, series), points});
         const Row &r = rows.constLast();
         if (r.run.state == RunState::Completed && r.metric &&
             (best < 0 || m_spec.better(*r.metric, *rows[best].metric)))

@@ -33,6 +33,8 @@ public:
     std::optional<double> axisValue(int row, int axis) const;
     int bestRow() const { return m_best; } // -1: no completed child with the metric yet
     QString uid(int row) const { return m_rows.value(row).run.uid; }
+    // A child's primary metric as logged (for a chart of every trial over time).
+    QList<MetricPoint> points(int row) const { return m_rows.value(row).points; }
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -43,6 +45,7 @@ private:
     struct Row {
         RunRecord run;
         std::optional<double> metric;
+        QList<MetricPoint> points;
     };
     std::optional<double> parameterValue(const Row &row, int parameter) const;
 

@@ -9,6 +9,8 @@
 #include "core/sweeps/SweepStore.h"
 #include "core/sweeps/SweepTrialsModel.h"
 #include "core/workspace/Workspace.h"
+#include "ui/charts/LiveChart.h"
+#include "ui/charts/MetricBuffer.h"
 #include "ui/sweeps/ParallelCoordinatesView.h"
 #include "ui/sweeps/SweepView.h"
 
@@ -16,6 +18,7 @@
 #include <QDir>
 #include <QFile>
 #include <QLabel>
+#include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -71,7 +74,7 @@ void TestSweepView::tableAndBrushing()
         QVERIFY(store.transition(id, {core::RunState::Queued}, core::RunState::Completed));
     }
 
-    ui::SweepView view(ws->database(), parent);
+    ui::SweepView view(*ws, parent);
     QAbstractItemModelTester tester(view.model());
     view.resize(800, 600);
     view.show();
@@ -120,6 +123,17 @@ void TestSweepView::tableAndBrushing()
     QTest::mouseClick(pc, Qt::LeftButton, {}, pc->pointFor(metricAxis, 0.7));
     QVERIFY(!pc->brush(metricAxis));
     QCOMPARE(view.filtered()->rowCount(), 2); // the relu trials 0 and 2
+
+    // Every trial's primary metric on one chart.
+    QCOMPARE(view.chart()->runIds().size(), 4);
+    QCOMPARE(view.chart()->buffer(u"child-1"_s, u"Accuracy"_s)->size(), 2);
+    // Cancel Sweep: the sweep is marked for its controller; the button turns off.
+    auto *cancel = view.findChild<QPushButton *>(u"cancelSweepButton"_s);
+    QVERIFY(cancel->isEnabled());
+    QTest::mouseClick(cancel, Qt::LeftButton);
+    QVERIFY(store.get(parent.uid).cancelRequested);
+    QVERIFY(!cancel->isEnabled());
+    QVERIFY(view.findChild<QPushButton *>(u"registerBestButton"_s)->isEnabled());
 }
 
 QTEST_MAIN(TestSweepView)

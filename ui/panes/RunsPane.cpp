@@ -358,7 +358,7 @@ RunDetails *RunsPane::openDetails(const QString &uid)
     auto *d = new RunDetails(*run);
     d->setWorkspace(m_workspace);
     if (run->isSweep()) // a sweep's parent: its trials (issue 16)
-        d->tabs()->insertTab(1, new SweepView(m_workspace->database(), *run), tr("Trials"));
+        d->tabs()->insertTab(1, new SweepView(*m_workspace, *run), tr("Trials"));
     d->outputs()->setActivityList(activityList());
     d->addMetrics(m_service->store().metrics(run->id));
     connect(d, &RunDetails::modelRegistered, this, &RunsPane::modelRegistered);
