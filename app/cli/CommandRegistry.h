@@ -45,5 +45,6 @@ void registerModelCommands(CommandRegistry &registry);
 void registerRunCommands(CommandRegistry &registry);
 void registerSlurmCommands(CommandRegistry &registry); // compute status (Slurm targets)
 void registerEndpointCommands(CommandRegistry &registry);
+void registerSweepCommands(CommandRegistry &registry);
 
 } // namespace mldesk::cli

@@ -96,6 +96,7 @@ int dispatch(const QStringList &arguments)
     registerRunCommands(registry);
     registerSlurmCommands(registry);
     registerEndpointCommands(registry);
+    registerSweepCommands(registry);
 
     // First pass with the global options only, to find GROUP VERB; unknown (command) options are fine here.
     QCommandLineParser first;

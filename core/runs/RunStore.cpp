@@ -35,9 +35,11 @@ QList<RunFileEntry> parseManifest(const QString &json)
 const QString kSelect = u"SELECT r.id, r.run_uid, e.name, r.display_name, r.state, r.created_at, r.started_at,"
                         u" r.ended_at, r.configuration_json, r.exit_code, r.exit_signal, r.failure_reason,"
                         u" c.name, r.run_dir, r.device, r.process_id, r.process_start_ticks, r.cancel_requested,"
-                        u" r.outputs_manifest_json, r.backend_job_id, r.backend_note"
+                        u" r.outputs_manifest_json, r.backend_job_id, r.backend_note,"
+                        u" r.run_kind, r.parent_run_id, p.run_uid, r.trial_index, r.hyperparameters_json"
                         u" FROM runs r JOIN experiments e ON e.id = r.experiment_id"
-                        u" LEFT JOIN compute_targets c ON c.id = r.compute_target_id"_s;
+                        u" LEFT JOIN compute_targets c ON c.id = r.compute_target_id"
+                        u" LEFT JOIN runs p ON p.id = r.parent_run_id"_s;
 
 } // namespace
 
@@ -48,12 +50,16 @@ qint64 RunStore::insert(const NewRun &run)
     m_db.writeTransaction([&] {
         id = m_db.insert(u"INSERT INTO runs (run_uid, experiment_id, display_name, state, created_at,"
                          u" configuration_json, compute_target_id, environment_version_id, run_dir,"
-                         u" snapshot_manifest_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s,
+                         u" snapshot_manifest_json, run_kind, parent_run_id, trial_index, hyperparameters_json)"
+                         u" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s,
                          {run.uid, run.experimentId, run.displayName, runStateName(RunState::Queued), now,
                           QString::fromUtf8(QJsonDocument(run.configuration).toJson(QJsonDocument::Compact)),
                           run.computeTargetId ? QVariant(run.computeTargetId) : QVariant(),
                           run.environmentVersionId ? QVariant(run.environmentVersionId) : QVariant(), run.runDir,
-                          run.snapshotManifestJson.isEmpty() ? u"[]"_s : run.snapshotManifestJson});
+                          run.snapshotManifestJson.isEmpty() ? u"[]"_s : run.snapshotManifestJson, run.kind,
+                          run.parentRunId ? QVariant(run.parentRunId) : QVariant(),
+                          run.trialIndex ? QVariant(*run.trialIndex) : QVariant(),
+                          QString::fromUtf8(QJsonDocument(run.hyperparameters).toJson(QJsonDocument::Compact))});
         m_db.exec(u"INSERT INTO run_state_history (run_id, state, changed_at, detail) VALUES (?, ?, ?, ?)"_s,
                   {id, runStateName(RunState::Queued), now, QString()});
         for (auto it = run.tags.cbegin(); it != run.tags.cend(); ++it)
@@ -95,6 +101,12 @@ QList<RunRecord> RunStore::query(const QString &where, const QVariantList &bindi
         r.outputs = parseManifest(q.value(18).toString());
         r.backendJobId = q.value(19).toString();
         r.note = q.value(20).toString();
+        r.kind = q.value(21).toString();
+        r.parentId = q.value(22).toLongLong();
+        r.parentUid = q.value(23).toString();
+        if (!q.value(24).isNull())
+            r.trialIndex = q.value(24).toInt();
+        r.hyperparameters = QJsonDocument::fromJson(q.value(25).toString().toUtf8()).object();
         runs.append(r);
     }
     return runs;
@@ -149,7 +161,14 @@ QList<RunRecord> RunStore::list(const QString &experiment, std::optional<RunStat
 
 QList<RunRecord> RunStore::active() const
 {
-    return query(u" WHERE r.state NOT IN ('Completed', 'Failed', 'Canceled') ORDER BY r.created_at, r.id"_s, {});
+    return query(u" WHERE r.state NOT IN ('Completed', 'Failed', 'Canceled') AND r.run_kind <> 'sweep'"
+                 u" ORDER BY r.created_at, r.id"_s,
+                 {});
+}
+
+QList<RunRecord> RunStore::children(qint64 parentId) const
+{
+    return query(u" WHERE r.parent_run_id = ? ORDER BY r.trial_index, r.id"_s, {parentId});
 }
 
 RunState RunStore::stateOf(qint64 id) const

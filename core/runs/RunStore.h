@@ -28,6 +28,11 @@ public:
         QString snapshotManifestJson;
         QMap<QString, QString> tags;
         QList<QPair<qint64, QString>> datasetInputs; // dataset_versions.id, mode
+        // Sweeps (issue 16): see RunRecord.
+        QString kind = QStringLiteral("run");
+        qint64 parentRunId = 0;
+        std::optional<int> trialIndex;
+        QJsonObject hyperparameters;
     };
     // Records the run as Queued (with its first history entry); returns runs.id.
     qint64 insert(const NewRun &run);
@@ -38,7 +43,10 @@ public:
     RunRecord get(const QString &uid) const;
     // Newest first; empty filters mean all.
     QList<RunRecord> list(const QString &experiment = {}, std::optional<RunState> state = std::nullopt) const;
-    QList<RunRecord> active() const; // not yet Completed/Failed/Canceled, oldest first
+    // Not yet Completed/Failed/Canceled, oldest first. Sweep parents are left out: their controller drives them.
+    QList<RunRecord> active() const;
+    // A sweep's children by trial index (issue 16).
+    QList<RunRecord> children(qint64 parentId) const;
     RunState stateOf(qint64 id) const;
 
     // Moves run id to `to` when it is in one of `from`, setting the extra columns too (column name -> value;

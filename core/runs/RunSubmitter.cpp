@@ -245,6 +245,9 @@ RunRecord RunSubmitter::submit(const RunRequest &request, qint64 snapshotLimitBy
     row.snapshotManifestJson = RunFiles::manifestJson(snapshot);
     row.tags = request.tags;
     row.datasetInputs = inputs;
+    row.parentRunId = request.parentRunId; // sweeps (issue 16)
+    row.trialIndex = request.trialIndex;
+    row.hyperparameters = request.hyperparameters;
     RunStore store(db);
     return *store.findById(store.insert(row));
 }

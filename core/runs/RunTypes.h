@@ -35,6 +35,10 @@ struct RunRequest {
     QString compute = QStringLiteral("local");
     QString displayName;
     QMap<QString, QString> tags;
+    // Sweeps (issue 16): a child run names its parent (runs.id), its trial and the values it was given.
+    qint64 parentRunId = 0;
+    std::optional<int> trialIndex;
+    QJsonObject hyperparameters;
 };
 
 struct RunStateChange {
@@ -73,6 +77,14 @@ struct RunRecord {
     QList<RunFileEntry> outputs; // captured files (outputs/ and logs/)
     QMap<QString, QString> tags;
     QList<RunStateChange> history; // filled by RunStore::load, not by list()
+    // Sweeps (issue 16): "sweep" for a sweep's parent run (driven by core/sweeps, never by the run service), else
+    // "run"; a child has its parent's id and uid, its trial index and its sampled hyperparameters.
+    QString kind = QStringLiteral("run");
+    qint64 parentId = 0;
+    QString parentUid;
+    std::optional<int> trialIndex;
+    QJsonObject hyperparameters;
+    bool isSweep() const { return kind == QStringLiteral("sweep"); }
 
     bool isActive() const { return !isTerminal(state); }
     qint64 durationMs() const; // started..ended (or now); 0 when not started

@@ -176,6 +176,22 @@ QList<Migration> buildMigrations()
                   {
                       QStringLiteral("ALTER TABLE runs ADD COLUMN backend_note TEXT NOT NULL DEFAULT ''"),
                   }});
+    list.append(Migration{
+        int(list.size()) + 1, // appended: numbered after whatever steps precede it
+        QStringLiteral("sweeps: parent and child runs, sampled hyperparameters, controller leases (issue 16)"),
+        {
+            QStringLiteral("ALTER TABLE runs ADD COLUMN run_kind VARCHAR(16) NOT NULL DEFAULT 'run'"), // run | sweep
+            QStringLiteral("ALTER TABLE runs ADD COLUMN parent_run_id BIGINT REFERENCES runs(id) ON DELETE CASCADE"),
+            QStringLiteral("ALTER TABLE runs ADD COLUMN trial_index INTEGER"), // a sweep child's trial number
+            QStringLiteral("ALTER TABLE runs ADD COLUMN hyperparameters_json TEXT NOT NULL DEFAULT '{}'"),
+            // The database itself refuses a second child for one trial: a sweep never launches a trial twice.
+            QStringLiteral("CREATE UNIQUE INDEX runs_by_parent_trial ON runs (parent_run_id, trial_index)"),
+            // Which process drives a sweep now; another takes over when the lease has run out (kill -9).
+            QStringLiteral("CREATE TABLE sweep_leases ("
+                           " run_id BIGINT NOT NULL PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
+                           " controller VARCHAR(128) NOT NULL,"
+                           " lease_until BIGINT NOT NULL)"),
+        }});
     list.append(
         Migration{int(list.size()) + 1, // appended last: numbered after whatever steps precede it
                   QStringLiteral("endpoints: deployed model versions served by mldesk-serve (issue 18)"),

@@ -10,6 +10,8 @@
 #include "ui/runs/RunDetails.h"
 #include "ui/runs/RunOutputs.h"
 #include "ui/runs/SubmitRunDialog.h"
+#include "ui/sweeps/SubmitSweepDialog.h"
+#include "ui/sweeps/SweepView.h"
 #include "ui/widgets/ActivityList.h"
 
 #include <QComboBox>
@@ -66,6 +68,8 @@ QWidget *RunsPane::createListPage()
     auto *submit = new QPushButton(tr("Submit Run\u2026"));
     submit->setObjectName(QStringLiteral("submitRunButton"));
     submit->setToolTip(tr("Submit a run (Ctrl+R)"));
+    auto *submitSweep = new QPushButton(tr("Submit Sweep\u2026")); // issue 16
+    submitSweep->setObjectName(QStringLiteral("submitSweepButton"));
     auto *clone = new QPushButton(tr("Clone"));
     clone->setObjectName(QStringLiteral("cloneButton"));
     auto *compare = new QPushButton(tr("Compare"));
@@ -93,6 +97,7 @@ QWidget *RunsPane::createListPage()
 
     auto *tools = new QHBoxLayout;
     tools->addWidget(submit);
+    tools->addWidget(submitSweep);
     tools->addWidget(clone);
     tools->addWidget(compare);
     tools->addWidget(cancel);
@@ -139,6 +144,7 @@ QWidget *RunsPane::createListPage()
     layout->addWidget(m_table, 1);
 
     connect(submit, &QPushButton::clicked, this, &RunsPane::openSubmitDialog);
+    connect(submitSweep, &QPushButton::clicked, this, &RunsPane::openSubmitSweepDialog);
     connect(clone, &QPushButton::clicked, this, &RunsPane::cloneSelected);
     connect(compare, &QPushButton::clicked, this, &RunsPane::compareSelected);
     connect(cancel, &QPushButton::clicked, this, [this] {
@@ -174,6 +180,7 @@ void RunsPane::setWorkspace(core::Workspace *workspace)
                 activityList()->finish(id);
         }
         m_activities.clear();
+        m_sweeps.reset();
         m_service.reset();
         m_workspace = workspace;
         if (workspace) {
@@ -184,6 +191,9 @@ void RunsPane::setWorkspace(core::Workspace *workspace)
                 return points.isEmpty() ? std::nan("") : points.constLast().value;
             });
             m_service->start();
+            // Sweeps (issue 16): this window drives the workspace's sweeps too (a lease per sweep decides who).
+            m_sweeps = std::make_unique<core::SweepService>(workspace->path(), core::SweepService::Options{});
+            m_sweeps->start();
         }
     }
     reload();
@@ -287,6 +297,20 @@ QStringList RunsPane::selectedUids() const
     return uids;
 }
 
+SubmitSweepDialog *RunsPane::openSubmitSweepDialog()
+{
+    if (!m_workspace)
+        return nullptr;
+    auto *dialog = new SubmitSweepDialog(*m_workspace, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &SubmitSweepDialog::submitted, this, [this](const core::RunRecord &run) {
+        reload();
+        openDetails(run.uid);
+    });
+    dialog->open();
+    return dialog;
+}
+
 SubmitRunDialog *RunsPane::openSubmitDialog()
 {
     if (!m_workspace)
@@ -333,6 +357,8 @@ RunDetails *RunsPane::openDetails(const QString &uid)
         return nullptr;
     auto *d = new RunDetails(*run);
     d->setWorkspace(m_workspace);
+    if (run->isSweep()) // a sweep's parent: its trials (issue 16)
+        d->tabs()->insertTab(1, new SweepView(*m_workspace, *run), tr("Trials"));
     d->outputs()->setActivityList(activityList());
     d->addMetrics(m_service->store().metrics(run->id));
     connect(d, &RunDetails::modelRegistered, this, &RunsPane::modelRegistered);

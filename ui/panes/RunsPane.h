@@ -5,6 +5,7 @@
 
 #include "core/models/ModelRegistry.h"
 #include "core/runs/RunService.h"
+#include "core/sweeps/SweepService.h"
 #include "ui/panes/Pane.h"
 
 #include <QHash>
@@ -25,6 +26,7 @@ class RunDetails;
 class RunsFilterModel;
 class RunsTableModel;
 class SubmitRunDialog;
+class SubmitSweepDialog;
 
 class RunsPane final : public Pane {
     Q_OBJECT
@@ -45,6 +47,7 @@ public:
     QTableView *table() const { return m_table; }
 
     SubmitRunDialog *openSubmitDialog();
+    SubmitSweepDialog *openSubmitSweepDialog(); // issue 16
     SubmitRunDialog *cloneSelected();
     RunDetails *openDetails(const QString &uid);
     RunDetails *details(const QString &uid) const;
@@ -67,6 +70,7 @@ private:
     core::Workspace *m_workspace = nullptr;
     core::RunServiceOptions m_options;
     std::unique_ptr<core::RunService> m_service;
+    std::unique_ptr<core::SweepService> m_sweeps; // issue 16
     RunsTableModel *m_model = nullptr;
     RunsFilterModel *m_filter = nullptr;
     QTableView *m_table = nullptr;

@@ -72,6 +72,12 @@ QList<Output::Field> rowFields(const core::RunRecord &r)
         {u"created"_s, u"CREATED (UTC)"_s, r.created.isValid() ? r.created.toString(Qt::ISODate) : QString()},
         {u"duration"_s, u"DURATION"_s, duration(r.durationMs())},
         {u"compute"_s, u"COMPUTE"_s, r.computeTarget},
+        // Sweeps (issue 16): a sweep's parent says "sweep", its children "trial N" and their parent's id.
+        {u"kind"_s, u"KIND"_s,
+         r.isSweep()    ? u"sweep"_s
+         : r.trialIndex ? u"trial %1"_s.arg(*r.trialIndex)
+                        : u"run"_s},
+        {u"parent"_s, u"PARENT"_s, r.parentUid},
     };
 }
 
@@ -265,7 +271,12 @@ int list(CliContext &context)
     }
     auto service = passiveService(context);
     QList<QList<Output::Field>> rows;
-    for (const core::RunRecord &r : service->store().list(context.value(u"experiment"_s), state))
+    QList<core::RunRecord> runs = service->store().list(context.value(u"experiment"_s), state);
+    if (context.isSet(u"parent"_s)) { // a sweep's children (issue 16)
+        const qint64 parent = service->store().get(context.value(u"parent"_s)).id;
+        runs.removeIf([&](const core::RunRecord &r) { return r.parentId != parent; });
+    }
+    for (const core::RunRecord &r : runs)
         rows.append(rowFields(r));
     context.out().table(rows, rowFields(core::RunRecord{}));
     return ExitOk;
@@ -468,7 +479,8 @@ void registerRunCommands(CommandRegistry &registry)
                   {},
                   u"List runs, newest first."_s,
                   {QCommandLineOption(u"experiment"_s, u"Only this experiment's runs."_s, u"NAME"_s),
-                   QCommandLineOption(u"state"_s, u"Only runs in this state."_s, u"STATE"_s)},
+                   QCommandLineOption(u"state"_s, u"Only runs in this state."_s, u"STATE"_s),
+                   QCommandLineOption(u"parent"_s, u"Only the children (trials) of this sweep."_s, u"ID"_s)},
                   0,
                   0,
                   list});

@@ -1,0 +1,43 @@
+// SweepService: hosts a SweepController on its own thread with its own workspace connection and timer (the GUI
+// thread never waits for a sweep decision). The owner hears of passes only through queued signals; everything a
+// view shows comes from the store.
+#pragma once
+
+#include "core/sweeps/SweepController.h"
+
+#include <QObject>
+#include <QThread>
+
+#include <memory>
+
+namespace mldesk::core {
+
+class SweepService final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SweepService)
+
+public:
+    struct Options {
+        int pollIntervalMs = 250;
+        SweepControllerOptions controller;
+    };
+    // workspacePath: opened again on the controller's thread.
+    explicit SweepService(QString workspacePath, Options options, QObject *parent = nullptr);
+    ~SweepService() override; // stops the thread after its current pass; releases its leases
+
+    void start();
+
+signals:
+    // After each pass: the sweeps still active, how long its decisions took and how long submitting children
+    // (their snapshots) took, in microseconds.
+    void stepped(int activeSweeps, qint64 decisionMicros, qint64 submitMicros);
+    void warning(const QString &message);
+
+private:
+    QString m_path;
+    Options m_options;
+    QThread m_thread;
+    QObject *m_worker = nullptr; // lives on m_thread
+};
+
+} // namespace mldesk::core
