@@ -11,6 +11,7 @@
 #include "ui/panes/RunsPane.h"
 #include "ui/widgets/ActivityList.h"
 #include "ui/widgets/CudaProbe.h"
+#include "ui/widgets/ShortcutsDialog.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -212,12 +213,14 @@ void MainWindow::createMenus()
     });
     QAction *compare = run->addAction(tr("&Compare Selected Runs"));
     compare->setObjectName(QStringLiteral("compareRunsAction"));
+    compare->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
     connect(compare, &QAction::triggered, this, [this] {
         showPane(Runs);
         runsPane()->compareSelected();
     });
     QAction *clone = run->addAction(tr("C&lone Selected Run\u2026"));
     clone->setObjectName(QStringLiteral("cloneRunAction"));
+    clone->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R)); // Submit Run's key, again
     connect(clone, &QAction::triggered, this, [this] {
         showPane(Runs);
         runsPane()->cloneSelected();
@@ -225,15 +228,21 @@ void MainWindow::createMenus()
     run->addSeparator();
     QAction *registerDataset = run->addAction(ui::icon(QStringLiteral("datasets")), tr("Register &Dataset\u2026"));
     registerDataset->setObjectName(QStringLiteral("registerDatasetAction"));
+    registerDataset->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
     connect(registerDataset, &QAction::triggered, this, [this] {
         showPane(Datasets);
         static_cast<DatasetsPane *>(m_panes[Datasets])->openRegisterDialog();
     });
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *keys = help->addAction(tr("&Keyboard Shortcuts"));
+    keys->setObjectName(QStringLiteral("shortcutsAction"));
+    keys->setShortcut(QKeySequence(Qt::Key_F1));
+    connect(keys, &QAction::triggered, this, &MainWindow::showShortcuts);
     QAction *about = help->addAction(ui::icon(QStringLiteral("mldesk")), tr("&About MLDesk"));
     about->setObjectName(QStringLiteral("aboutAction"));
     about->setMenuRole(QAction::AboutRole);
+    about->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F1));
     connect(about, &QAction::triggered, this, &MainWindow::showAbout);
 }
 
@@ -369,6 +378,13 @@ void MainWindow::showAbout()
     box->setStandardButtons(QMessageBox::Close);
     box->open();
     probe->start();
+}
+
+void MainWindow::showShortcuts()
+{
+    auto *dialog = new ShortcutsDialog(menuBar(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

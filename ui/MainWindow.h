@@ -55,6 +55,7 @@ public:
     // Re-reads the current workspace into every pane (View > Refresh).
     void refresh();
     void showAbout();
+    void showShortcuts(); // Help > Keyboard Shortcuts (F1)
 
 protected:
     void closeEvent(QCloseEvent *event) override;

@@ -125,9 +125,12 @@ SubmitRunDialog::SubmitRunDialog(core::Workspace &workspace, core::RunService &s
     form->addRow(tr("Display &name:"), m_displayName);
     form->addRow(tr("Entry:"), entryRow);
     form->addRow(tr("&Source folder:"), sourceRow);
+    // Rows holding a layout get labels without a buddy, which would show the '&' (issue 17).
+    qobject_cast<QLabel *>(form->labelForField(sourceRow))->setBuddy(m_sourceFolder);
     form->addRow(tr("Scrip&t:"), withProblem(m_scriptPath, QStringLiteral("entry")));
     form->addRow(tr("&Arguments:"), withProblem(m_arguments, QStringLiteral("arguments")));
     form->addRow(tr("&Dataset reference:"), datasetRow);
+    qobject_cast<QLabel *>(form->labelForField(datasetRow))->setBuddy(m_dataset);
     form->addRow(tr("&Environment:"), withProblem(m_environment, QStringLiteral("environment")));
     form->addRow(tr("&Compute:"), withProblem(computeBox, QStringLiteral("compute")));
 
