@@ -44,5 +44,6 @@ void registerComputeCommands(CommandRegistry &registry);
 void registerModelCommands(CommandRegistry &registry);
 void registerRunCommands(CommandRegistry &registry);
 void registerSlurmCommands(CommandRegistry &registry); // compute status (Slurm targets)
+void registerDeleteCommands(CommandRegistry &registry); // run/dataset/model/environment delete, workspace gc
 
 } // namespace mldesk::cli

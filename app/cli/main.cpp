@@ -95,6 +95,7 @@ int dispatch(const QStringList &arguments)
     registerModelCommands(registry);
     registerRunCommands(registry);
     registerSlurmCommands(registry);
+    registerDeleteCommands(registry);
 
     // First pass with the global options only, to find GROUP VERB; unknown (command) options are fine here.
     QCommandLineParser first;
