@@ -4,6 +4,7 @@
 #include "core/settings/Settings.h"
 #include "core/workspace/Workspace.h"
 #include "ui/Resources.h"
+#include "ui/dialogs/DeleteActions.h"
 #include "ui/panes/ComputePane.h"
 #include "ui/panes/DatasetsPane.h"
 #include "ui/panes/EnvironmentsPane.h"
@@ -108,6 +109,11 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
         static_cast<DatasetsPane *>(m_panes[Datasets])->selectDataset(name, version);
     });
 
+    m_deletes = new DeleteActions(this, [this] { return m_workspace.get(); });
+    connect(m_deletes, &DeleteActions::deleted, this, [this](const QStringList &what) {
+        refresh();
+        statusBar()->showMessage(tr("Deleted %1").arg(what.join(QStringLiteral(", "))), 8000);
+    });
     createMenus();
     connect(m_navigation, &QListWidget::currentRowChanged, this, &MainWindow::showPane);
     showPane(Datasets);
@@ -169,6 +175,10 @@ void MainWindow::createMenus()
     switchAction->setObjectName(QStringLiteral("switchWorkspaceAction"));
     switchAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_O));
     connect(switchAction, &QAction::triggered, this, [this] { showWorkspacePicker(); });
+    QAction *cleanUp = file->addAction(tr("Clean &Up Workspace\u2026"));
+    cleanUp->setObjectName(QStringLiteral("cleanUpAction"));
+    cleanUp->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Delete));
+    connect(cleanUp, &QAction::triggered, m_deletes, &DeleteActions::cleanUp);
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"));
     quit->setObjectName(QStringLiteral("quitAction"));
@@ -185,6 +195,10 @@ void MainWindow::createMenus()
     closeTab->setObjectName(QStringLiteral("closeTabAction"));
     closeTab->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_W));
     connect(closeTab, &QAction::triggered, this, [this] { runsPane()->closeCurrentTab(); });
+    QAction *deleteAction = edit->addAction(tr("&Delete Selected\u2026"));
+    deleteAction->setObjectName(QStringLiteral("deleteAction"));
+    deleteAction->setShortcut(QKeySequence(Qt::Key_Delete)); // a focused text field keeps Del for itself
+    connect(deleteAction, &QAction::triggered, this, &MainWindow::deleteSelected);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     m_paneActions = new QActionGroup(this);
@@ -378,6 +392,25 @@ void MainWindow::showAbout()
     box->setStandardButtons(QMessageBox::Close);
     box->open();
     probe->start();
+}
+
+void MainWindow::deleteSelected()
+{
+    using Kind = DeleteActions::Kind;
+    const int pane = currentPane();
+    if (pane == Runs) {
+        m_deletes->confirmAndDelete(Kind::Run, runsPane()->selectedUids());
+        return;
+    }
+    const QString selected = m_panes.value(pane) ? m_panes[pane]->selectedForDeletion() : QString();
+    if (selected.isEmpty())
+        return;
+    if (pane == Datasets)
+        m_deletes->confirmAndDelete(Kind::DatasetVersion, {selected});
+    else if (pane == Environments)
+        m_deletes->confirmAndDelete(Kind::EnvironmentVersion, {selected});
+    else if (pane == Models)
+        m_deletes->confirmAndDelete(Kind::ModelVersion, {selected});
 }
 
 void MainWindow::showShortcuts()

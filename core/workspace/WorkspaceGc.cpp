@@ -70,10 +70,15 @@ qint64 GcResult::freedBytes() const
     return total;
 }
 
+WorkspaceGc::WorkspaceGc(Workspace &workspace)
+    : WorkspaceGc(workspace.database(), workspace.blobs(), workspace.path())
+{
+}
+
 QSet<QString> WorkspaceGc::hashes(const BlobOwner &only, const BlobOwner &except) const
 {
     QSet<QString> out;
-    Database &db = m_workspace.database();
+    Database &db = m_db;
     for (const Source &source : sources()) {
         if (only.kind != BlobOwner::Kind::None && only.kind != source.kind)
             continue;
@@ -115,7 +120,7 @@ QSet<QString> WorkspaceGc::exclusiveBlobs(const BlobOwner &owner, qint64 *bytes)
     if (bytes) {
         *bytes = 0;
         for (const QString &hash : std::as_const(mine))
-            *bytes += QFileInfo(m_workspace.blobs().pathFor(hash)).size();
+            *bytes += QFileInfo(m_blobs.pathFor(hash)).size();
     }
     return mine;
 }
@@ -125,14 +130,14 @@ GcResult WorkspaceGc::collect(const GcOptions &options)
     GcResult result;
     const QDateTime cutoff = QDateTime::currentDateTimeUtc().addSecs(-options.graceSeconds);
     const QSet<QString> referenced = referencedBlobs();
-    const QString root = m_workspace.blobs().root();
-    const QDir workspace(m_workspace.path());
+    const QString root = m_blobs.root();
+    const QDir workspace(m_path);
 
     QDirIterator it(root + u"/sha256"_s, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
     while (it.hasNext()) {
         const QFileInfo info(it.next());
         const QString hash = info.dir().dirName() + info.fileName();
-        if (!BlobStore::isValidHash(hash) || m_workspace.blobs().pathFor(hash) != info.filePath())
+        if (!BlobStore::isValidHash(hash) || m_blobs.pathFor(hash) != info.filePath())
             continue; // not a blob of this store's layout: left alone
         if (referenced.contains(hash)) {
             ++result.referencedCount;

@@ -10,6 +10,8 @@
 
 namespace mldesk::core {
 
+class BlobStore;
+class Database;
 class Workspace;
 
 // A row whose blob references are left out of referencedBlobs(): what a deletion would free.
@@ -39,7 +41,12 @@ struct GcResult {
 
 class WorkspaceGc final {
 public:
-    explicit WorkspaceGc(Workspace &workspace) : m_workspace(workspace) {}
+    explicit WorkspaceGc(Workspace &workspace);
+    // For a worker thread: its own connection (Database::openForThisThread) and the workspace's blob store.
+    WorkspaceGc(Database &db, BlobStore &blobs, QString workspacePath)
+        : m_db(db), m_blobs(blobs), m_path(std::move(workspacePath))
+    {
+    }
 
     // Every blob hash a row of workspace.db names, except those of `except`.
     QSet<QString> referencedBlobs(const BlobOwner &except = {}) const;
@@ -53,7 +60,9 @@ public:
 private:
     QSet<QString> hashes(const BlobOwner &only, const BlobOwner &except) const;
 
-    Workspace &m_workspace;
+    Database &m_db;
+    BlobStore &m_blobs;
+    QString m_path;
 };
 
 } // namespace mldesk::core

@@ -9,23 +9,11 @@
 #include <QDir>
 #include <QTest>
 
-#include <sys/time.h>
-
 using namespace Qt::StringLiterals;
 using mldesk::core::GcOptions;
 using mldesk::core::WorkspaceGc;
 
 namespace {
-
-// Sets path's modification time `seconds` into the past (blobs are read-only, so not through QFile).
-bool age(const QString &path, int seconds)
-{
-    timeval times[2];
-    gettimeofday(&times[0], nullptr);
-    times[0].tv_sec -= seconds;
-    times[1] = times[0];
-    return utimes(QFile::encodeName(path).constData(), times) == 0;
-}
 
 QStringList paths(const QList<mldesk::core::GcItem> &items)
 {
@@ -62,8 +50,8 @@ void TestWorkspaceGc::removesOnlyUnreferenced()
     const QString notABlob = ws.blobs().root() + u"/sha256/README"_s;
     QVERIFY(mldesk::test::writeAll(notABlob, "not a blob"));
     for (const QString &hash : WorkspaceGc(*ws.ws).referencedBlobs() + QSet<QString>{stray})
-        QVERIFY(age(ws.blobs().pathFor(hash), 7200));
-    QVERIFY(age(notABlob, 7200));
+        QVERIFY(mldesk::test::agePath(ws.blobs().pathFor(hash), 7200));
+    QVERIFY(mldesk::test::agePath(notABlob, 7200));
 
     WorkspaceGc gc(*ws.ws);
     GcOptions dry;
@@ -89,8 +77,8 @@ void TestWorkspaceGc::graceKeepsYoungAndRestored()
     const QString young = ws.blobs().putBytes("just stored, rows not committed yet");
     const QString old = ws.blobs().putBytes("an old unreferenced blob");
     const QString again = ws.blobs().putBytes("old, and being registered again");
-    QVERIFY(age(ws.blobs().pathFor(old), 7200));
-    QVERIFY(age(ws.blobs().pathFor(again), 7200));
+    QVERIFY(mldesk::test::agePath(ws.blobs().pathFor(old), 7200));
+    QVERIFY(mldesk::test::agePath(ws.blobs().pathFor(again), 7200));
     // A registration storing the same content again refreshes the blob's time: it is about to be named.
     QCOMPARE(ws.blobs().putBytes("old, and being registered again"), again);
 
@@ -115,7 +103,7 @@ void TestWorkspaceGc::temporaryLeftovers()
     QVERIFY(mldesk::test::writeAll(tmp + u"/register-old/a.gz"_s, "12345"));
     QVERIFY(mldesk::test::writeAll(tmp + u"/register-busy/b.gz"_s, "still downloading"));
     for (const QString &p : {u"/blob-half.tmp"_s, u"/register-old/a.gz"_s, u"/register-old"_s, u"/register-busy"_s})
-        QVERIFY(age(tmp + p, 7200));
+        QVERIFY(mldesk::test::agePath(tmp + p, 7200));
 
     const mldesk::core::GcResult result = WorkspaceGc(*ws.ws).collect({});
     QCOMPARE(paths(result.temporary), (QStringList{u"blobs/tmp/blob-half.tmp"_s, u"blobs/tmp/register-old"_s}));

@@ -188,6 +188,10 @@ void TestMainWindowChrome::noLabelShowsAmpersand()
          [&] {
              QTest::keyClick(&window, Qt::Key_F1);
          }},
+        {QStringLiteral("cleanUpBox"),
+         [&] {
+             QTest::keyClick(&window, Qt::Key_Delete, Qt::ControlModifier | Qt::ShiftModifier);
+         }},
         {QStringLiteral("aboutBox"),
          [&] {
              QTest::keyClick(&window, Qt::Key_F1, Qt::ShiftModifier);
@@ -199,6 +203,8 @@ void TestMainWindowChrome::noLabelShowsAmpersand()
         found += literalAmpersands();
         closeDialogs();
         QTRY_VERIFY(!visibleTopLevel(opener.dialog));
+        window.activateWindow(); // the next shortcut goes to the main window again
+        QVERIFY(QTest::qWaitForWindowActive(&window));
     }
     found.removeDuplicates();
     QVERIFY2(found.isEmpty(), qPrintable(found.join(u'\n')));
