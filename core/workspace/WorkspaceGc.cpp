@@ -4,6 +4,7 @@
 #include "core/store/BlobStore.h"
 #include "core/store/Database.h"
 #include "core/workspace/Workspace.h"
+#include "core/workspace/WorkspaceError.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -70,8 +71,7 @@ qint64 GcResult::freedBytes() const
     return total;
 }
 
-WorkspaceGc::WorkspaceGc(Workspace &workspace)
-    : WorkspaceGc(workspace.database(), workspace.blobs(), workspace.path())
+WorkspaceGc::WorkspaceGc(Workspace &workspace) : WorkspaceGc(workspace.database(), workspace.blobs(), workspace.path())
 {
 }
 
@@ -127,6 +127,11 @@ QSet<QString> WorkspaceGc::exclusiveBlobs(const BlobOwner &owner, qint64 *bytes)
 
 GcResult WorkspaceGc::collect(const GcOptions &options)
 {
+    if (m_db.schemaVersion() > reviewedSchemaVersion())
+        throw WorkspaceError(
+            u"workspace gc knows the stored-file references of schema versions up to %1, and this "
+            u"workspace is at %2: nothing was removed (update MLDesk, or report this)"_s.arg(reviewedSchemaVersion())
+                .arg(m_db.schemaVersion()));
     GcResult result;
     const QDateTime cutoff = QDateTime::currentDateTimeUtc().addSecs(-options.graceSeconds);
     const QSet<QString> referenced = referencedBlobs();
