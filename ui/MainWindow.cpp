@@ -4,6 +4,7 @@
 #include "core/settings/Settings.h"
 #include "core/workspace/Workspace.h"
 #include "ui/Resources.h"
+#include "ui/dialogs/DeleteActions.h"
 #include "ui/panes/ComputePane.h"
 #include "ui/panes/DatasetsPane.h"
 #include "ui/panes/EndpointsPane.h"
@@ -12,6 +13,7 @@
 #include "ui/panes/RunsPane.h"
 #include "ui/widgets/ActivityList.h"
 #include "ui/widgets/CudaProbe.h"
+#include "ui/widgets/ShortcutsDialog.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -113,6 +115,11 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
         static_cast<DatasetsPane *>(m_panes[Datasets])->selectDataset(name, version);
     });
 
+    m_deletes = new DeleteActions(this, [this] { return m_workspace.get(); });
+    connect(m_deletes, &DeleteActions::deleted, this, [this](const QStringList &what) {
+        refresh();
+        statusBar()->showMessage(tr("Deleted %1").arg(what.join(QStringLiteral(", "))), 8000);
+    });
     createMenus();
     connect(m_navigation, &QListWidget::currentRowChanged, this, &MainWindow::showPane);
     showPane(Datasets);
@@ -174,6 +181,10 @@ void MainWindow::createMenus()
     switchAction->setObjectName(QStringLiteral("switchWorkspaceAction"));
     switchAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_O));
     connect(switchAction, &QAction::triggered, this, [this] { showWorkspacePicker(); });
+    QAction *cleanUp = file->addAction(tr("Clean &Up Workspace\u2026"));
+    cleanUp->setObjectName(QStringLiteral("cleanUpAction"));
+    cleanUp->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Delete));
+    connect(cleanUp, &QAction::triggered, m_deletes, &DeleteActions::cleanUp);
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"));
     quit->setObjectName(QStringLiteral("quitAction"));
@@ -190,6 +201,10 @@ void MainWindow::createMenus()
     closeTab->setObjectName(QStringLiteral("closeTabAction"));
     closeTab->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_W));
     connect(closeTab, &QAction::triggered, this, [this] { runsPane()->closeCurrentTab(); });
+    QAction *deleteAction = edit->addAction(tr("&Delete Selected\u2026"));
+    deleteAction->setObjectName(QStringLiteral("deleteAction"));
+    deleteAction->setShortcut(QKeySequence(Qt::Key_Delete)); // a focused text field keeps Del for itself
+    connect(deleteAction, &QAction::triggered, this, &MainWindow::deleteSelected);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     m_paneActions = new QActionGroup(this);
@@ -218,12 +233,14 @@ void MainWindow::createMenus()
     });
     QAction *compare = run->addAction(tr("&Compare Selected Runs"));
     compare->setObjectName(QStringLiteral("compareRunsAction"));
+    compare->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
     connect(compare, &QAction::triggered, this, [this] {
         showPane(Runs);
         runsPane()->compareSelected();
     });
     QAction *clone = run->addAction(tr("C&lone Selected Run\u2026"));
     clone->setObjectName(QStringLiteral("cloneRunAction"));
+    clone->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R)); // Submit Run's key, again
     connect(clone, &QAction::triggered, this, [this] {
         showPane(Runs);
         runsPane()->cloneSelected();
@@ -231,15 +248,21 @@ void MainWindow::createMenus()
     run->addSeparator();
     QAction *registerDataset = run->addAction(ui::icon(QStringLiteral("datasets")), tr("Register &Dataset\u2026"));
     registerDataset->setObjectName(QStringLiteral("registerDatasetAction"));
+    registerDataset->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
     connect(registerDataset, &QAction::triggered, this, [this] {
         showPane(Datasets);
         static_cast<DatasetsPane *>(m_panes[Datasets])->openRegisterDialog();
     });
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *keys = help->addAction(tr("&Keyboard Shortcuts"));
+    keys->setObjectName(QStringLiteral("shortcutsAction"));
+    keys->setShortcut(QKeySequence(Qt::Key_F1));
+    connect(keys, &QAction::triggered, this, &MainWindow::showShortcuts);
     QAction *about = help->addAction(ui::icon(QStringLiteral("mldesk")), tr("&About MLDesk"));
     about->setObjectName(QStringLiteral("aboutAction"));
     about->setMenuRole(QAction::AboutRole);
+    about->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F1));
     connect(about, &QAction::triggered, this, &MainWindow::showAbout);
 }
 
@@ -375,6 +398,32 @@ void MainWindow::showAbout()
     box->setStandardButtons(QMessageBox::Close);
     box->open();
     probe->start();
+}
+
+void MainWindow::deleteSelected()
+{
+    using Kind = DeleteActions::Kind;
+    const int pane = currentPane();
+    if (pane == Runs) {
+        m_deletes->confirmAndDelete(Kind::Run, runsPane()->selectedUids());
+        return;
+    }
+    const QString selected = m_panes.value(pane) ? m_panes[pane]->selectedForDeletion() : QString();
+    if (selected.isEmpty())
+        return;
+    if (pane == Datasets)
+        m_deletes->confirmAndDelete(Kind::DatasetVersion, {selected});
+    else if (pane == Environments)
+        m_deletes->confirmAndDelete(Kind::EnvironmentVersion, {selected});
+    else if (pane == Models)
+        m_deletes->confirmAndDelete(Kind::ModelVersion, {selected});
+}
+
+void MainWindow::showShortcuts()
+{
+    auto *dialog = new ShortcutsDialog(menuBar(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -22,6 +22,7 @@ class Workspace;
 namespace mldesk::ui {
 
 class ActivityList;
+class DeleteActions;
 class Pane;
 class RunsPane;
 
@@ -55,6 +56,9 @@ public:
     // Re-reads the current workspace into every pane (View > Refresh).
     void refresh();
     void showAbout();
+    void showShortcuts();  // Help > Keyboard Shortcuts (F1)
+    void deleteSelected(); // Edit > Delete Selected (Del): the current pane's selected run(s) or version
+    DeleteActions *deleteActions() const { return m_deletes; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -77,6 +81,7 @@ private:
     QStackedWidget *m_paneStack = nullptr;
     QList<Pane *> m_panes;
     QActionGroup *m_paneActions = nullptr;
+    DeleteActions *m_deletes = nullptr;
     QLabel *m_workspaceLabel = nullptr;
     ActivityList *m_activities = nullptr;
 };

@@ -46,5 +46,6 @@ void registerRunCommands(CommandRegistry &registry);
 void registerSlurmCommands(CommandRegistry &registry); // compute status (Slurm targets)
 void registerEndpointCommands(CommandRegistry &registry);
 void registerSweepCommands(CommandRegistry &registry);
+void registerDeleteCommands(CommandRegistry &registry); // run/dataset/model/environment delete, workspace gc
 
 } // namespace mldesk::cli

@@ -97,6 +97,7 @@ int dispatch(const QStringList &arguments)
     registerSlurmCommands(registry);
     registerEndpointCommands(registry);
     registerSweepCommands(registry);
+    registerDeleteCommands(registry);
 
     // First pass with the global options only, to find GROUP VERB; unknown (command) options are fine here.
     QCommandLineParser first;

@@ -5,6 +5,7 @@
 
 #include <QBuffer>
 #include <QCryptographicHash>
+#include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
 #include <QTemporaryFile>
@@ -106,8 +107,14 @@ QString BlobStore::putDevice(QIODevice &source)
 
     const QString hash = QString::fromLatin1(sha.result().toHex());
     const QString target = pathFor(hash);
-    if (QFileInfo(target).isFile())
-        return hash; // same content already stored; temp is removed on scope exit
+    if (QFileInfo(target).isFile()) {
+        // Same content already stored (temp is removed on scope exit). Its time is refreshed: workspace gc keeps
+        // young blobs, so one about to be named by a registration's rows is not taken meanwhile.
+        QFile existing(target);
+        if (existing.open(QIODevice::ReadOnly))
+            existing.setFileTime(QDateTime::currentDateTimeUtc(), QFileDevice::FileModificationTime);
+        return hash;
+    }
     const QString folder = QFileInfo(target).absolutePath();
     if (!QDir().mkpath(folder))
         throw std::runtime_error(u"cannot create %1"_s.arg(folder).toStdString());

@@ -6,6 +6,7 @@
 #include <QFile>
 #include <QString>
 
+#include <sys/time.h>
 #include <unistd.h>
 
 namespace mldesk::test {
@@ -49,6 +50,16 @@ inline QStringList listFiles(const QString &folder)
     }
     result.sort();
     return result;
+}
+
+// Sets path's modification time `seconds` into the past (blobs are read-only, so not through QFile).
+inline bool agePath(const QString &path, int seconds)
+{
+    timeval times[2];
+    gettimeofday(&times[0], nullptr);
+    times[0].tv_sec -= seconds;
+    times[1] = times[0];
+    return utimes(QFile::encodeName(path).constData(), times) == 0;
 }
 
 } // namespace mldesk::test

@@ -1,6 +1,8 @@
 // LiveChart: run buffers, the coalescing frame timer, the chart grid, the scalar table and the controls.
 #include "ui/charts/LiveChart.h"
 
+#include "ui/charts/ChartTicks.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QGridLayout>
@@ -19,9 +21,6 @@
 namespace mldesk::ui {
 
 namespace {
-// Distinct, readable on light and dark backgrounds (Tableau 10).
-const QList<QColor> kPalette{QColor(0x4e79a7), QColor(0xf28e2b), QColor(0xe15759), QColor(0x76b7b2), QColor(0x59a14f),
-                             QColor(0xedc948), QColor(0xb07aa1), QColor(0xff9da7), QColor(0x9c755f), QColor(0xbab0ac)};
 constexpr int kFrameMs = 40;
 } // namespace
 
@@ -32,6 +31,7 @@ LiveChart::LiveChart(QWidget *parent) : QWidget(parent)
     m_xAxis->setObjectName(QStringLiteral("xAxisCombo"));
     m_xAxis->addItem(tr("Step"));
     m_xAxis->addItem(tr("Wall time"));
+    m_xAxis->addItem(tr("Relative time"));
     m_logScale = new QCheckBox(tr("Log scale"));
     m_logScale->setObjectName(QStringLiteral("logScaleCheck"));
     m_smoothing = new QSlider(Qt::Horizontal);
@@ -105,7 +105,8 @@ LiveChart::Run &LiveChart::run(const QString &runId)
 {
     auto it = m_runs.find(runId);
     if (it == m_runs.end()) {
-        it = m_runs.insert(runId, Run{runId, kPalette[m_colorIndex++ % kPalette.size()], {}});
+        // The run's colour is the process's, so Details, Compare and every chart draw a run alike.
+        it = m_runs.insert(runId, Run{runId, colorForRun(runId), {}});
         m_runOrder.append(runId);
     }
     return *it;
@@ -133,7 +134,6 @@ void LiveChart::clear()
 {
     m_runs.clear();
     m_runOrder.clear();
-    m_colorIndex = 0;
     for (MetricChart *chart : std::as_const(m_charts))
         delete chart;
     m_charts.clear();
@@ -166,7 +166,7 @@ const MetricBuffer *LiveChart::buffer(const QString &runId, const QString &metri
 
 void LiveChart::setOptions(const ChartOptions &options)
 {
-    m_xAxis->setCurrentIndex(options.xAxis == ChartOptions::XAxis::WallTime ? 1 : 0);
+    m_xAxis->setCurrentIndex(int(options.xAxis)); // the combo's items follow ChartOptions::XAxis
     m_logScale->setChecked(options.logScale);
     m_smoothing->setValue(int(std::round(options.smoothing * 100)));
     controlsChanged();
@@ -174,7 +174,7 @@ void LiveChart::setOptions(const ChartOptions &options)
 
 void LiveChart::controlsChanged()
 {
-    m_options.xAxis = m_xAxis->currentIndex() == 1 ? ChartOptions::XAxis::WallTime : ChartOptions::XAxis::Step;
+    m_options.xAxis = ChartOptions::XAxis(std::max(0, m_xAxis->currentIndex()));
     m_options.logScale = m_logScale->isChecked();
     m_options.smoothing = m_smoothing->value() / 100.0;
     m_smoothingValue->setText(QString::number(m_options.smoothing, 'f', 2));

@@ -33,7 +33,8 @@ public:
     explicit LiveChart(QWidget *parent = nullptr);
     ~LiveChart() override;
 
-    // Adds (or relabels) a run; its colour is the next of the palette. Points of unknown runs add the run.
+    // Adds (or relabels) a run; its colour is colorForRun's, the same in every chart. Points of unknown runs add
+    // the run.
     void addRun(const QString &runId, const QString &label);
     void removeRun(const QString &runId);
     void clear();
@@ -71,7 +72,6 @@ private:
 
     QMap<QString, Run> m_runs;
     QStringList m_runOrder;
-    int m_colorIndex = 0;
     QHash<QString, MetricChart *> m_charts;
     ChartOptions m_options;
     bool m_dirty = false;

@@ -1,11 +1,13 @@
 // MetricChart: axes, decimated series and hover text of one metric's chart.
 #include "ui/charts/MetricChart.h"
 
+#include "ui/charts/ChartTicks.h"
 #include "ui/charts/Decimation.h"
 
 #include <QChart>
 #include <QDateTime>
 #include <QDateTimeAxis>
+#include <QGraphicsLineItem>
 #include <QLineSeries>
 #include <QLogValueAxis>
 #include <QPen>
@@ -35,6 +37,10 @@ MetricChart::MetricChart(const QString &metric, QWidget *parent) : QChartView(pa
     setRenderHint(QPainter::Antialiasing);
     setBackgroundBrush(palette().base()); // the view around the chart, too
     setMinimumHeight(240);
+    setRubberBand(QChartView::RectangleRubberBand);
+    setMouseTracking(true);
+    setFocusPolicy(Qt::ClickFocus); // arrows pan, 0 resets
+    chart->legend()->setVisible(true);
 }
 
 QList<QLineSeries *> MetricChart::series() const
@@ -69,8 +75,11 @@ void MetricChart::ensureAxes(const ChartOptions &options)
         m_xAxis = axis;
     } else {
         auto *axis = new QValueAxis;
-        axis->setLabelFormat(QStringLiteral("%g"));
-        axis->setTitleText(tr("Step"));
+        const bool steps = options.xAxis == ChartOptions::XAxis::Step;
+        axis->setTitleText(steps ? tr("Step") : tr("Time (s)"));
+        // Every range change (data, zoom, pan) picks ticks again: whole steps, 1-2-5 values.
+        connect(axis, &QValueAxis::rangeChanged, this,
+                [this, axis, steps](qreal min, qreal max) { applyTicks(axis, min, max, steps); });
         m_xAxis = axis;
     }
     if (options.logScale) {
@@ -81,7 +90,8 @@ void MetricChart::ensureAxes(const ChartOptions &options)
         m_yAxis = axis;
     } else {
         auto *axis = new QValueAxis;
-        axis->setLabelFormat(QStringLiteral("%.4g"));
+        connect(axis, &QValueAxis::rangeChanged, this,
+                [this, axis](qreal min, qreal max) { applyTicks(axis, min, max, false); });
         m_yAxis = axis;
     }
     for (QAbstractAxis *axis : {m_xAxis, m_yAxis}) {
@@ -121,13 +131,36 @@ QList<QPointF> MetricChart::pointsFor(const MetricBuffer &buffer, const ChartOpt
             t *= 1000.0;
         return decimateMinMax(ms.data(), ys, n, columns());
     }
+    if (options.xAxis == ChartOptions::XAxis::RelativeTime && n > 0) {
+        std::vector<double> relative(buffer.times(), buffer.times() + n); // since the run's first point
+        const double start = relative.front();
+        for (double &t : relative)
+            t = (t - start) / m_timeUnitSeconds;
+        return decimateMinMax(relative.data(), ys, n, columns());
+    }
     return decimateMinMax(buffer.steps(), ys, n, columns());
 }
 
 bool MetricChart::refresh(const QList<ChartSource> &sources, const ChartOptions &options, bool force)
 {
     force = force || !m_haveOptions || !(options == m_options);
+    if (options.xAxis == ChartOptions::XAxis::RelativeTime) {
+        // One unit for all lines: from the longest run; a change of unit redraws every line in it.
+        double longest = 0;
+        for (const ChartSource &source : sources) {
+            const qsizetype n = source.buffer->size();
+            if (n > 0)
+                longest = std::max(longest, source.buffer->times()[n - 1] - source.buffer->times()[0]);
+        }
+        const TimeUnit unit = timeUnitFor(longest);
+        force = force || unit.seconds != m_timeUnitSeconds;
+        m_timeUnitSeconds = unit.seconds;
+        m_timeUnitSuffix = unit.suffix;
+    }
     ensureAxes(options);
+    if (options.xAxis == ChartOptions::XAxis::RelativeTime)
+        m_xAxis->setTitleText(tr("Time (%1)").arg(m_timeUnitSuffix));
+    m_sources = sources;
     m_options = options;
     m_haveOptions = true;
 
@@ -141,9 +174,12 @@ bool MetricChart::refresh(const QList<ChartSource> &sources, const ChartOptions 
             line->attachAxis(m_xAxis);
             line->attachAxis(m_yAxis);
             connect(line, &QXYSeries::hovered, this, [this, line](const QPointF &point, bool state) {
-                emit hovered(state ? describe(line, point) : QString());
+                // The crosshair, when the pointer drives it, already reads every line.
+                if (!m_crosshair || !m_crosshair->isVisible())
+                    emit hovered(state ? describe(line, point) : QString());
             });
             m_series.insert(source.runId, line);
+            connectLegend(line);
             force = true; // a new line may change the ranges
         }
         line->setName(source.label);
@@ -156,7 +192,6 @@ bool MetricChart::refresh(const QList<ChartSource> &sources, const ChartOptions 
         m_drawnRevision.insert(source.runId, source.buffer->revision());
         changed = true;
     }
-    chart()->legend()->setVisible(m_series.size() > 1);
     if (changed || force)
         updateRanges(options);
     return changed;
@@ -176,22 +211,16 @@ void MetricChart::updateRanges(const ChartOptions &options)
             maxY = std::max(maxY, p.y());
         }
     }
-    if (!std::isfinite(minX))
+    if (!std::isfinite(minX) || m_zoomed) // a zoomed or panned view stays where the user put it
         return;
     if (maxX <= minX)
         maxX = minX + 1;
     if (options.xAxis == ChartOptions::XAxis::WallTime) {
-        static_cast<QDateTimeAxis *>(m_xAxis)->setRange(QDateTime::fromMSecsSinceEpoch(qint64(minX)),
-                                                        QDateTime::fromMSecsSinceEpoch(qint64(maxX)));
+        auto *axis = static_cast<QDateTimeAxis *>(m_xAxis);
+        axis->setFormat(wallTimeFormatFor((maxX - minX) / 1000.0));
+        axis->setRange(QDateTime::fromMSecsSinceEpoch(qint64(minX)), QDateTime::fromMSecsSinceEpoch(qint64(maxX)));
     } else {
-        m_xAxis->setRange(minX, maxX);
-        // Steps are whole numbers: few of them get one tick each instead of ticks at 1.5, 2.5.
-        const double span = maxX - minX;
-        auto *axis = static_cast<QValueAxis *>(m_xAxis);
-        if (span >= 1 && span <= 8 && std::floor(minX) == minX && std::floor(maxX) == maxX)
-            axis->setTickCount(int(span) + 1);
-        else
-            axis->setTickCount(5);
+        m_xAxis->setRange(minX, maxX); // ticks follow (applyTicks)
     }
     if (options.logScale) {
         m_yAxis->setRange(minY / 1.2, maxY * 1.2);
@@ -199,6 +228,15 @@ void MetricChart::updateRanges(const ChartOptions &options)
     }
     const double pad = maxY > minY ? (maxY - minY) * 0.05 : std::max(std::abs(maxY) * 0.05, 0.5);
     m_yAxis->setRange(minY - pad, maxY + pad);
+}
+
+QString MetricChart::xText(double x) const
+{
+    if (m_options.xAxis == ChartOptions::XAxis::WallTime)
+        return QDateTime::fromMSecsSinceEpoch(qint64(x)).toString(QStringLiteral("HH:mm:ss"));
+    if (m_options.xAxis == ChartOptions::XAxis::RelativeTime)
+        return tr("%1 %2").arg(QString::number(x, 'g', 4), m_timeUnitSuffix);
+    return tr("step %1").arg(std::round(x));
 }
 
 QString MetricChart::describe(const QLineSeries *line, const QPointF &hoveredAt) const
@@ -214,9 +252,7 @@ QString MetricChart::describe(const QLineSeries *line, const QPointF &hoveredAt)
         }
     }
     const QString label = line->name();
-    const QString x = m_options.xAxis == ChartOptions::XAxis::WallTime
-                          ? QDateTime::fromMSecsSinceEpoch(qint64(point.x())).toString(QStringLiteral("HH:mm:ss"))
-                          : tr("step %1").arg(std::round(point.x()));
+    const QString x = xText(point.x());
     return tr("%1, %2: %3 = %4").arg(m_metric, label, x, QString::number(point.y(), 'g', 6));
 }
 

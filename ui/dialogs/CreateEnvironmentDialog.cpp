@@ -104,9 +104,11 @@ CreateEnvironmentDialog::CreateEnvironmentDialog(core::Workspace &workspace, QWi
     form->addRow(tr("&Name:"), m_name);
     form->addRow(tr("&Description:"), m_description);
     form->addRow(tr("Conda &YAML:"), yamlBox);
+    qobject_cast<QLabel *>(form->labelForField(yamlBox))->setBuddy(m_yaml); // else the '&' shows (issue 17)
     form->addRow(tr("Docker &image:"), m_docker);
     form->addRow(tr("Docker&file:"), dockerfileBox);
     form->addRow(tr("&Variables:"), variablesBox);
+    qobject_cast<QLabel *>(form->labelForField(variablesBox))->setBuddy(m_variables);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel);
     m_create = buttons->addButton(tr("Create"), QDialogButtonBox::AcceptRole);

@@ -102,6 +102,8 @@ RegisterDatasetDialog::RegisterDatasetDialog(const QString &workspacePath, Activ
     sourcesBox->addLayout(urlRow);
     sourcesBox->addLayout(sourceButtons);
     form->addRow(tr("&Sources:"), sourcesBox);
+    // A row holding a layout gets a label without a buddy, which would show the '&' (issue 17).
+    qobject_cast<QLabel *>(form->labelForField(sourcesBox))->setBuddy(m_sources);
     form->addRow(QString(), m_newVersion);
 
     auto *buttons = new QDialogButtonBox;

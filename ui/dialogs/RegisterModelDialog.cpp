@@ -1,6 +1,7 @@
 // RegisterModelDialog: the form, its validation and the registration through core::ModelRegistry.
 #include "ui/dialogs/RegisterModelDialog.h"
 
+#include "core/runs/RunStore.h"
 #include "core/workspace/Workspace.h"
 #include "core/workspace/WorkspaceError.h"
 #include "ui/dialogs/RegisterDatasetDialog.h"
@@ -39,9 +40,15 @@ RegisterModelDialog::RegisterModelDialog(core::Workspace &workspace, const QStri
     } catch (const core::WorkspaceError &) {
         // No list: a new name still works.
     }
-    // The seed registers outputs/model as "keras-mlp"-like names; suggest the folder's name when nothing exists.
-    const QString folderName = runPath.section(u'/', -1);
-    m_name->setEditText(m_name->count() > 0 ? m_name->itemText(0) : QStringLiteral("%1-model").arg(folderName));
+    // A model is named after what it learned: the run's experiment (keras-mnist), not its folder ("model-model").
+    QString experiment;
+    try {
+        if (const std::optional<core::RunRecord> run = core::RunStore(workspace.database()).find(runUid))
+            experiment = run->experiment;
+    } catch (const core::WorkspaceError &) {
+        // No run record: the folder's name still gives a proposal.
+    }
+    m_name->setEditText(proposedName(experiment, runPath.section(u'/', -1)));
     m_description = new QPlainTextEdit;
     m_description->setObjectName(QStringLiteral("modelDescriptionEdit"));
     m_description->setFixedHeight(60);
@@ -80,6 +87,26 @@ RegisterModelDialog::RegisterModelDialog(core::Workspace &workspace, const QStri
     layout->addWidget(buttons);
     connect(m_register, &QPushButton::clicked, this, &RegisterModelDialog::registerModel);
     connect(cancel, &QPushButton::clicked, this, &QDialog::reject);
+}
+
+QString RegisterModelDialog::proposedName(const QString &experiment, const QString &folderName)
+{
+    for (const QString &candidate : {experiment, folderName}) {
+        // Keep what a model name allows; anything else becomes '-', runs of it one '-'.
+        QString name;
+        for (const QChar c : candidate.trimmed()) {
+            const bool allowed = c.unicode() < 128 && (c.isLetterOrNumber() || c == u'_' || c == u'-' || c == u'.');
+            if (allowed)
+                name += c;
+            else if (!name.isEmpty() && !name.endsWith(u'-'))
+                name += u'-';
+        }
+        while (name.endsWith(u'-'))
+            name.chop(1);
+        if (core::ModelRegistry::isValidName(name))
+            return name;
+    }
+    return QStringLiteral("model");
 }
 
 QString RegisterModelDialog::errorText() const

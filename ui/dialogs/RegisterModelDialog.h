@@ -28,6 +28,10 @@ public:
     RegisterModelDialog(core::Workspace &workspace, const QString &runUid, const QString &runPath,
                         QWidget *parent = nullptr);
 
+    // The name proposed for a run's model: its experiment ("keras-mnist"), made a valid model name, else the
+    // output folder's name, else "model".
+    static QString proposedName(const QString &experiment, const QString &folderName);
+
     QString errorText() const;
     void registerModel(); // what the Register button does
 

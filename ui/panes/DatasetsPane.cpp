@@ -194,6 +194,13 @@ void DatasetsPane::showFiles()
     m_files->setRows(rows);
 }
 
+QString DatasetsPane::selectedForDeletion() const
+{
+    const int version = m_versionView->currentIndex().data(TableModel::KeyRole).toInt();
+    const QString name = currentDataset();
+    return name.isEmpty() || version <= 0 ? QString() : name + u':' + QString::number(version);
+}
+
 RegisterDatasetDialog *DatasetsPane::openRegisterDialog()
 {
     if (!m_workspace)

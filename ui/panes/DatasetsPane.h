@@ -23,6 +23,7 @@ class DatasetsPane final : public Pane {
 public:
     explicit DatasetsPane(QWidget *parent = nullptr);
     void setWorkspace(core::Workspace *workspace) override;
+    QString selectedForDeletion() const override;
     void focusFind() override;
 
     // Opens the register dialog (non-modal for the event loop; tests find it by objectName).

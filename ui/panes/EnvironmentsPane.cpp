@@ -165,6 +165,13 @@ void EnvironmentsPane::showVersions()
     showDetails();
 }
 
+QString EnvironmentsPane::selectedForDeletion() const
+{
+    const QString name = m_environmentView->currentIndex().data(TableModel::KeyRole).toString();
+    const int version = m_versionView->currentIndex().data(TableModel::KeyRole).toInt();
+    return name.isEmpty() || version <= 0 ? QString() : name + u':' + QString::number(version);
+}
+
 void EnvironmentsPane::showDetails()
 {
     const QString name = m_environmentView->currentIndex().data(TableModel::KeyRole).toString();

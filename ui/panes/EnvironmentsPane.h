@@ -22,6 +22,7 @@ class EnvironmentsPane final : public Pane {
 public:
     explicit EnvironmentsPane(QWidget *parent = nullptr);
     void setWorkspace(core::Workspace *workspace) override;
+    QString selectedForDeletion() const override;
 
     CreateEnvironmentDialog *openCreateDialog();
     void selectEnvironment(const QString &name);

@@ -360,6 +360,12 @@ void ModelsPane::showVersions()
     showDetails();
 }
 
+QString ModelsPane::selectedForDeletion() const
+{
+    const std::optional<core::ModelVersion> v = currentVersion();
+    return v ? v->qualifiedName() : QString();
+}
+
 std::optional<core::ModelVersion> ModelsPane::currentVersion() const
 {
     const int row = m_versionView->currentIndex().row();

@@ -43,6 +43,7 @@ public:
     explicit ModelsPane(QWidget *parent = nullptr);
     ~ModelsPane() override;
     void setWorkspace(core::Workspace *workspace) override;
+    QString selectedForDeletion() const override;
     void focusFind() override;
 
     void setFolderChooser(FolderChooser chooser) { m_folderChooser = std::move(chooser); }

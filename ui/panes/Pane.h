@@ -37,6 +37,8 @@ public:
     ActivityList *activityList() const { return m_activities; }
     // Edit > Find (Ctrl+F) when the focus is not in a widget with its own find: focus the pane's filter.
     virtual void focusFind() {}
+    // What Edit > Delete (Del) deletes here: "NAME:VERSION" of the selected version; empty when nothing is.
+    virtual QString selectedForDeletion() const { return {}; }
 
 protected:
     // Below the header; panes add their views here.

@@ -1,6 +1,8 @@
 // SubmitRunDialog: the form, its choices read from the workspace, the preset and the submission through RunService.
 #include "ui/runs/SubmitRunDialog.h"
 
+#include "ui/runs/ArgumentLine.h"
+
 #include "core/compute/ComputeTargetRegistry.h"
 #include "core/datasets/DatasetRegistry.h"
 #include "core/environments/EnvironmentRegistry.h"
@@ -14,12 +16,15 @@
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
 #include <QProcess>
 #include <QPushButton>
 #include <QRadioButton>
+#include <QRegularExpression>
+#include <QTableWidget>
 #include <QVBoxLayout>
 
 namespace mldesk::ui {
@@ -69,6 +74,28 @@ SubmitRunDialog::SubmitRunDialog(core::Workspace &workspace, core::RunService &s
 
     m_arguments = new QLineEdit;
     m_arguments->setObjectName(QStringLiteral("argumentsEdit"));
+    m_arguments->setToolTip(tr("The raw argument line; the table below shows the same arguments as key/value rows"));
+    // The same arguments as rows (issue 17): editing either side rewrites the other.
+    m_argumentTable = new QTableWidget(0, 2);
+    m_argumentTable->setObjectName(QStringLiteral("argumentsTable"));
+    m_argumentTable->setHorizontalHeaderLabels({tr("Argument"), tr("Value")});
+    m_argumentTable->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    m_argumentTable->horizontalHeader()->setStretchLastSection(true);
+    m_argumentTable->verticalHeader()->hide();
+    m_argumentTable->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_argumentTable->setMinimumHeight(150);
+    auto *addArgument = new QPushButton(tr("Add Argument"));
+    addArgument->setObjectName(QStringLiteral("addArgumentButton"));
+    auto *removeArgument = new QPushButton(tr("Remove Argument"));
+    removeArgument->setObjectName(QStringLiteral("removeArgumentButton"));
+    auto *argumentButtons = new QHBoxLayout;
+    argumentButtons->addWidget(addArgument);
+    argumentButtons->addWidget(removeArgument);
+    argumentButtons->addStretch(1);
+    auto *argumentRows = new QVBoxLayout;
+    argumentRows->setSpacing(2);
+    argumentRows->addWidget(m_argumentTable, 1);
+    argumentRows->addLayout(argumentButtons);
     m_dataset = new QComboBox;
     m_dataset->setObjectName(QStringLiteral("datasetCombo"));
     for (const core::DatasetSummary &d : core::DatasetRegistry(workspace.database()).list())
@@ -125,9 +152,13 @@ SubmitRunDialog::SubmitRunDialog(core::Workspace &workspace, core::RunService &s
     form->addRow(tr("Display &name:"), m_displayName);
     form->addRow(tr("Entry:"), entryRow);
     form->addRow(tr("&Source folder:"), sourceRow);
+    // Rows holding a layout get labels without a buddy, which would show the '&' (issue 17).
+    qobject_cast<QLabel *>(form->labelForField(sourceRow))->setBuddy(m_sourceFolder);
     form->addRow(tr("Scrip&t:"), withProblem(m_scriptPath, QStringLiteral("entry")));
     form->addRow(tr("&Arguments:"), withProblem(m_arguments, QStringLiteral("arguments")));
+    form->addRow(QString(), argumentRows);
     form->addRow(tr("&Dataset reference:"), datasetRow);
+    qobject_cast<QLabel *>(form->labelForField(datasetRow))->setBuddy(m_dataset);
     form->addRow(tr("&Environment:"), withProblem(m_environment, QStringLiteral("environment")));
     form->addRow(tr("&Compute:"), withProblem(computeBox, QStringLiteral("compute")));
 
@@ -151,7 +182,32 @@ SubmitRunDialog::SubmitRunDialog(core::Workspace &workspace, core::RunService &s
             m_sourceFolder->setText(folder);
     });
     connect(insertDataset, &QPushButton::clicked, this, [this] {
-        m_arguments->insert(QStringLiteral("{dataset:%1:mount}").arg(m_dataset->currentData().toString()));
+        const QString reference = QStringLiteral("{dataset:%1:mount}").arg(m_dataset->currentData().toString());
+        // Into the selected argument's value when a row is selected, else at the line's cursor.
+        const int row = m_argumentTable->currentRow();
+        if (row >= 0 && m_argumentTable->selectionModel()->isRowSelected(row, {})) {
+            m_argumentTable->item(row, 1)->setText(reference); // itemChanged rewrites the line
+            return;
+        }
+        m_arguments->insert(reference);
+    });
+    connect(m_arguments, &QLineEdit::textChanged, this, &SubmitRunDialog::lineChanged);
+    connect(m_argumentTable, &QTableWidget::itemChanged, this, &SubmitRunDialog::rowsChanged);
+    connect(addArgument, &QPushButton::clicked, this, [this] {
+        const int row = m_argumentTable->rowCount();
+        m_syncing = true;
+        m_argumentTable->insertRow(row);
+        m_argumentTable->setItem(row, 0, new QTableWidgetItem(QStringLiteral("--")));
+        m_argumentTable->setItem(row, 1, new QTableWidgetItem);
+        m_syncing = false;
+        m_argumentTable->setCurrentCell(row, 0);
+        m_argumentTable->editItem(m_argumentTable->item(row, 0));
+    });
+    connect(removeArgument, &QPushButton::clicked, this, [this] {
+        if (m_argumentTable->currentRow() < 0)
+            return;
+        m_argumentTable->removeRow(m_argumentTable->currentRow());
+        rowsChanged();
     });
     connect(m_compute, &QComboBox::currentIndexChanged, this, &SubmitRunDialog::computeChanged);
     connect(m_submit, &QPushButton::clicked, this, &SubmitRunDialog::submit);
@@ -251,7 +307,7 @@ core::RunRequest SubmitRunDialog::request() const
     r.entry = m_builtin->isChecked() ? core::RunRequest::Entry::BuiltinTrainer : core::RunRequest::Entry::Script;
     r.sourceFolder = m_sourceFolder->text().trimmed();
     r.script = r.entry == core::RunRequest::Entry::Script ? m_scriptPath->text().trimmed() : QString();
-    r.arguments = QProcess::splitCommand(m_arguments->text());
+    r.arguments = ArgumentLine::split(m_arguments->text());
     r.environment = m_environment->currentText();
     r.compute = m_compute->currentData().toString();
     return r;
@@ -264,10 +320,7 @@ void SubmitRunDialog::setRequest(const core::RunRequest &r)
     (r.entry == core::RunRequest::Entry::BuiltinTrainer ? m_builtin : m_script)->setChecked(true);
     m_sourceFolder->setText(r.sourceFolder);
     m_scriptPath->setText(r.script);
-    QStringList quoted;
-    for (const QString &a : r.arguments)
-        quoted.append(a.contains(u' ') ? u'"' + a + u'"' : a);
-    m_arguments->setText(quoted.join(u' '));
+    m_arguments->setText(ArgumentLine::join(r.arguments)); // split() gives back exactly r.arguments
     if (const int i = m_environment->findText(r.environment); i >= 0)
         m_environment->setCurrentIndex(i);
     if (const int i = m_compute->findData(r.compute); i >= 0)
@@ -324,10 +377,65 @@ void SubmitRunDialog::showProblems(const QStringList &problems)
     m_problems->setVisible(!problems.isEmpty());
 }
 
+void SubmitRunDialog::lineChanged()
+{
+    if (m_syncing)
+        return;
+    QString error;
+    const QStringList arguments = ArgumentLine::split(m_arguments->text(), &error);
+    m_argumentError = error.isEmpty() ? QString() : tr("Arguments: %1.").arg(error);
+    showProblems(m_argumentError.isEmpty() ? QStringList() : QStringList{m_argumentError});
+    const QList<ArgumentLine::Row> rows = ArgumentLine::toRows(arguments);
+    m_syncing = true;
+    m_argumentTable->setRowCount(int(rows.size()));
+    for (int i = 0; i < rows.size(); ++i) {
+        m_argumentTable->setItem(i, 0, new QTableWidgetItem(rows[i].first));
+        m_argumentTable->setItem(i, 1, new QTableWidgetItem(rows[i].second));
+    }
+    m_syncing = false;
+}
+
+void SubmitRunDialog::rowsChanged()
+{
+    if (m_syncing)
+        return;
+    QList<ArgumentLine::Row> rows;
+    for (int i = 0; i < m_argumentTable->rowCount(); ++i) {
+        const QTableWidgetItem *key = m_argumentTable->item(i, 0);
+        const QTableWidgetItem *value = m_argumentTable->item(i, 1);
+        QString k = key ? key->text().trimmed() : QString();
+        if (k == u"--" || k == u"-")
+            k.clear(); // a new row not filled in yet
+        rows.append({k, value ? value->text() : QString()});
+    }
+    m_syncing = true;
+    m_arguments->setText(ArgumentLine::join(ArgumentLine::fromRows(rows)));
+    m_syncing = false;
+    m_argumentError.clear();
+    showProblems({});
+}
+
+QStringList SubmitRunDialog::argumentProblems() const
+{
+    QStringList problems;
+    if (!m_argumentError.isEmpty())
+        problems.append(m_argumentError);
+    for (int i = 0; i < m_argumentTable->rowCount(); ++i) {
+        const QString key = m_argumentTable->item(i, 0) ? m_argumentTable->item(i, 0)->text().trimmed() : QString();
+        if (!key.isEmpty() && key.contains(QRegularExpression(QStringLiteral("\\s"))))
+            problems.append(
+                tr("Argument \u201c%1\u201d has a space in its name: put the value in the Value column.").arg(key));
+    }
+    return problems;
+}
+
 void SubmitRunDialog::submit()
 {
     const core::RunRequest r = request();
-    const QStringList problems = m_service.validate(r);
+    // The line's own problems first (an open quote would silently change the arguments), then core's checks.
+    QStringList problems = argumentProblems();
+    if (problems.isEmpty())
+        problems = m_service.validate(r);
     showProblems(problems);
     if (!problems.isEmpty())
         return;

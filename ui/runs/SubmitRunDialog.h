@@ -17,6 +17,7 @@ class QLabel;
 class QLineEdit;
 class QPushButton;
 class QRadioButton;
+class QTableWidget;
 
 namespace mldesk::core {
 class RunService;
@@ -58,6 +59,9 @@ private:
     void entryChanged();
     void showProblems(const QStringList &problems);
     void computeChanged();
+    void lineChanged();                   // the raw line was edited: the rows follow
+    void rowsChanged();                   // a row was edited: the line follows
+    QStringList argumentProblems() const; // an open quote, a key with a space
     QWidget *withProblem(QWidget *field, const QString &key);
 
     core::Workspace &m_workspace;
@@ -70,6 +74,9 @@ private:
     QLineEdit *m_sourceFolder = nullptr;
     QLineEdit *m_scriptPath = nullptr;
     QLineEdit *m_arguments = nullptr;
+    QTableWidget *m_argumentTable = nullptr;
+    QString m_argumentError;
+    bool m_syncing = false;
     QComboBox *m_dataset = nullptr;
     QComboBox *m_environment = nullptr;
     QComboBox *m_compute = nullptr;

@@ -34,6 +34,8 @@ CudaProbe::CudaProbe(QObject *parent) : QObject(parent)
 CudaProbe::~CudaProbe()
 {
     if (m_process.state() != QProcess::NotRunning) {
+        // No finished() now: its receivers (the About box being closed) may be half destroyed (issue 17).
+        m_process.disconnect(this);
         m_process.kill();
         m_process.waitForFinished(1000);
     }

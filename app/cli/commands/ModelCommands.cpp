@@ -389,15 +389,6 @@ int setArchived(CliContext &context, bool archived)
     return ExitOk;
 }
 
-int remove(CliContext &context)
-{
-    core::ModelRegistry registry = registryOf(context);
-    const core::ModelVersion v = registry.resolve(context.arguments().at(0), true);
-    registry.remove(v);
-    context.out().note(u"Deleted model %1 (its version number is not reused)."_s.arg(v.qualifiedName()));
-    return ExitOk;
-}
-
 int lineage(CliContext &context)
 {
     core::ModelLineage lineage(context.workspace().database());
@@ -530,14 +521,7 @@ void registerModelCommands(CommandRegistry &registry)
                   [](CliContext &c) {
                       return setArchived(c, false);
                   }});
-    registry.add({u"model"_s,
-                  u"delete"_s,
-                  u"NAME:VERSION"_s,
-                  u"Delete an archived model version for good (archive it first)."_s,
-                  {},
-                  1,
-                  1,
-                  remove});
+    // model delete (asks once, --yes) is registered with the other deletions in DeleteCommands.cpp.
     registry.add({u"model"_s,
                   u"export"_s,
                   u"NAME[:VERSION]"_s,
