@@ -7,6 +7,7 @@
 #include "core/environments/EnvironmentPreparer.h"
 #include "core/environments/EnvironmentRegistry.h"
 #include "core/runs/LocalProcess.h"
+#include "core/runs/RunFiles.h"
 #include "core/runs/RunStore.h"
 #include "core/store/BlobStore.h"
 #include "core/store/Database.h"
@@ -25,17 +26,6 @@
 using namespace Qt::StringLiterals;
 
 namespace mldesk::core {
-
-namespace {
-
-void appendSystemLog(const QString &runDir, const QString &text)
-{
-    QFile log(runDir + u"/logs/mldesk_system.txt"_s);
-    if (log.open(QIODevice::WriteOnly | QIODevice::Append))
-        log.write((QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs) + u' ' + text + u'\n').toUtf8());
-}
-
-} // namespace
 
 // The run-context module (mldesk) and the azureml.core shim, from the resources compiled into core.
 void LocalRunLauncher::writeRunContextModule(const QString &target)
@@ -118,7 +108,7 @@ void LocalRunLauncher::start(Database &db, BlobStore &blobs, const QString &work
     prepOptions.workspacePath = workspacePath;
     prepOptions.runContextPythonPath = pythonDir;
     const PreparedEnvironment prepared = EnvironmentPreparer::prepare(
-        environment, prepOptions, [&](const QString &line) { appendSystemLog(runDir, line); });
+        environment, prepOptions, [&](const QString &line) { appendSystemLog(runDir, line); }, options.cancel);
 
     QString program;
     const QJsonObject entry = run.configuration.value(u"entry"_s).toObject();

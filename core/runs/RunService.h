@@ -19,6 +19,7 @@
 #include <QThreadPool>
 #include <QTimer>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -46,6 +47,8 @@ struct RunServiceOptions {
     QString supervisorPath;                // empty: LocalProcess::findSupervisor()
     int logTailLines = 15;                 // log lines kept as a failed run's reason
     SlurmJobMonitor::Options slurmPolling; // how Slurm targets are polled (tests poll faster)
+    // Test seam: called in finalize (uid) before the run's end is worked out; may throw, as anything there may.
+    std::function<void(const QString &uid)> finalizeHook;
 };
 
 class RunService final : public QObject {
@@ -82,7 +85,9 @@ signals:
     void runStateChanged(const mldesk::core::RunRecord &run);
     // New text of logs/std_log.txt (whole lines while running; everything at the end).
     void logAppended(const QString &uid, const QString &text);
-    // New metric points, one batch per read (never one signal per line).
+    // New metric points as the store has them (whichever MLDesk process ingested them), in store order, each chunk
+    // once; one batch per read (never one signal per line). MetricPoint::seq lets a view that loaded the store
+    // itself skip what it already holds.
     void metricsAppended(const QString &uid, const QList<mldesk::core::MetricPoint> &points);
     // The run's note changed (RunRecord::note: "cluster unreachable, retrying ...", or empty again).
     void runNoteChanged(const mldesk::core::RunRecord &run);
@@ -102,6 +107,8 @@ private:
     bool groupSettled(Watched &w);
     void finalize(Watched &w, const std::optional<LocalProcess::ExitRecord> &exit, const QString &vanished);
     void finalize(Watched &w, const Ending &ending);
+    void endRun(Watched &w, const Ending &ending);
+    void followMetrics(Watched &w);
     void refreshState(Watched &w);
     void scheduleQueued();
     void launch(RunRecord run);
@@ -127,6 +134,8 @@ private:
     QTimer m_poll;
     QSet<QString> m_pendingPolls;
     QThreadPool m_pool; // starts runs (preparation may take minutes)
+    // The runs this process is preparing: set to stop the preparation (a cancel, or this service closing).
+    QHash<QString, std::shared_ptr<std::atomic_bool>> m_preparing;
     std::unique_ptr<SlurmRunBackend> m_slurm;
     bool m_started = false;
     bool m_inTick = false;

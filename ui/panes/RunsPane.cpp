@@ -180,8 +180,10 @@ void RunsPane::setWorkspace(core::Workspace *workspace)
             m_service = std::make_unique<core::RunService>(*workspace, m_options);
             connectService();
             m_model->setMetricLookup([service = m_service.get()](qint64 id, const QString &name) {
-                const QList<core::MetricPoint> points = service->store().metrics(id, name);
-                return points.isEmpty() ? std::nan("") : points.constLast().value;
+                for (const core::MetricLatest &latest : service->store().latestMetrics(id))
+                    if (latest.name == name)
+                        return latest.value;
+                return std::nan("");
             });
             m_service->start();
         }

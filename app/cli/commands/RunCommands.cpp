@@ -159,20 +159,6 @@ void printSummary(const core::RunRecord &run, const core::RunStore &store)
     }
 }
 
-// Every value of a repeatable option (CliContext gives the last one only), from the words before "--".
-QStringList repeatedOption(const QString &name)
-{
-    QStringList values;
-    const QStringList words = QCoreApplication::arguments();
-    for (qsizetype i = 1; i < words.size() && words[i] != u"--"_s; ++i) {
-        if (words[i] == u"--"_s + name && i + 1 < words.size())
-            values.append(words[++i]);
-        else if (words[i].startsWith(u"--"_s + name + u'='))
-            values.append(words[i].mid(name.size() + 3));
-    }
-    return values;
-}
-
 int submit(CliContext &context)
 {
     core::RunRequest request;
@@ -194,7 +180,7 @@ int submit(CliContext &context)
     request.environment = context.value(u"environment"_s);
     request.compute = context.isSet(u"compute"_s) ? context.value(u"compute"_s) : u"local"_s;
     request.displayName = context.value(u"display-name"_s);
-    for (const QString &tag : repeatedOption(u"tag"_s)) {
+    for (const QString &tag : context.values(u"tag"_s)) {
         const qsizetype eq = tag.indexOf(u'=');
         if (eq <= 0)
             throw UsageError(u"tag '%1' is not key=value"_s.arg(tag));
@@ -350,8 +336,46 @@ int logs(CliContext &context)
     return ExitOk;
 }
 
+// `run metrics ID --follow`: every point of the run, once and in store order, as it is stored (by whichever MLDesk
+// process ingests it), one tab-separated line each (name, step, value or path), until the run ends.
+int followMetrics(CliContext &context)
+{
+    core::RunService service(context.workspace());
+    const core::RunRecord run = service.store().get(context.arguments().at(0));
+    qint64 held = 0; // the store's chunks up to here are printed
+    auto print = [&](const QList<core::MetricPoint> &points) {
+        QString text;
+        const qint64 before = held;
+        for (const core::MetricPoint &p : points) {
+            if (p.seq > 0 && p.seq <= before)
+                continue;
+            held = std::max(held, p.seq);
+            text += p.name + u'\t' + QString::number(p.step) + u'\t' +
+                    (std::isnan(p.value) ? p.text : QString::number(p.value, 'g', 17)) + u'\n';
+        }
+        writeOut(text);
+    };
+    // The signal says "more is stored"; the store says what (from the last chunk printed, so nothing stored
+    // before this service began watching is skipped).
+    auto catchUp = [&] {
+        qint64 from = held;
+        print(service.store().metricsAfter(run.id, from));
+    };
+    catchUp();
+    QObject::connect(&service, &core::RunService::metricsAppended, &service,
+                     [&](const QString &id, const QList<core::MetricPoint> &) {
+                         if (id == run.uid)
+                             catchUp();
+                     });
+    const core::RunState end = core::isTerminal(run.state) ? run.state : follow(service, run.uid, false, false);
+    catchUp(); // stored after the service stopped watching
+    return exitCodeFor(end);
+}
+
 int metrics(CliContext &context)
 {
+    if (context.isSet(u"follow"_s))
+        return followMetrics(context);
     auto service = passiveService(context);
     const core::RunRecord run = service->store().get(context.arguments().at(0));
     const QString name = context.value(u"name"_s);
@@ -487,7 +511,9 @@ void registerRunCommands(CommandRegistry &registry)
                   u"ID"_s,
                   u"Print a run's metrics as a table (or --json)."_s,
                   {QCommandLineOption(u"name"_s, u"Only this metric."_s, u"NAME"_s),
-                   QCommandLineOption(u"last"_s, u"Only the last point of each metric (the final values)."_s)},
+                   QCommandLineOption(u"last"_s, u"Only the last point of each metric (the final values)."_s),
+                   QCommandLineOption(u"follow"_s, u"Print each point as it is stored (name, step, value; "
+                                                   u"tab-separated), until the run ends."_s)},
                   1,
                   1,
                   metrics});
