@@ -20,6 +20,8 @@
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QJsonArray>
+#include <QMutex>
+#include <QMutexLocker>
 #include <QThread>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -107,11 +109,20 @@ QStringList RunService::localSlots()
         if (m_options.gpus) {
             gpus = *m_options.gpus;
         } else {
+            // Asked once per trainer for the life of the process (up to 15 s: on the service's thread, which is
+            // never the GUI's - see RunServiceHost), so a workspace switch does not ask again.
+            static QMutex lock;
+            static QHash<QString, QList<int>> known;
             const QString trainer =
                 m_options.trainerPath.isEmpty() ? LocalProcess::findTrainer() : m_options.trainerPath;
-            const LocalComputeStatus status = LocalComputeStatus::probe(trainer, 15000);
-            for (const GpuDevice &d : status.gpus)
-                gpus.append(d.index);
+            QMutexLocker locker(&lock);
+            if (!known.contains(trainer)) {
+                QList<int> found;
+                for (const GpuDevice &d : LocalComputeStatus::probe(trainer, 15000).gpus)
+                    found.append(d.index);
+                known.insert(trainer, found);
+            }
+            gpus = known.value(trainer);
         }
         QStringList places;
         for (int gpu : gpus)
@@ -158,6 +169,8 @@ void RunService::attachActive()
         w->ingestor = std::make_unique<MetricsIngestor>(m_workspace.database(), run.id, run.runDir);
         w->metricSeq = m_store.metricSeq(run.id); // views load what is stored; from here on the signal carries it
         m_watched.insert(run.uid, w);
+        if (m_watchingObserver)
+            m_watchingObserver(run.uid, true);
         m_files.addPaths({run.runDir, run.runDir + u"/metrics.jsonl"_s, run.runDir + u"/logs/std_log.txt"_s});
     }
 }
@@ -165,6 +178,8 @@ void RunService::attachActive()
 void RunService::stopWatching(const QString &uid)
 {
     auto w = m_watched.take(uid);
+    if (w && m_watchingObserver)
+        m_watchingObserver(uid, false);
     if (w)
         m_files.removePaths(
             {w->run.runDir, w->run.runDir + u"/metrics.jsonl"_s, w->run.runDir + u"/logs/std_log.txt"_s});

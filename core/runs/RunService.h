@@ -79,6 +79,12 @@ public:
     // The slots this machine offers to local runs ("gpu:0", ..., or "cpu:0" ...).
     QStringList localSlots();
     bool isWatching(const QString &uid) const { return m_watched.contains(uid); }
+    bool isStarted() const { return m_started; }
+    // Told (on this service's thread) when a run starts or stops being watched: RunServiceHost mirrors it.
+    void setWatchingObserver(std::function<void(const QString &uid, bool watching)> observer)
+    {
+        m_watchingObserver = std::move(observer);
+    }
 
 signals:
     void runSubmitted(const mldesk::core::RunRecord &run);
@@ -137,6 +143,7 @@ private:
     // The runs this process is preparing: set to stop the preparation (a cancel, or this service closing).
     QHash<QString, std::shared_ptr<std::atomic_bool>> m_preparing;
     std::unique_ptr<SlurmRunBackend> m_slurm;
+    std::function<void(const QString &, bool)> m_watchingObserver;
     bool m_started = false;
     bool m_inTick = false;
 };

@@ -119,16 +119,34 @@ void MetricChunks::append(Database &db, qint64 runId, const QList<MetricColumns>
                 }
                 anyText = anyText || (!s.texts.isEmpty() && !s.texts[i].isEmpty());
             }
+            // Per block of kBlockPoints: first step, last step (int64), min, max (float64; NaN when none is finite).
+            QByteArray summary;
+            for (qsizetype b = from; b < from + n; b += kBlockPoints) {
+                qint64 blockLo = s.steps[b], blockHi = blockLo;
+                double blockMin = std::numeric_limits<double>::quiet_NaN(), blockMax = blockMin;
+                for (qsizetype i = b; i < std::min(from + n, b + kBlockPoints); ++i) {
+                    blockLo = std::min(blockLo, s.steps[i]);
+                    blockHi = std::max(blockHi, s.steps[i]);
+                    if (std::isfinite(s.values[i])) {
+                        blockMin = std::isnan(blockMin) ? s.values[i] : std::min(blockMin, s.values[i]);
+                        blockMax = std::isnan(blockMax) ? s.values[i] : std::max(blockMax, s.values[i]);
+                    }
+                }
+                summary.append(reinterpret_cast<const char *>(&blockLo), 8);
+                summary.append(reinterpret_cast<const char *>(&blockHi), 8);
+                summary.append(reinterpret_cast<const char *>(&blockMin), 8);
+                summary.append(reinterpret_cast<const char *>(&blockMax), 8);
+            }
             QVariant texts;
             if (anyText)
                 texts = QString::fromUtf8(
                     QJsonDocument(QJsonArray::fromStringList(s.texts.mid(from, n))).toJson(QJsonDocument::Compact));
             db.exec(u"INSERT INTO run_metric_chunks (run_id, seq, name, point_count, first_step, last_step, "
-                    u"min_value, max_value, last_value, steps, value_data, times, texts) "
-                    u"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s,
+                    u"min_value, max_value, last_value, steps, value_data, times, texts, summary) "
+                    u"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s,
                     {runId, ++seq, s.name, qint64(n), lo, hi, nullable(min), nullable(max),
                      nullable(s.values[from + n - 1]), consecutive ? QVariant() : QVariant(pack(s.steps, from, n)),
-                     pack(s.values, from, n), pack(s.times, from, n), texts});
+                     pack(s.values, from, n), pack(s.times, from, n), texts, summary});
         }
         updateLatest(db, runId, s);
     }
@@ -179,19 +197,21 @@ MetricColumns MetricChunks::series(Database &db, qint64 runId, const QString &na
 QList<MetricBucket> MetricChunks::minMax(Database &db, qint64 runId, const QString &name, int buckets)
 {
     struct Meta {
-        qint64 id, first, last;
+        qint64 id, first, last, count;
         QVariant min, max;
+        QByteArray summary;
     };
     QList<Meta> metas;
-    QSqlQuery q = db.exec(u"SELECT id, first_step, last_step, min_value, max_value FROM run_metric_chunks "
-                          u"WHERE run_id = ? AND name = ? ORDER BY seq"_s,
+    QSqlQuery q = db.exec(u"SELECT id, first_step, last_step, point_count, min_value, max_value, summary "
+                          u"FROM run_metric_chunks WHERE run_id = ? AND name = ? ORDER BY seq"_s,
                           {runId, name});
-    qint64 lo = std::numeric_limits<qint64>::max(), hi = std::numeric_limits<qint64>::min();
+    qint64 lo = std::numeric_limits<qint64>::max(), hi = std::numeric_limits<qint64>::min(), total = 0;
     while (q.next()) {
-        metas.append(
-            {q.value(0).toLongLong(), q.value(1).toLongLong(), q.value(2).toLongLong(), q.value(3), q.value(4)});
+        metas.append({q.value(0).toLongLong(), q.value(1).toLongLong(), q.value(2).toLongLong(),
+                      q.value(3).toLongLong(), q.value(4), q.value(5), q.value(6).toByteArray()});
         lo = std::min(lo, metas.constLast().first);
         hi = std::max(hi, metas.constLast().last);
+        total += metas.constLast().count;
     }
     if (metas.isEmpty() || buckets <= 0)
         return {};
@@ -212,14 +232,35 @@ QList<MetricBucket> MetricChunks::minMax(Database &db, qint64 runId, const QStri
         o.max = std::max(o.max, max);
         o.count += n;
     };
+    auto spread = [&](qint64 first, qint64 last, double min, double max, qint64 n) {
+        const int from = bucketOf(first), to = bucketOf(last);
+        for (int b = from; b <= to; ++b) // the columns it touches, each with the steps of it inside
+            add(b, std::max(first, qint64(std::ceil(lo + b * width))),
+                std::min(last, qint64(std::ceil(lo + (b + 1) * width)) - 1), min, max, from == to ? n : 1);
+    };
+    // Columns narrower than a block (a short series, a wide view): only the points themselves are exact enough.
+    const bool blocksFit = double(total) / buckets >= kBlockPoints;
     for (const Meta &m : metas) {
         if (m.min.isNull())
             continue; // no numeric value in it
         if (bucketOf(m.first) == bucketOf(m.last)) {
-            add(bucketOf(m.first), m.first, m.last, m.min.toDouble(), m.max.toDouble(), 1);
+            add(bucketOf(m.first), m.first, m.last, m.min.toDouble(), m.max.toDouble(), m.count);
             continue;
         }
-        // Spans several columns: its points decide.
+        if (blocksFit && m.summary.size() % 32 == 0 && !m.summary.isEmpty()) {
+            const char *p = m.summary.constData();
+            for (qsizetype at = 0; at < m.summary.size(); at += 32) {
+                qint64 first, last;
+                double min, max;
+                std::memcpy(&first, p + at, 8);
+                std::memcpy(&last, p + at + 8, 8);
+                std::memcpy(&min, p + at + 16, 8);
+                std::memcpy(&max, p + at + 24, 8);
+                if (!std::isnan(min))
+                    spread(first, last, min, max, kBlockPoints);
+            }
+            continue;
+        }
         QSqlQuery points = db.exec(u"SELECT "_s + kColumns + u" FROM run_metric_chunks WHERE id = ?"_s, {m.id});
         if (!points.next())
             continue;

@@ -46,6 +46,9 @@ struct MetricBucket {
 class MetricChunks final {
 public:
     static constexpr int kMaxPoints = 2048;
+    // Each chunk also keeps the step range and min/max of every kBlockPoints points, so a decimated read of a long
+    // series needs neither its points nor more than a kilobyte per chunk.
+    static constexpr int kBlockPoints = 64;
 
     // Appends each series (split into chunks of at most kMaxPoints), advancing the run's sequence number and its
     // latest values. Call inside the caller's write transaction, so the chunks and whatever else says they were
@@ -56,8 +59,10 @@ public:
     static QList<MetricColumns> chunksAfter(Database &db, qint64 runId, qint64 afterSeq, const QString &name = {});
     // One metric whole, in the order it was logged.
     static MetricColumns series(Database &db, qint64 runId, const QString &name);
-    // At most `buckets` min/max columns over the metric's step range (spikes survive); chunks that fall inside one
-    // column are answered from their stored min/max without reading their points.
+    // At most `buckets` min/max columns over the metric's step range. Spikes survive: a chunk or block of points
+    // inside one column gives it its stored min/max; a block spanning a column boundary gives its min/max to every
+    // column it touches (so an extreme may also show in the neighbouring column); when columns are narrower than a
+    // block, the points themselves are read.
     static QList<MetricBucket> minMax(Database &db, qint64 runId, const QString &name, int buckets);
 
     static QList<MetricLatest> latest(Database &db, qint64 runId); // by name

@@ -184,21 +184,24 @@ QList<Migration> buildMigrations()
         {
             // Bumped once per chunk in the transaction that writes it: the watermark every reader follows.
             QStringLiteral("ALTER TABLE runs ADD COLUMN metric_seq BIGINT NOT NULL DEFAULT 0"),
-            QStringLiteral("CREATE TABLE run_metric_chunks ("
-                           " id {ID},"
-                           " run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
-                           " seq BIGINT NOT NULL," // 1, 2, ... per run, in commit order
-                           " name VARCHAR(255) NOT NULL,"
-                           " point_count INTEGER NOT NULL,"
-                           " first_step BIGINT NOT NULL," // the lowest step in the chunk
-                           " last_step BIGINT NOT NULL,"  // the highest
-                           " min_value DOUBLE PRECISION," // over its finite values; NULL when it has none
-                           " max_value DOUBLE PRECISION,"
-                           " last_value DOUBLE PRECISION,"
-                           " steps {BLOB},"               // packed int64; NULL when first_step, first_step + 1, ...
-                           " value_data {BLOB} NOT NULL," // packed float64 (NaN: not a number, see texts)
-                           " times {BLOB} NOT NULL,"      // packed int64 ms since the epoch
-                           " texts TEXT)"),               // JSON array, one string per point, when any has one
+            QStringLiteral(
+                "CREATE TABLE run_metric_chunks ("
+                " id {ID},"
+                " run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+                " seq BIGINT NOT NULL," // 1, 2, ... per run, in commit order
+                " name VARCHAR(255) NOT NULL,"
+                " point_count INTEGER NOT NULL,"
+                " first_step BIGINT NOT NULL," // the lowest step in the chunk
+                " last_step BIGINT NOT NULL,"  // the highest
+                " min_value DOUBLE PRECISION," // over its finite values; NULL when it has none
+                " max_value DOUBLE PRECISION,"
+                " last_value DOUBLE PRECISION,"
+                " steps {BLOB},"               // packed int64; NULL when first_step, first_step + 1, ...
+                " value_data {BLOB} NOT NULL," // packed float64 (NaN: not a number, see texts)
+                " times {BLOB} NOT NULL,"      // packed int64 ms since the epoch
+                " texts TEXT,"                 // JSON array, one string per point, when any has one
+                               // per 64 points: first step, last step (int64), min, max (float64): decimated reads
+                " summary {BLOB})"),
             QStringLiteral("CREATE UNIQUE INDEX run_metric_chunks_by_run_seq ON run_metric_chunks (run_id, seq)"),
             QStringLiteral("CREATE INDEX run_metric_chunks_by_run_name ON run_metric_chunks (run_id, name, seq)"),
             QStringLiteral("CREATE TABLE run_metric_latest ("
