@@ -23,9 +23,43 @@
 using namespace Qt::StringLiterals;
 using namespace mldesk;
 
+namespace {
+
+// Times every event the GUI thread handles, so a stall can be named (receiver class, event type).
+class TimedApplication final : public QApplication {
+public:
+    using QApplication::QApplication;
+    struct Slow {
+        double ms;
+        QString what;
+    };
+    QList<Slow> slowest;
+    bool notify(QObject *receiver, QEvent *event) override
+    {
+        QElapsedTimer t;
+        t.start();
+        const int type = event->type();
+        const char *className = receiver ? receiver->metaObject()->className() : "";
+        QString name = receiver ? receiver->objectName() : QString(); // the event may delete receiver
+        if (receiver && receiver->parent())
+            name += u" in "_s + QString::fromLatin1(receiver->parent()->metaObject()->className());
+        const bool r = QApplication::notify(receiver, event);
+        const double ms = t.nsecsElapsed() / 1e6;
+        if (ms > 5) {
+            slowest.append({ms, QString::fromLatin1(className) + u" event "_s + QString::number(type) + u' ' + name});
+            std::sort(slowest.begin(), slowest.end(), [](const Slow &a, const Slow &b) { return a.ms > b.ms; });
+            if (slowest.size() > 8)
+                slowest.removeLast();
+        }
+        return r;
+    }
+};
+
+} // namespace
+
 int main(int argc, char **argv)
 {
-    QApplication app(argc, argv);
+    TimedApplication app(argc, argv);
     const int jobs = argc > 1 ? std::max(1, std::atoi(argv[1])) : 50;
     const int rate = argc > 2 ? std::max(10, std::atoi(argv[2])) : 1000;
     const int seconds = argc > 3 ? std::max(1, std::atoi(argv[3])) : 60;
@@ -153,6 +187,8 @@ int main(int argc, char **argv)
     std::printf("  GUI stalls (1 ms probe, %lld samples): p50 %.2f ms, p99 %.2f ms (target <= 16), max %.2f ms "
                 "(target <= 50)\n",
                 qint64(stalls.size()), pct(0.5), pct(0.99), stalls.isEmpty() ? 0.0 : stalls.constLast());
+    for (const TimedApplication::Slow &s : std::as_const(app.slowest))
+        std::printf("    slow GUI event: %.1f ms %s\n", s.ms, qPrintable(s.what));
     qint64 total = 0, lines = 0;
     int completed = 0;
     for (const core::RunRecord &r : runs) {

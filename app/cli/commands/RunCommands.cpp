@@ -148,13 +148,11 @@ void printSummary(const core::RunRecord &run, const core::RunStore &store)
 {
     writeOut(u"\nRun %1 ended %2"_s.arg(run.uid, core::runStateName(run.state)) +
              (run.failureReason.isEmpty() ? QString() : u": "_s + run.failureReason) + u"\n"_s);
-    QMap<QString, core::MetricPoint> last;
-    for (const core::MetricPoint &p : store.metrics(run.id))
-        if (!std::isnan(p.value))
-            last[p.name] = p;
+    QList<core::MetricLatest> last = store.latestMetrics(run.id); // by name: the point of the highest step
+    last.removeIf([](const core::MetricLatest &l) { return std::isnan(l.value); });
     if (!last.isEmpty()) {
         writeOut(u"Final metrics:\n"_s);
-        for (const core::MetricPoint &p : last)
+        for (const core::MetricLatest &p : last)
             writeOut(u"  %1 = %2 (step %3)\n"_s.arg(p.name).arg(p.value, 0, 'g', 6).arg(p.step));
     }
 }
@@ -274,9 +272,9 @@ int show(CliContext &context)
     for (auto it = r.tags.cbegin(); it != r.tags.cend(); ++it)
         tags.insert(it.key(), it.value());
     QJsonObject lastMetrics;
-    for (const core::MetricPoint &p : service->store().metrics(r.id))
-        if (!std::isnan(p.value))
-            lastMetrics.insert(p.name, p.value);
+    for (const core::MetricLatest &l : service->store().latestMetrics(r.id))
+        if (!std::isnan(l.value))
+            lastMetrics.insert(l.name, l.value);
     const QJsonObject entry = r.configuration.value(u"entry"_s).toObject();
     QList<Output::Field> fields{
         {u"run_id"_s, u"Run ID"_s, r.uid},
