@@ -2,7 +2,9 @@
 // submit Slurm runs to their cluster (SlurmRunBackend) and follow their jobs, watch them (log text and metric points in
 // batches, state changes), finalize, cancel, and re-attach to runs that were started by an MLDesk process that has
 // since gone. Several processes (GUI, CLI) may run one each on the same workspace: every step is a guarded transition
-// in the database, and ingestion is offset-based.
+// in the database, ingestion is offset-based, and the metrics it emits are what the store holds (whoever ingested).
+// Scheduling and watching are in RunService.cpp, finalizing in RunServiceFinalize.cpp, Slurm in RunServiceSlurm.cpp.
+// It blocks on files, the database and processes: the GUI runs it on its own thread through RunServiceHost.
 #pragma once
 
 #include "core/runs/LocalProcess.h"
