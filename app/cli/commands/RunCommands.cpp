@@ -319,7 +319,19 @@ int logs(CliContext &context)
                 writeOut(QString::fromUtf8(log.readAll()));
             return exitCodeFor(run.state);
         }
-        return exitCodeFor(follow(service, uid, true, false));
+        // The run may end before this service watches it (another process finalizes it first): then whatever the
+        // signal did not bring is printed from the file at the end, so the whole log is printed once either way.
+        qint64 printed = 0;
+        QObject::connect(&service, &core::RunService::logAppended, &service,
+                         [&](const QString &id, const QString &text) {
+                             if (id == uid)
+                                 printed += text.toUtf8().size();
+                         });
+        const core::RunState end = follow(service, uid, true, false);
+        QFile log(run.runDir + u"/logs/std_log.txt"_s);
+        if (log.open(QIODevice::ReadOnly) && log.size() > printed && log.seek(printed))
+            writeOut(QString::fromUtf8(log.readAll()));
+        return exitCodeFor(end);
     }
     auto service = passiveService(context);
     const core::RunRecord run = service->store().get(uid);
