@@ -1,6 +1,7 @@
-// runs-bench: the run pipeline's numbers (issue 5) - metric points per second into SQLite through MetricsIngestor
-// (target >= 500k/s) beside a bare QtSql execBatch of the same rows; latency from RunService::submit of a local
-// CPU run to its first metric stored and signalled (target <= 1 s); latency from a line appended to metrics.jsonl
+// runs-bench: the run pipeline's numbers (issues 5, 12) - metric points per second from metrics.jsonl through
+// MetricsIngestor into chunks (target >= 2M/s) beside the per-row storage it replaced, in the same run; reading a
+// 1M-point series whole (target <= 50 ms) and as 1,600 min/max columns (<= 10 ms); latency from RunService::submit of a
+// local CPU run to its first metric stored and signalled (target <= 1 s); latency from a line appended to metrics.jsonl
 // to the signal (target <= 100 ms). Not a test: run build-*/bench/runs-bench [points] (needs python3,
 // mldesk-supervisor found next to the build's app/ or through MLDESK_SUPERVISOR).
 #include "core/experiments/ExperimentStore.h"
@@ -8,6 +9,7 @@
 #include "core/runs/RunService.h"
 #include "core/runs/RunStore.h"
 #include "core/store/Database.h"
+#include "core/store/MetricChunks.h"
 #include "core/workspace/Workspace.h"
 
 #include <QCoreApplication>
@@ -15,6 +17,7 @@
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -22,6 +25,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <stdexcept>
+
+#include <sqlite3.h>
 
 using namespace Qt::StringLiterals;
 using namespace mldesk::core;
@@ -44,61 +50,137 @@ qint64 newRun(Workspace &ws, const QString &uid, const QString &dir)
     return id;
 }
 
-void ingestion(Workspace &ws, const QString &root, int points)
+// The storage before chunks (issue 5): one row per point through SQLite's C API, a prepared statement stepped per
+// row, behind a (run_id, name, step) index - kept here as the peer the chunked store is measured against.
+void insertRows(Database &db, qint64 runId, const QList<MetricPoint> &points)
 {
-    const QString dir = root + u"/ingest"_s;
-    const qint64 id = newRun(ws, u"ingest"_s, dir);
-    QFile f(dir + u"/metrics.jsonl"_s);
-    f.open(QIODevice::WriteOnly);
-    for (int i = 0; i < points; ++i)
-        f.write(u"{\"name\":\"Loss\",\"step\":%1,\"value\":%2,\"time\":1700000000.123}\n"_s.arg(i)
-                    .arg(1.0 / (i + 1), 0, 'g', 17)
-                    .toUtf8());
-    f.close();
+    const QVariant handle = db.connection().driver()->handle();
+    sqlite3 *sqlite = *static_cast<sqlite3 *const *>(handle.data());
+    sqlite3_exec(sqlite, "PRAGMA cache_size = -65536", nullptr, nullptr, nullptr);
+    sqlite3_stmt *statement = nullptr;
+    if (sqlite3_prepare_v2(sqlite,
+                           "INSERT INTO bench_rows (run_id, name, step, value, logged_at, text_value) "
+                           "VALUES (?, ?, ?, ?, ?, ?)",
+                           -1, &statement, nullptr) != SQLITE_OK)
+        throw std::runtime_error(sqlite3_errmsg(sqlite));
+    QByteArray name;
+    QString lastName;
+    for (const MetricPoint &p : points) {
+        if (p.name != lastName) {
+            lastName = p.name;
+            name = p.name.toUtf8();
+        }
+        sqlite3_bind_int64(statement, 1, runId);
+        sqlite3_bind_text(statement, 2, name.constData(), int(name.size()), SQLITE_STATIC);
+        sqlite3_bind_int64(statement, 3, p.step);
+        sqlite3_bind_double(statement, 4, p.value);
+        sqlite3_bind_int64(statement, 5, p.timeMs);
+        sqlite3_bind_null(statement, 6);
+        if (sqlite3_step(statement) != SQLITE_DONE) {
+            sqlite3_finalize(statement);
+            throw std::runtime_error(sqlite3_errmsg(sqlite));
+        }
+        sqlite3_reset(statement);
+    }
+    sqlite3_finalize(statement);
+}
+
+double median(QList<double> v)
+{
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+// Ingests dir's metrics.jsonl whole; returns seconds.
+double ingestAll(Workspace &ws, qint64 id, const QString &dir, const MetricsIngestor::Sink &sink)
+{
     MetricsIngestor ingestor(ws.database(), id, dir);
+    if (sink)
+        ingestor.setSink(sink);
     QElapsedTimer clock;
     clock.start();
-    qint64 stored = 0;
-    for (;;) {
-        const MetricsIngestor::Batch b = ingestor.ingest();
-        stored += b.points.size();
-        if (!b.more)
+    for (;;)
+        if (!ingestor.ingest().more)
             break;
+    return clock.nsecsElapsed() / 1e9;
+}
+
+void ingestion(Workspace &ws, const QString &root, int points)
+{
+    QByteArray lines;
+    for (int i = 0; i < points; ++i)
+        lines += u"{\"name\":\"Loss\",\"step\":%1,\"value\":%2,\"time\":1700000000.123}\n"_s.arg(i)
+                     .arg(1.0 / (i + 1), 0, 'g', 17)
+                     .toUtf8();
+    auto runWithFile = [&](const QString &uid) {
+        const QString dir = root + u'/' + uid;
+        const qint64 id = newRun(ws, uid, dir);
+        QFile f(dir + u"/metrics.jsonl"_s);
+        f.open(QIODevice::WriteOnly);
+        f.write(lines);
+        return std::pair{id, dir};
+    };
+    Database &db = ws.database();
+    db.exec(u"CREATE TABLE bench_rows (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id BIGINT NOT NULL, name "
+            u"VARCHAR(255) NOT NULL, step BIGINT NOT NULL, value DOUBLE PRECISION, logged_at BIGINT NOT NULL, "
+            u"text_value TEXT)"_s);
+    db.exec(u"CREATE INDEX bench_rows_by_run_name_step ON bench_rows (run_id, name, step)"_s);
+
+    // Same file, same parser, same transactions and offsets; only the storage differs. Alternated, twice each.
+    QList<double> chunked, rows;
+    qint64 chunkedRun = 0, rowsRun = 0;
+    for (int round = 0; round < 2; ++round) {
+        auto [c, cdir] = runWithFile(u"chunked%1"_s.arg(round));
+        chunked.append(ingestAll(ws, c, cdir, {}));
+        chunkedRun = c;
+        if (qEnvironmentVariableIsSet("RUNS_BENCH_INGEST_ONLY")) // chunked ingestion alone (for a profiler)
+            continue;
+        auto [r, rdir] = runWithFile(u"rows%1"_s.arg(round));
+        rows.append(ingestAll(ws, r, rdir, insertRows));
+        rowsRun = r;
     }
-    const double seconds = clock.elapsed() / 1000.0;
+    const double c = *std::min_element(chunked.begin(), chunked.end());
     if (qEnvironmentVariableIsSet("RUNS_BENCH_INGEST_ONLY")) {
-        std::printf("ingest  %d points: %.2f s = %.0f points/s\n", int(stored), seconds, stored / seconds);
+        std::printf("ingest  %d points: %.2f s = %.0f points/s\n", points, c, points / c);
         return;
     }
-    std::printf("ingest  %d points from metrics.jsonl (parse + insert + offset): %.2f s = %.0f points/s "
-                "(target >= 500000)\n",
-                int(stored), seconds, stored / seconds);
+    const double r = *std::min_element(rows.begin(), rows.end());
+    std::printf("ingest  %d points from metrics.jsonl (parse + store + offset), best of 2:\n"
+                "        chunked %.3f s = %.0f points/s (target >= 2000000)\n"
+                "        per-row %.3f s = %.0f points/s (the storage before chunks)\n"
+                "        chunked is %.2fx per-row\n",
+                points, c, points / c, r, points / r, r / c);
 
-    // Peer in the same run: QtSql execBatch of already-parsed rows, 10k per transaction, with the same index.
-    const qint64 id2 = newRun(ws, u"peer"_s, root + u"/peer"_s);
-    Database &db = ws.database();
-    clock.restart();
-    for (int start = 0; start < points; start += 10000) {
-        QVariantList runIds, names, steps, values, times;
-        for (int i = start; i < std::min(points, start + 10000); ++i) {
-            runIds.append(id2);
-            names.append(u"Loss"_s);
-            steps.append(i);
-            values.append(1.0 / (i + 1));
-            times.append(qint64(1700000000123));
+    QList<double> full, decimated, perRow;
+    qint64 got = 0, columns = 0, rowsGot = 0;
+    for (int i = 0; i < 5; ++i) {
+        QElapsedTimer clock;
+        clock.start();
+        got = MetricChunks::series(db, chunkedRun, u"Loss"_s).size();
+        full.append(clock.nsecsElapsed() / 1e6);
+        clock.restart();
+        columns = MetricChunks::minMax(db, chunkedRun, u"Loss"_s, 1600).size();
+        decimated.append(clock.nsecsElapsed() / 1e6);
+        clock.restart();
+        QSqlQuery q(db.connection());
+        q.setForwardOnly(true);
+        q.exec(u"SELECT step, value, logged_at FROM bench_rows WHERE run_id = %1 AND name = 'Loss' ORDER BY step"_s.arg(
+            rowsRun));
+        QList<qint64> steps, times;
+        QList<double> values;
+        while (q.next()) {
+            steps.append(q.value(0).toLongLong());
+            values.append(q.value(1).toDouble());
+            times.append(q.value(2).toLongLong());
         }
-        db.writeTransaction([&] {
-            QSqlQuery q(db.connection());
-            q.prepare(u"INSERT INTO run_metrics (run_id, name, step, value, logged_at) VALUES (?, ?, ?, ?, ?)"_s);
-            for (const QVariantList *column : {&runIds, &names, &steps, &values, &times})
-                q.addBindValue(*column);
-            q.execBatch();
-        });
+        rowsGot = steps.size();
+        perRow.append(clock.nsecsElapsed() / 1e6);
     }
-    const double peer = clock.elapsed() / 1000.0;
-    std::printf("peer    QtSql execBatch of pre-parsed rows:                 %.2f s = %.0f rows/s; ingestion is %.2fx "
-                "the bare insert's time\n",
-                peer, points / peer, seconds / peer);
+    std::printf("read    one %lld-point series whole (steps, values, times): median %.1f ms (target <= 50); "
+                "per-row table %lld rows: %.1f ms\n",
+                got, median(full), rowsGot, median(perRow));
+    std::printf("read    the same as %lld min/max columns: median %.2f ms (target <= 10)\n", columns,
+                median(decimated));
 }
 
 void latencies(Workspace &ws, const QString &root)

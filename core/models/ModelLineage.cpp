@@ -38,10 +38,9 @@ ModelLineageInfo ModelLineage::of(const ModelVersion &version) const
     while (d.next())
         info.datasets.append(d.value(0).toString() + u':' + d.value(1).toString());
     if (version.runId) {
-        QSqlQuery m = m_db.exec(u"SELECT m.name, m.value FROM run_metrics m WHERE m.run_id = ? AND m.value IS NOT "
-                                u"NULL AND m.step = (SELECT MAX(step) FROM run_metrics WHERE run_id = m.run_id AND "
-                                u"name = m.name AND value IS NOT NULL)"_s,
-                                {version.runId});
+        QSqlQuery m = m_db.exec(
+            u"SELECT name, value FROM run_metric_latest WHERE run_id = ? AND value IS NOT NULL ORDER BY name"_s,
+            {version.runId});
         while (m.next())
             info.metrics.insert(m.value(0).toString(), m.value(1).toDouble());
     }

@@ -229,10 +229,8 @@ ModelVersion ModelRegistry::registerFromRun(const ModelRegistration &r)
         c.datasetVersionIds.append(d.value(0).toLongLong());
     // The run's final scalar metrics, unless the caller set a property of that name (Azure's model properties
     // usually carry these by hand).
-    QSqlQuery m = m_db.exec(u"SELECT m.name, m.value FROM run_metrics m WHERE m.run_id = ? AND m.value IS NOT NULL "
-                            u"AND m.step = (SELECT MAX(step) FROM run_metrics WHERE run_id = m.run_id AND "
-                            u"name = m.name AND value IS NOT NULL)"_s,
-                            {runId});
+    QSqlQuery m = m_db.exec(
+        u"SELECT name, value FROM run_metric_latest WHERE run_id = ? AND value IS NOT NULL ORDER BY name"_s, {runId});
     while (m.next()) {
         const QString name = m.value(0).toString();
         bool taken = false;

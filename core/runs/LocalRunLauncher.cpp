@@ -10,6 +10,7 @@
 #include "core/environments/EnvironmentPreparer.h"
 #include "core/environments/EnvironmentRegistry.h"
 #include "core/runs/LocalProcess.h"
+#include "core/runs/RunFiles.h"
 #include "core/runs/RunStore.h"
 #include "core/store/BlobStore.h"
 #include "core/store/Database.h"
@@ -30,13 +31,6 @@ using namespace Qt::StringLiterals;
 namespace mldesk::core {
 
 namespace {
-
-void appendSystemLog(const QString &runDir, const QString &text)
-{
-    QFile log(runDir + u"/logs/mldesk_system.txt"_s);
-    if (log.open(QIODevice::WriteOnly | QIODevice::Append))
-        log.write((QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs) + u' ' + text + u'\n').toUtf8());
-}
 
 // Before the job starts, the run's own log (what `run submit --wait` and the GUI follow) shows its preparation.
 void appendPreparingLog(const QString &runDir, const QString &text)
@@ -129,11 +123,13 @@ void LocalRunLauncher::start(Database &db, BlobStore &blobs, const QString &work
     EnvironmentPreparer::Options prepOptions;
     prepOptions.workspacePath = workspacePath;
     prepOptions.runContextPythonPath = pythonDir;
-    const PreparedEnvironment prepared =
-        EnvironmentPreparer::prepare(environment, prepOptions, [&](const QString &line) {
+    const PreparedEnvironment prepared = EnvironmentPreparer::prepare(
+        environment, prepOptions,
+        [&](const QString &line) {
             appendSystemLog(runDir, line);
             appendPreparingLog(runDir, line); // the run's log shows a conda env or image being made, live
-        });
+        },
+        options.cancel);
 
     QString program;
     const QJsonObject entry = run.configuration.value(u"entry"_s).toObject();

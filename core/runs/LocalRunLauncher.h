@@ -8,6 +8,7 @@
 
 #include <QJsonObject>
 
+#include <atomic>
 #include <functional>
 
 namespace mldesk::core {
@@ -22,6 +23,8 @@ public:
     struct Options {
         QString trainerPath;    // empty: LocalProcess::findTrainer()
         QString supervisorPath; // empty: LocalProcess::findSupervisor()
+        // Set (from any thread) to stop a preparation: a conda build in progress is killed, start() throws.
+        const std::atomic_bool *cancel = nullptr;
     };
     // Throws (WorkspaceError with what to do) when the run cannot start; the caller marks it Failed.
     static void start(Database &db, BlobStore &blobs, const QString &workspacePath, const RunRecord &run,

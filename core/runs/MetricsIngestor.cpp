@@ -2,8 +2,10 @@
 #include "core/runs/MetricsIngestor.h"
 
 #include "core/runs/MetricsSqlWriter.h"
+#include "core/runs/RunFiles.h"
 #include "core/runs/RunStore.h"
 #include "core/store/Database.h"
+#include "core/store/MetricChunks.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -19,22 +21,6 @@
 using namespace Qt::StringLiterals;
 
 namespace mldesk::core {
-
-namespace {
-
-void appendSystemLog(const QString &runDir, const QStringList &lines)
-{
-    if (lines.isEmpty())
-        return;
-    QFile log(runDir + u"/logs/mldesk_system.txt"_s);
-    if (!log.open(QIODevice::WriteOnly | QIODevice::Append))
-        return;
-    const QString stamp = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
-    for (const QString &line : lines)
-        log.write((stamp + u" warning: "_s + line + u'\n').toUtf8());
-}
-
-} // namespace
 
 MetricsIngestor::MetricsIngestor(Database &db, qint64 runId, QString runDir)
     : m_db(db), m_runId(runId), m_runDir(std::move(runDir))
@@ -52,9 +38,7 @@ qint64 MetricsIngestor::nextStep(const QString &name)
 {
     auto it = m_nextStep.find(name);
     if (it == m_nextStep.end()) {
-        const QVariant max =
-            m_db.scalar(u"SELECT MAX(step) FROM run_metrics WHERE run_id = ? AND name = ?"_s, {m_runId, name});
-        qint64 next = max.isNull() || !max.isValid() ? 0 : max.toLongLong() + 1;
+        qint64 next = MetricChunks::nextStep(m_db, m_runId, name).value_or(0);
         if (m_batch) // points of this batch are not in the table yet
             for (const MetricPoint &p : *m_batch)
                 if (p.name == name)
@@ -158,17 +142,17 @@ bool parseFlat(QByteArrayView line, Entry &entry)
             field.kind = Entry::Kind::Number;
         }
         if (key == "name")
-            entry.name = field;
+            entry.name = std::move(field);
         else if (key == "value")
-            entry.value = field;
+            entry.value = std::move(field);
         else if (key == "step")
-            entry.step = field;
+            entry.step = std::move(field);
         else if (key == "time")
-            entry.time = field;
+            entry.time = std::move(field);
         else if (key == "type")
-            entry.type = field;
+            entry.type = std::move(field);
         else if (key == "path")
-            entry.path = field;
+            entry.path = std::move(field);
         skipSpace(p, end);
         if (p < end && *p == ',') {
             ++p;
@@ -272,6 +256,7 @@ MetricsIngestor::Batch MetricsIngestor::ingest(bool final, qint64 chunkBytes)
     QStringList warnings;
     m_db.writeTransaction([&] {
         m_pendingTags.clear();
+        m_nextStep.clear(); // the store decides (another process may have ingested since the last batch)
         m_batch = &batch.points;
         const auto forget = qScopeGuard([this] { m_batch = nullptr; });
         const qint64 offset = storedOffset();
@@ -282,6 +267,7 @@ MetricsIngestor::Batch MetricsIngestor::ingest(bool final, qint64 chunkBytes)
         file.seek(offset);
         const QByteArray chunk = file.read(chunkBytes);
         batch.more = offset + chunk.size() < file.size();
+        batch.points.reserve(chunk.size() / 40); // lines are rarely shorter; growing a list of points is costly
         qsizetype pos = 0;
         if (m_skippingLongLine) { // the rest of a line already reported as too long
             const qsizetype nl = chunk.indexOf('\n');
@@ -326,7 +312,10 @@ MetricsIngestor::Batch MetricsIngestor::ingest(bool final, qint64 chunkBytes)
             pos = nl + 1;
         }
         const qint64 consumed = std::min<qint64>(pos, chunk.size());
-        MetricsSqlWriter::insert(m_db, m_runId, batch.points);
+        if (m_sink)
+            m_sink(m_db, m_runId, batch.points);
+        else
+            MetricsSqlWriter::insert(m_db, m_runId, batch.points);
         for (const auto &[key, value] : m_pendingTags) {
             m_db.exec(u"DELETE FROM tags WHERE entity_kind = ? AND entity_id = ? AND tag_key = ?"_s,
                       {RunStore::tagEntityKind(), m_runId, key});
@@ -345,7 +334,8 @@ MetricsIngestor::Batch MetricsIngestor::ingest(bool final, qint64 chunkBytes)
                           {m_runId, fileName(), batch.offset, now});
         }
     });
-    appendSystemLog(m_runDir, warnings);
+    for (const QString &warning : warnings)
+        appendSystemLog(m_runDir, u"warning: "_s + warning);
     return batch;
 }
 

@@ -1,7 +1,9 @@
 // MetricsIngestor: reads a run's metrics.jsonl from the byte offset stored in run_log_offsets and writes the new
-// points to run_metrics in one transaction together with the new offset - idempotent, resumable after a restart,
-// and safe when several MLDesk processes ingest the same run. A half-written last line waits for the next read;
-// a malformed, non-numeric or huge line is skipped with a warning in logs/mldesk_system.txt.
+// points as metric chunks in one transaction together with the new offset - idempotent, resumable after a restart,
+// and safe when several MLDesk processes ingest the same run (whoever reads a line stores it, once; readers follow
+// the store, not the ingestor). A line without a step gets one past the highest step stored, decided inside that
+// transaction. A half-written last line waits for the next read; a malformed, non-numeric or huge line is skipped
+// with a warning in logs/mldesk_system.txt.
 #pragma once
 
 #include "core/runs/RunTypes.h"
@@ -9,6 +11,8 @@
 #include <QByteArrayView>
 #include <QHash>
 #include <QString>
+
+#include <functional>
 
 namespace mldesk::core {
 
@@ -32,6 +36,10 @@ public:
     Batch ingest(bool final = false, qint64 chunkBytes = kDefaultChunkBytes);
     qint64 storedOffset() const;
 
+    // Bench seam: how a batch is stored inside the transaction (default: MetricsSqlWriter, chunks).
+    using Sink = std::function<void(Database &db, qint64 runId, const QList<MetricPoint> &points)>;
+    void setSink(Sink sink) { m_sink = std::move(sink); }
+
 private:
     bool parseLine(QByteArrayView line, qint64 at, MetricPoint &point, QStringList &warnings);
     qint64 nextStep(const QString &name);
@@ -43,6 +51,7 @@ private:
     QHash<QString, qint64> m_nextStep;
     QList<QPair<QString, QString>> m_pendingTags;
     const QList<MetricPoint> *m_batch = nullptr; // the batch being parsed (for steps of step-less lines)
+    Sink m_sink;
 };
 
 } // namespace mldesk::core

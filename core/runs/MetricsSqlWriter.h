@@ -1,6 +1,5 @@
-// MetricsSqlWriter: appends metric points to run_metrics inside the caller's transaction. The one place that
-// speaks SQLite's C API (a prepared statement stepped per row, twice QtSql's rate - see MEASUREMENTS.md); any other
-// driver (PostgreSQL later) gets the portable QtSql execBatch.
+// MetricsSqlWriter: stores a batch of parsed metric points inside the caller's transaction - grouped by metric, in
+// the order they were logged, as chunks (core/store/MetricChunks). The ingestor's default sink.
 #pragma once
 
 #include "core/runs/RunTypes.h"

@@ -5,6 +5,7 @@
 #include "core/store/BlobStore.h"
 #include "core/workspace/WorkspaceError.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -18,6 +19,13 @@
 using namespace Qt::StringLiterals;
 
 namespace mldesk::core {
+
+void appendSystemLog(const QString &runDir, const QString &text)
+{
+    QFile log(runDir + u"/logs/mldesk_system.txt"_s);
+    if (log.open(QIODevice::WriteOnly | QIODevice::Append))
+        log.write((QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs) + u' ' + text + u'\n').toUtf8());
+}
 
 namespace {
 

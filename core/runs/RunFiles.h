@@ -11,6 +11,10 @@ namespace mldesk::core {
 
 class BlobStore;
 
+// One timestamped line (or several) appended to the run's logs/mldesk_system.txt: what MLDesk itself did to the
+// run. Best effort: a log that cannot be written never stops the run.
+void appendSystemLog(const QString &runDir, const QString &text);
+
 class RunFiles final {
 public:
     static constexpr qint64 kDefaultSnapshotLimitBytes = 300LL * 1024 * 1024; // Azure ML's snapshot limit

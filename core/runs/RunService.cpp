@@ -20,6 +20,8 @@
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QJsonArray>
+#include <QMutex>
+#include <QMutexLocker>
 #include <QThread>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -45,7 +47,29 @@ RunService::RunService(Workspace &workspace, RunServiceOptions options, QObject 
 
 RunService::~RunService()
 {
-    m_pool.waitForDone(); // a run being started is started completely (its state must not stay half-way)
+    // Closing (the window, a workspace switch) never waits for a preparation: a conda build in progress is stopped
+    // and its run queued again, for whichever MLDesk process schedules next. A run already being started is started
+    // completely (its state must not stay half-way).
+    for (const auto &stop : std::as_const(m_preparing))
+        stop->store(true);
+    m_pool.waitForDone();
+    for (auto it = m_preparing.cbegin(); it != m_preparing.cend(); ++it) {
+        try {
+            const std::optional<RunRecord> run = m_store.find(it.key());
+            if (!run || run->state != RunState::Preparing || run->processId > 0)
+                continue;
+            if (run->cancelRequested)
+                m_store.transition(run->id, {RunState::Preparing}, RunState::Canceled, u"canceled before it started"_s,
+                                   {{u"ended_at"_s, QVariant(QDateTime::currentMSecsSinceEpoch())},
+                                    {u"failure_reason"_s, QVariant(u"canceled before it started"_s)}});
+            else if (m_store.transition(run->id, {RunState::Preparing}, RunState::Queued,
+                                        u"preparation stopped: the MLDesk process preparing it closed"_s,
+                                        {{u"device"_s, QString()}, {u"backend_job_id"_s, QString()}}))
+                appendSystemLog(run->runDir, u"preparation stopped (MLDesk closed); the run is queued again"_s);
+        } catch (const std::exception &) {
+            // Left Preparing: another process fails it as abandoned (its preparer is gone).
+        }
+    }
 }
 
 QStringList RunService::validate(const RunRequest &request) const
@@ -85,11 +109,20 @@ QStringList RunService::localSlots()
         if (m_options.gpus) {
             gpus = *m_options.gpus;
         } else {
+            // Asked once per trainer for the life of the process (up to 15 s: on the service's thread, which is
+            // never the GUI's - see RunServiceHost), so a workspace switch does not ask again.
+            static QMutex lock;
+            static QHash<QString, QList<int>> known;
             const QString trainer =
                 m_options.trainerPath.isEmpty() ? LocalProcess::findTrainer() : m_options.trainerPath;
-            const LocalComputeStatus status = LocalComputeStatus::probe(trainer, 15000);
-            for (const GpuDevice &d : status.gpus)
-                gpus.append(d.index);
+            QMutexLocker locker(&lock);
+            if (!known.contains(trainer)) {
+                QList<int> found;
+                for (const GpuDevice &d : LocalComputeStatus::probe(trainer, 15000).gpus)
+                    found.append(d.index);
+                known.insert(trainer, found);
+            }
+            gpus = known.value(trainer);
         }
         QStringList places;
         for (int gpu : gpus)
@@ -134,7 +167,10 @@ void RunService::attachActive()
         w->run = run;
         w->slurm = !isLocal(run);
         w->ingestor = std::make_unique<MetricsIngestor>(m_workspace.database(), run.id, run.runDir);
+        w->metricSeq = m_store.metricSeq(run.id); // views load what is stored; from here on the signal carries it
         m_watched.insert(run.uid, w);
+        if (m_watchingObserver)
+            m_watchingObserver(run.uid, true);
         m_files.addPaths({run.runDir, run.runDir + u"/metrics.jsonl"_s, run.runDir + u"/logs/std_log.txt"_s});
     }
 }
@@ -142,6 +178,8 @@ void RunService::attachActive()
 void RunService::stopWatching(const QString &uid)
 {
     auto w = m_watched.take(uid);
+    if (w && m_watchingObserver)
+        m_watchingObserver(uid, false);
     if (w)
         m_files.removePaths(
             {w->run.runDir, w->run.runDir + u"/metrics.jsonl"_s, w->run.runDir + u"/logs/std_log.txt"_s});
@@ -198,9 +236,13 @@ void RunService::pollRun(Watched &w)
     if (w.finalizing)
         return;
     refreshState(w);
-    MetricsIngestor::Batch batch = w.ingestor->ingest(isTerminal(w.run.state), 512 * 1024); // short slices
-    if (!batch.points.isEmpty())
-        emit metricsAppended(w.run.uid, batch.points);
+    MetricsIngestor::Batch batch;
+    try {
+        batch = w.ingestor->ingest(isTerminal(w.run.state), 512 * 1024); // short slices
+    } catch (const std::exception &e) {
+        emit warning(u"run %1: storing metrics failed: %2"_s.arg(w.run.uid, QString::fromUtf8(e.what())));
+    }
+    followMetrics(w); // what the store has, whoever ingested it
     if (batch.more && !m_pendingPolls.contains(w.run.uid)) {
         m_pendingPolls.insert(w.run.uid);
         QTimer::singleShot(0, this, [this] {
@@ -215,6 +257,13 @@ void RunService::pollRun(Watched &w)
         return;
     }
     checkJob(w);
+}
+
+void RunService::followMetrics(Watched &w)
+{
+    const QList<MetricPoint> points = m_store.metricsAfter(w.run.id, w.metricSeq);
+    if (!points.isEmpty())
+        emit metricsAppended(w.run.uid, points);
 }
 
 void RunService::emitLog(Watched &w, bool final)
@@ -242,6 +291,10 @@ void RunService::checkJob(Watched &w)
     }
     if (w.run.state == RunState::Queued)
         return;
+    if (w.run.state == RunState::Finalizing && w.finalizeAgain) {
+        finalize(w, LocalProcess::readExitRecord(w.run.runDir), {}); // this process's own finalize failed
+        return;
+    }
     if (w.run.state == RunState::Finalizing) {
         // Another process is finalizing it; take over only when that has visibly stalled.
         const QDateTime since = w.run.history.isEmpty() ? w.run.created : w.run.history.constLast().at;
@@ -274,6 +327,9 @@ void RunService::checkJob(Watched &w)
                      u"ended)"_s);
             return;
         }
+        if (w.run.cancelRequested)
+            if (const auto stop = m_preparing.value(w.run.uid))
+                stop->store(true); // stops the conda build this process runs for it
         if (w.run.cancelRequested && w.run.state == RunState::Preparing &&
             m_store.transition(w.run.id, {RunState::Preparing}, RunState::Canceled, u"canceled before it started"_s,
                                {{u"ended_at"_s, QVariant(QDateTime::currentMSecsSinceEpoch())},
@@ -311,136 +367,6 @@ void RunService::checkJob(Watched &w)
                  w.run.cancelRequested ? u"the job was killed after the cancel grace period"_s
                                        : u"process vanished: the job's supervisor (pid %1) is gone and left no exit "
                                          u"record (killed, or the machine restarted)"_s.arg(w.identity.pid));
-}
-
-bool RunService::groupSettled(Watched &w)
-{
-    // The supervisor writes exit.json just before it exits; leftovers of the job (children it started) may
-    // linger too. Give them a moment so an ended run leaves no process group behind; a canceled run's
-    // leftovers are killed.
-    if (!LocalProcess::groupExists(w.identity.pid))
-        return true;
-    if (!w.groupClock.isValid())
-        w.groupClock.start();
-    if (w.run.cancelRequested && w.groupClock.elapsed() > 500 && !w.killSent) {
-        LocalProcess::signalGroup(w.identity.pid, SIGKILL);
-        w.killSent = true;
-    }
-    return w.groupClock.elapsed() > 3000;
-}
-
-QString RunService::lastLogLines(const QString &runDir, int lines) const
-{
-    QFile log(runDir + u"/logs/std_log.txt"_s);
-    if (!log.open(QIODevice::ReadOnly))
-        return {};
-    log.seek(std::max<qint64>(0, log.size() - 64 * 1024));
-    QStringList all = QString::fromUtf8(log.readAll()).split(u'\n');
-    while (!all.isEmpty() && all.constLast().trimmed().isEmpty())
-        all.removeLast();
-    return all.mid(std::max<qsizetype>(0, all.size() - lines)).join(u'\n');
-}
-
-void RunService::finalize(Watched &w, const std::optional<LocalProcess::ExitRecord> &exit, const QString &vanished)
-{
-    Ending ending;
-    if (exit) {
-        ending.exitCode = exit->exitCode;
-        ending.signal = exit->signal;
-        ending.signalName = exit->signalName;
-        ending.endedAtMs = exit->endedAtMs;
-    }
-    if (!ending.exitCode && !ending.signal)
-        ending.reason = vanished;
-    finalize(w, ending);
-}
-
-void RunService::finalize(Watched &w, const Ending &ending)
-{
-    // A Slurm run may be Queued (its job canceled while pending) or already Finalizing (Slurm's COMPLETING). Two
-    // processes following one Slurm run may then both capture outputs (content-addressed: harmless); only one end
-    // transition applies.
-    const bool claimed =
-        w.slurm ? m_store.transition(w.run.id,
-                                     {RunState::Queued, RunState::Preparing, RunState::Starting, RunState::Running,
-                                      RunState::Finalizing},
-                                     RunState::Finalizing, u"capturing outputs"_s)
-        : w.run.state == RunState::Finalizing
-            ? m_store.transition(w.run.id, {RunState::Finalizing}, RunState::Finalizing,
-                                 u"finalizing again: the process finalizing it ended"_s)
-            : m_store.transition(w.run.id, {RunState::Preparing, RunState::Starting, RunState::Running},
-                                 RunState::Finalizing);
-    if (!claimed) {
-        refreshState(w);
-        return;
-    }
-    w.finalizing = true;
-    refreshState(w);
-    // Everything the job wrote: the last metrics (a last line without '\n' counts now) and log text.
-    for (;;) {
-        MetricsIngestor::Batch batch = w.ingestor->ingest(true);
-        if (!batch.points.isEmpty())
-            emit metricsAppended(w.run.uid, batch.points);
-        if (!batch.more)
-            break;
-    }
-    emitLog(w, true);
-
-    for (const QJsonValue &v : w.run.configuration.value(u"datasets"_s).toArray())
-        if (v.toObject().value(u"mode"_s).toString() == u"mount"_s)
-            DatasetMaterializer::unmount(LocalRunLauncher::inputFolder(w.run.runDir, v.toObject()));
-
-    QList<RunFileEntry> files;
-    QString captureError;
-    try {
-        files = RunFiles::capture(m_workspace.blobs(), w.run.runDir + u"/outputs"_s, u"outputs"_s);
-        files += RunFiles::capture(m_workspace.blobs(), w.run.runDir + u"/logs"_s, u"logs"_s);
-    } catch (const std::exception &e) {
-        captureError = u"; capturing outputs failed: "_s + QString::fromUtf8(e.what());
-    }
-
-    const bool canceled =
-        m_store.findById(w.run.id).value_or(w.run).cancelRequested || ending.state == RunState::Canceled;
-    QVariantMap columns;
-    columns.insert(u"ended_at"_s, ending.endedAtMs ? ending.endedAtMs : QDateTime::currentMSecsSinceEpoch());
-    columns.insert(u"outputs_manifest_json"_s, RunFiles::manifestJson(files));
-    columns.insert(u"backend_note"_s, QString());
-    QString reason;
-    if (ending.exitCode) {
-        columns.insert(u"exit_code"_s, *ending.exitCode);
-        if (*ending.exitCode != 0)
-            reason = u"the job exited with code %1"_s.arg(*ending.exitCode);
-    } else if (ending.signal) {
-        columns.insert(u"exit_signal"_s, *ending.signal);
-        const QString name = ending.signalName.isEmpty() ? LocalProcess::signalName(*ending.signal) : ending.signalName;
-        reason = u"the job was killed by signal %1 (%2)"_s.arg(*ending.signal).arg(name);
-    }
-    if (!ending.reason.isEmpty())
-        reason = ending.reason; // the backend's own words (Slurm's state and reason, "process vanished")
-    const bool failed = ending.state ? *ending.state == RunState::Failed : !reason.isEmpty();
-    RunState end = RunState::Completed;
-    if (canceled) {
-        end = RunState::Canceled;
-        if (ending.state != RunState::Canceled || ending.reason.isEmpty())
-            reason = u"canceled by the user"_s + (reason.isEmpty() ? QString() : u" ("_s + reason + u')');
-    } else if (failed) {
-        end = RunState::Failed;
-        if (reason.isEmpty())
-            reason = u"the job failed"_s;
-        const QString tail = lastLogLines(w.run.runDir, m_options.logTailLines);
-        if (!tail.isEmpty())
-            reason += u"; last lines of the log:\n"_s + tail;
-    } else {
-        reason.clear(); // completed
-    }
-    reason += captureError;
-    columns.insert(u"failure_reason"_s, reason.isEmpty() ? QVariant() : QVariant(reason));
-    appendSystemLog(w.run.runDir,
-                    u"run ended %1%2"_s.arg(runStateName(end), reason.isEmpty() ? QString() : u": "_s + reason));
-    m_store.transition(w.run.id, {RunState::Finalizing}, end, reason.section(u'\n', 0, 0), columns);
-    w.finalizing = false;
-    refreshState(w);
-    stopWatching(w.run.uid);
 }
 
 std::optional<RunRecord> RunService::claimSlot(const RunRecord &run)
@@ -503,23 +429,28 @@ void RunService::launch(RunRecord run)
     const QString workspacePath = m_workspace.path();
     const QString blobRoot = m_workspace.blobs().root();
     Database &mainDb = m_workspace.database();
+    auto stop = std::make_shared<std::atomic_bool>(false);
+    m_preparing.insert(run.uid, stop);
+    options.cancel = stop.get();
     auto *watcher = new QFutureWatcher<QString>(this);
     connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, run] {
         watcher->deleteLater();
+        m_preparing.remove(run.uid);
         const QString error = watcher->result();
         if (!error.isEmpty()) {
             appendSystemLog(run.runDir, u"error: the run could not start: "_s + error);
-            m_store.transition(run.id, {RunState::Preparing, RunState::Starting}, RunState::Failed,
-                               u"could not start"_s,
-                               {{u"ended_at"_s, QVariant(QDateTime::currentMSecsSinceEpoch())},
-                                {u"failure_reason"_s, QString(u"the run could not start: "_s + error)}});
-            emit warning(u"run %1 could not start: %2"_s.arg(run.uid, error));
+            // A canceled preparation is already Canceled (the flag stopped it): no failure, no warning.
+            if (m_store.transition(run.id, {RunState::Preparing, RunState::Starting}, RunState::Failed,
+                                   u"could not start"_s,
+                                   {{u"ended_at"_s, QVariant(QDateTime::currentMSecsSinceEpoch())},
+                                    {u"failure_reason"_s, QString(u"the run could not start: "_s + error)}}))
+                emit warning(u"run %1 could not start: %2"_s.arg(run.uid, error));
         }
         if (auto it = m_watched.find(run.uid); it != m_watched.end())
             refreshState(**it);
     });
     // Preparation blocks (dataset copies, conda): a worker thread with its own connection to the database.
-    watcher->setFuture(QtConcurrent::run(&m_pool, [&mainDb, blobRoot, workspacePath, run, options]() -> QString {
+    watcher->setFuture(QtConcurrent::run(&m_pool, [&mainDb, blobRoot, workspacePath, run, options, stop]() -> QString {
         try {
             std::unique_ptr<Database> db = mainDb.openForThisThread();
             BlobStore blobs(blobRoot);
@@ -550,6 +481,8 @@ void RunService::cancel(const QString &uid)
     }
     m_store.setColumns(run.id, {{u"cancel_requested"_s, QVariant(1)}});
     appendSystemLog(run.runDir, u"cancel requested"_s);
+    if (const auto stop = m_preparing.value(uid))
+        stop->store(true); // a preparation in this process (a conda build) stops now
     attachActive();
     if (!isLocal(run)) {
         // Submitted: SIGTERM to the Slurm job now, a real cancel after the grace period. Not yet submitted: the

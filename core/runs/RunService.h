@@ -2,7 +2,9 @@
 // submit Slurm runs to their cluster (SlurmRunBackend) and follow their jobs, watch them (log text and metric points in
 // batches, state changes), finalize, cancel, and re-attach to runs that were started by an MLDesk process that has
 // since gone. Several processes (GUI, CLI) may run one each on the same workspace: every step is a guarded transition
-// in the database, and ingestion is offset-based.
+// in the database, ingestion is offset-based, and the metrics it emits are what the store holds (whoever ingested).
+// Scheduling and watching are in RunService.cpp, finalizing in RunServiceFinalize.cpp, Slurm in RunServiceSlurm.cpp.
+// It blocks on files, the database and processes: the GUI runs it on its own thread through RunServiceHost.
 #pragma once
 
 #include "core/runs/LocalProcess.h"
@@ -19,6 +21,7 @@
 #include <QThreadPool>
 #include <QTimer>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -46,6 +49,8 @@ struct RunServiceOptions {
     QString supervisorPath;                // empty: LocalProcess::findSupervisor()
     int logTailLines = 15;                 // log lines kept as a failed run's reason
     SlurmJobMonitor::Options slurmPolling; // how Slurm targets are polled (tests poll faster)
+    // Test seam: called in finalize (uid) before the run's end is worked out; may throw, as anything there may.
+    std::function<void(const QString &uid)> finalizeHook;
 };
 
 class RunService final : public QObject {
@@ -76,13 +81,21 @@ public:
     // The slots this machine offers to local runs ("gpu:0", ..., or "cpu:0" ...).
     QStringList localSlots();
     bool isWatching(const QString &uid) const { return m_watched.contains(uid); }
+    bool isStarted() const { return m_started; }
+    // Told (on this service's thread) when a run starts or stops being watched: RunServiceHost mirrors it.
+    void setWatchingObserver(std::function<void(const QString &uid, bool watching)> observer)
+    {
+        m_watchingObserver = std::move(observer);
+    }
 
 signals:
     void runSubmitted(const mldesk::core::RunRecord &run);
     void runStateChanged(const mldesk::core::RunRecord &run);
     // New text of logs/std_log.txt (whole lines while running; everything at the end).
     void logAppended(const QString &uid, const QString &text);
-    // New metric points, one batch per read (never one signal per line).
+    // New metric points as the store has them (whichever MLDesk process ingested them), in store order, each chunk
+    // once; one batch per read (never one signal per line). MetricPoint::seq lets a view that loaded the store
+    // itself skip what it already holds.
     void metricsAppended(const QString &uid, const QList<mldesk::core::MetricPoint> &points);
     // The run's note changed (RunRecord::note: "cluster unreachable, retrying ...", or empty again).
     void runNoteChanged(const mldesk::core::RunRecord &run);
@@ -102,6 +115,8 @@ private:
     bool groupSettled(Watched &w);
     void finalize(Watched &w, const std::optional<LocalProcess::ExitRecord> &exit, const QString &vanished);
     void finalize(Watched &w, const Ending &ending);
+    void endRun(Watched &w, const Ending &ending);
+    void followMetrics(Watched &w);
     void refreshState(Watched &w);
     void scheduleQueued();
     void launch(RunRecord run);
@@ -128,7 +143,10 @@ private:
     QTimer m_poll;
     QSet<QString> m_pendingPolls;
     QThreadPool m_pool; // starts runs (preparation may take minutes)
+    // The runs this process is preparing: set to stop the preparation (a cancel, or this service closing).
+    QHash<QString, std::shared_ptr<std::atomic_bool>> m_preparing;
     std::unique_ptr<SlurmRunBackend> m_slurm;
+    std::function<void(const QString &, bool)> m_watchingObserver;
     bool m_started = false;
     bool m_inTick = false;
 };

@@ -27,7 +27,9 @@ struct RunService::Watched {
     QElapsedTimer deadClock;  // since the process was first seen gone without an exit record
     QElapsedTimer groupClock; // since the job ended while its process group still had members
     bool finalizing = false;
-    bool slurm = false; // on a Slurm target: its state comes from SlurmRunBackend, not from a local process
+    bool finalizeAgain = false; // finalize threw and ending the run failed too: try again next tick
+    qint64 metricSeq = 0;       // the store's metric chunks up to here have been emitted
+    bool slurm = false;         // on a Slurm target: its state comes from SlurmRunBackend, not from a local process
 };
 
 // How a job ended, whichever backend ran it.
@@ -43,13 +45,6 @@ struct RunService::Ending {
 namespace runservice {
 
 using namespace Qt::StringLiterals;
-
-inline void appendSystemLog(const QString &runDir, const QString &text)
-{
-    QFile log(runDir + u"/logs/mldesk_system.txt"_s);
-    if (log.open(QIODevice::WriteOnly | QIODevice::Append))
-        log.write((QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs) + u' ' + text + u'\n').toUtf8());
-}
 
 inline bool isLocal(const RunRecord &run)
 {

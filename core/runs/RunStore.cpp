@@ -8,6 +8,7 @@
 #include <QJsonDocument>
 #include <QTimeZone>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace Qt::StringLiterals;
@@ -227,35 +228,58 @@ void RunStore::setTag(qint64 id, const QString &key, const QString &value)
     });
 }
 
+namespace {
+
+void appendPoints(const MetricColumns &c, QList<MetricPoint> &into)
+{
+    for (qsizetype i = 0; i < c.size(); ++i)
+        into.append({c.name, c.steps[i], c.values[i], c.times[i], c.texts.isEmpty() ? QString() : c.texts[i], c.seq});
+}
+
+} // namespace
+
 QList<MetricPoint> RunStore::metrics(qint64 id, const QString &name) const
 {
     QList<MetricPoint> points;
-    QString sql = u"SELECT name, step, value, logged_at, text_value FROM run_metrics WHERE run_id = ?"_s;
-    QVariantList bindings{id};
-    if (!name.isEmpty()) {
-        sql += u" AND name = ?"_s;
-        bindings.append(name);
-    }
-    QSqlQuery q = m_db.exec(sql + u" ORDER BY name, step, id"_s, bindings);
-    while (q.next())
-        points.append({q.value(0).toString(), q.value(1).toLongLong(),
-                       q.value(2).isNull() ? std::nan("") : q.value(2).toDouble(), q.value(3).toLongLong(),
-                       q.value(4).toString()});
+    for (const MetricColumns &c : MetricChunks::chunksAfter(m_db, id, 0, name))
+        appendPoints(c, points);
+    std::stable_sort(points.begin(), points.end(), [](const MetricPoint &a, const MetricPoint &b) {
+        return a.name != b.name ? a.name < b.name : a.step < b.step;
+    });
     return points;
+}
+
+QList<MetricPoint> RunStore::metricsAfter(qint64 id, qint64 &afterSeq) const
+{
+    QList<MetricPoint> points;
+    for (const MetricColumns &c : MetricChunks::chunksAfter(m_db, id, afterSeq)) {
+        appendPoints(c, points);
+        afterSeq = std::max(afterSeq, c.seq);
+    }
+    return points;
+}
+
+qint64 RunStore::metricSeq(qint64 id) const
+{
+    return MetricChunks::lastSeq(m_db, id);
+}
+
+QList<MetricLatest> RunStore::latestMetrics(qint64 id) const
+{
+    return MetricChunks::latest(m_db, id);
 }
 
 QStringList RunStore::metricNames(qint64 id) const
 {
     QStringList names;
-    QSqlQuery q = m_db.exec(u"SELECT DISTINCT name FROM run_metrics WHERE run_id = ? ORDER BY name"_s, {id});
-    while (q.next())
-        names.append(q.value(0).toString());
+    for (const MetricLatest &l : MetricChunks::latest(m_db, id))
+        names.append(l.name);
     return names;
 }
 
 qint64 RunStore::metricCount(qint64 id) const
 {
-    return m_db.scalar(u"SELECT COUNT(*) FROM run_metrics WHERE run_id = ?"_s, {id}).toLongLong();
+    return MetricChunks::count(m_db, id);
 }
 
 } // namespace mldesk::core

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/runs/RunTypes.h"
+#include "core/store/MetricChunks.h"
 
 #include <QVariantMap>
 
@@ -57,6 +58,10 @@ public:
     void setTag(qint64 id, const QString &key, const QString &value);
 
     QList<MetricPoint> metrics(qint64 id, const QString &name = {}) const; // by name, step
+    // What was stored after sequence number afterSeq (in store order); afterSeq moves to the last chunk read.
+    QList<MetricPoint> metricsAfter(qint64 id, qint64 &afterSeq) const;
+    qint64 metricSeq(qint64 id) const; // the sequence number of the run's last chunk (0: none)
+    QList<MetricLatest> latestMetrics(qint64 id) const;
     QStringList metricNames(qint64 id) const;
     qint64 metricCount(qint64 id) const;
 

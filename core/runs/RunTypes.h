@@ -96,6 +96,8 @@ struct MetricPoint {
     double value = 0;
     qint64 timeMs = 0; // logged at, ms since the epoch
     QString text;      // non-numeric entries (an image's path); value is NaN then
+    qint64 seq = 0;    // the store's sequence number of the chunk it came in (see MetricChunks): views that
+                       // already hold a chunk skip it when it comes again
 };
 
 } // namespace mldesk::core

@@ -8,6 +8,7 @@
 #include "core/environments/EnvironmentRegistry.h"
 #include "core/runs/LocalProcess.h"
 #include "core/runs/LocalRunLauncher.h"
+#include "core/runs/RunFiles.h"
 #include "core/runs/RunStore.h"
 #include "core/slurm/SlurmRunJob.h"
 #include "core/store/BlobStore.h"
@@ -21,17 +22,6 @@
 using namespace Qt::StringLiterals;
 
 namespace mldesk::core {
-
-namespace {
-
-void appendSystemLog(const QString &runDir, const QString &text)
-{
-    QFile log(runDir + u"/logs/mldesk_system.txt"_s);
-    if (log.open(QIODevice::WriteOnly | QIODevice::Append))
-        log.write((QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs) + u' ' + text + u'\n').toUtf8());
-}
-
-} // namespace
 
 std::optional<SlurmRunLaunch> SlurmRunLauncher::prepare(Database &db, BlobStore &blobs, const QString &workspacePath,
                                                         const RunRecord &run, const ComputeTarget &target,

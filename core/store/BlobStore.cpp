@@ -10,6 +10,8 @@
 #include <QFileInfo>
 #include <QTemporaryFile>
 
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 #include <unistd.h>
@@ -83,6 +85,22 @@ QString BlobStore::putBytes(const QByteArray &bytes)
     return putDevice(buffer);
 }
 
+namespace {
+
+// Why a write to file failed, in words: Qt reports a full disk as "Unknown error", so errno has the last word.
+std::string writeFailure(const QString &what, const QFileDevice &file)
+{
+    const int error = errno;
+    QString why = file.errorString();
+    if (error != 0 && (why.isEmpty() || why == u"Unknown error"_s || error == ENOSPC))
+        why = QString::fromLocal8Bit(std::strerror(error));
+    if (error == ENOSPC)
+        why += u" (the disk holding the workspace is full; free space and try again)"_s;
+    return QString(what + u" failed: "_s + why).toStdString();
+}
+
+} // namespace
+
 QString BlobStore::putDevice(QIODevice &source)
 {
     QTemporaryFile temp(tempFolder(m_root) + u"/incoming-XXXXXX"_s);
@@ -99,11 +117,13 @@ QString BlobStore::putDevice(QIODevice &source)
             break;
         }
         sha.addData(chunk);
+        errno = 0;
         if (temp.write(chunk) != chunk.size())
-            throw std::runtime_error(u"writing %1 failed: %2"_s.arg(temp.fileName(), temp.errorString()).toStdString());
+            throw std::runtime_error(writeFailure(u"writing "_s + temp.fileName(), temp));
     }
+    errno = 0;
     if (!temp.flush() || ::fsync(temp.handle()) != 0)
-        throw std::runtime_error(u"syncing %1 failed"_s.arg(temp.fileName()).toStdString());
+        throw std::runtime_error(writeFailure(u"writing "_s + temp.fileName(), temp));
 
     const QString hash = QString::fromLatin1(sha.result().toHex());
     const QString target = pathFor(hash);

@@ -23,7 +23,8 @@ constexpr int kBusyTimeoutMs = 10000;
 // The dialect adapter: the only SQLite-specific spellings outside connection setup.
 QString adaptSql(QString sql)
 {
-    return sql.replace(QStringLiteral("{ID}"), QStringLiteral("INTEGER PRIMARY KEY AUTOINCREMENT"));
+    return sql.replace(QStringLiteral("{ID}"), QStringLiteral("INTEGER PRIMARY KEY AUTOINCREMENT"))
+        .replace(QStringLiteral("{BLOB}"), QStringLiteral("BLOB"));
 }
 
 [[noreturn]] void throwSqlError(const QString &what, const QSqlError &error)
@@ -147,6 +148,8 @@ void Database::migrateTo(int targetVersion)
                 continue;
             for (const QString &statement : step.statements)
                 exec(statement);
+            if (step.migrate)
+                step.migrate(*this);
             exec(QStringLiteral("UPDATE schema_version SET version = ?"), {step.version});
             current = step.version;
         }

@@ -2,6 +2,8 @@
 // Conventions: times are BIGINT milliseconds since the Unix epoch (UTC); JSON documents are TEXT.
 #include "core/store/Migrations.h"
 
+#include "core/store/MetricChunks.h"
+
 namespace mldesk::core {
 
 namespace {
@@ -176,6 +178,42 @@ QList<Migration> buildMigrations()
                   {
                       QStringLiteral("ALTER TABLE runs ADD COLUMN backend_note TEXT NOT NULL DEFAULT ''"),
                   }});
+    list.append(Migration{
+        int(list.size()) + 1, // 6
+        QStringLiteral("metrics in chunks with a per-run sequence readers follow, latest values (issue 12)"),
+        {
+            // Bumped once per chunk in the transaction that writes it: the watermark every reader follows.
+            QStringLiteral("ALTER TABLE runs ADD COLUMN metric_seq BIGINT NOT NULL DEFAULT 0"),
+            QStringLiteral(
+                "CREATE TABLE run_metric_chunks ("
+                " id {ID},"
+                " run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+                " seq BIGINT NOT NULL," // 1, 2, ... per run, in commit order
+                " name VARCHAR(255) NOT NULL,"
+                " point_count INTEGER NOT NULL,"
+                " first_step BIGINT NOT NULL," // the lowest step in the chunk
+                " last_step BIGINT NOT NULL,"  // the highest
+                " min_value DOUBLE PRECISION," // over its finite values; NULL when it has none
+                " max_value DOUBLE PRECISION,"
+                " last_value DOUBLE PRECISION,"
+                " steps {BLOB},"               // packed int64; NULL when first_step, first_step + 1, ...
+                " value_data {BLOB} NOT NULL," // packed float64 (NaN: not a number, see texts)
+                " times {BLOB} NOT NULL,"      // packed int64 ms since the epoch
+                " texts TEXT,"                 // JSON array, one string per point, when any has one
+                               // per 64 points: first step, last step (int64), min, max (float64): decimated reads
+                " summary {BLOB})"),
+            QStringLiteral("CREATE UNIQUE INDEX run_metric_chunks_by_run_seq ON run_metric_chunks (run_id, seq)"),
+            QStringLiteral("CREATE INDEX run_metric_chunks_by_run_name ON run_metric_chunks (run_id, name, seq)"),
+            QStringLiteral("CREATE TABLE run_metric_latest ("
+                           " run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+                           " name VARCHAR(255) NOT NULL,"
+                           " step BIGINT NOT NULL," // of the point with the highest step
+                           " value DOUBLE PRECISION,"
+                           " logged_at BIGINT NOT NULL,"
+                           " point_count BIGINT NOT NULL,"
+                           " PRIMARY KEY (run_id, name))"),
+        },
+        &MetricChunks::migrateRows});
     list.append(Migration{
         int(list.size()) + 1, // appended: numbered after whatever steps precede it
         QStringLiteral("sweeps: parent and child runs, sampled hyperparameters, controller leases (issue 16)"),

@@ -5,6 +5,7 @@
 #include "CoreTestSupport.h"
 #include "core/store/BlobStore.h"
 #include "core/store/Database.h"
+#include "core/store/MetricChunks.h"
 #include "core/workspace/Workspace.h"
 
 #include <QDateTime>
@@ -125,12 +126,17 @@ struct TestWorkspace {
         for (qint64 dv : r.datasetVersions)
             db().exec(QStringLiteral("INSERT INTO run_dataset_inputs (run_id, dataset_version_id) VALUES (?, ?)"),
                       {id, dv});
+        QList<core::MetricColumns> series;
         for (auto it = r.metrics.begin(); it != r.metrics.end(); ++it) {
-            for (int step = 0; step < it.value().size(); ++step)
-                db().exec(QStringLiteral("INSERT INTO run_metrics (run_id, name, step, value, logged_at) VALUES "
-                                         "(?, ?, ?, ?, ?)"),
-                          {id, it.key(), step, it.value()[step], now});
+            core::MetricColumns s{it.key(), {}, {}, {}, {}, 0};
+            for (int step = 0; step < it.value().size(); ++step) {
+                s.steps.append(step);
+                s.values.append(it.value()[step]);
+                s.times.append(now);
+            }
+            series.append(s);
         }
+        db().writeTransaction([&] { core::MetricChunks::append(db(), id, series); });
         return id;
     }
 

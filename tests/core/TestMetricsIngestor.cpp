@@ -1,4 +1,4 @@
-// TestMetricsIngestor: metrics.jsonl into run_metrics by byte offset - half-written lines wait, malformed,
+// TestMetricsIngestor: metrics.jsonl into metric chunks by byte offset - half-written lines wait, malformed,
 // non-numeric and huge lines are skipped with a warning in the run's system log, ingestion is idempotent and
 // resumes from the stored offset (a new ingestor, as after a restart), and a 100k-line file goes in whole.
 #include "RunTestSupport.h"
@@ -148,6 +148,27 @@ private slots:
         append(dir, "{\"name\":\"s\",\"value\":1}\n");
         MetricsIngestor second(m_ws->database(), id, dir); // after a restart: continues from the table
         QCOMPARE(second.ingest().points.last().step, qint64(6));
+    }
+
+    // Issue 12: two processes (here two connections, two ingestors) taking turns on one file give step-less lines
+    // their steps once, in the store: 0, 1, 2, ... without repeats, whoever read which line.
+    void stepsOfStepLessLinesAreDecidedInTheStore()
+    {
+        auto [id, dir] = newRun();
+        std::unique_ptr<Database> other = Database::open(m_ws->database().filePath());
+        MetricsIngestor first(m_ws->database(), id, dir);
+        MetricsIngestor second(*other, id, dir);
+        for (int round = 0; round < 6; ++round) {
+            QByteArray bytes;
+            for (int i = 0; i < 10; ++i)
+                bytes += "{\"name\":\"loss\",\"value\":0.5}\n";
+            append(dir, bytes);
+            (round % 2 == 0 ? first : second).ingest();
+        }
+        const QList<MetricPoint> points = RunStore(m_ws->database()).metrics(id, u"loss"_s);
+        QCOMPARE(points.size(), 60);
+        for (int i = 0; i < 60; ++i)
+            QCOMPARE(points[i].step, qint64(i));
     }
 
     void lastLineWithoutNewlineCountsAtTheEnd()

@@ -4,6 +4,7 @@
 
 #include "core/experiments/ExperimentStore.h"
 #include "core/store/Database.h"
+#include "core/store/MetricChunks.h"
 #include "core/store/Migrations.h"
 #include "core/workspace/WorkspaceError.h"
 
@@ -62,11 +63,12 @@ private slots:
         QCOMPARE(db->schemaVersion(), Database::latestSchemaVersion());
         const QStringList have = tables(*db);
         for (const char *table :
-             {"schema_version", "experiments", "runs", "run_metrics", "run_log_offsets", "run_dataset_inputs",
-              "datasets", "dataset_versions", "dataset_files", "environments", "environment_versions",
-              "compute_targets", "models", "model_versions", "model_version_datasets", "tags"})
+             {"schema_version", "experiments", "runs", "run_metric_chunks", "run_metric_latest", "run_log_offsets",
+              "run_dataset_inputs", "datasets", "dataset_versions", "dataset_files", "environments",
+              "environment_versions", "compute_targets", "models", "model_versions", "model_version_datasets", "tags"})
             QVERIFY2(have.contains(QLatin1StringView(table)), table);
-        QVERIFY(hasIndex(*db, u"run_metrics_by_run_name_step"_s));
+        QVERIFY(!have.contains(u"run_metrics"_s)); // one row per point: moved into chunks at schema 6
+        QVERIFY(hasIndex(*db, u"run_metric_chunks_by_run_seq"_s));
         // The columns a run needs (DESIGN.md "A run, as data flowing through").
         const QSqlRecord runs = db->connection().record(u"runs"_s);
         for (const char *column : {"state", "created_at", "started_at", "ended_at", "configuration_json", "exit_code",
@@ -105,12 +107,19 @@ private slots:
         QCOMPARE(db->scalar(u"SELECT version FROM schema_version"_s).toInt(), Database::latestSchemaVersion());
         QVERIFY(tables(*db).contains(u"tags"_s));
         QVERIFY(tables(*db).contains(u"run_log_offsets"_s));
-        QVERIFY(hasIndex(*db, u"run_metrics_by_run_name_step"_s));
+        QVERIFY(!tables(*db).contains(u"run_metrics"_s));
         const auto experiment = ExperimentStore(*db).find(u"mnist"_s);
         QVERIFY(experiment.has_value());
         QCOMPARE(experiment->description, u"before the upgrade"_s);
         QCOMPARE(experiment->runCount, 1);
-        QCOMPARE(db->scalar(u"SELECT COUNT(*) FROM run_metrics WHERE run_id = ?"_s, {runId}).toInt(), 5);
+        // The per-row points moved into chunks, in step order, with their latest value and watermark (issue 12).
+        const MetricColumns loss = MetricChunks::series(*db, runId, u"Loss"_s);
+        QCOMPARE(loss.steps, (QList<qint64>{0, 1, 2, 3, 4}));
+        QCOMPARE(loss.values.constLast(), 1.0 / 5);
+        QCOMPARE(loss.times.constFirst(), qint64(1000));
+        QCOMPARE(MetricChunks::count(*db, runId), qint64(5));
+        QCOMPARE(MetricChunks::lastSeq(*db, runId), qint64(1));
+        QCOMPARE(MetricChunks::latest(*db, runId).constFirst().step, qint64(4));
         // The new tables work with the old rows.
         db->exec(u"INSERT INTO tags (entity_kind, entity_id, tag_key, tag_value) VALUES ('run', ?, 'seed', '42')"_s,
                  {runId});

@@ -1,4 +1,5 @@
 // TestRunCli: the `run` commands of the real mldesk-cli ($MLDESK_CLI) - submit --wait streaming and exit codes,
+// three processes following one run each holding every point once (issue 12),
 // submit without --wait (the agent finishes the run), list/show/metrics/files/download, cancel, and crash safety:
 // the watching CLI killed with SIGKILL while the job runs, then a new process re-attaches and ingests everything
 // exactly once.
@@ -138,6 +139,77 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(record(uid).state, RunState::Completed, 20000);
         auto ws = Workspace::open(m_ws);
         QCOMPARE(RunStore(ws->database()).metricCount(record(uid).id), qint64(10));
+    }
+
+    // Issue 12: three MLDesk processes follow one run - the background agent (it ingests), `run metrics --follow`
+    // (it ingests too) and this test's own RunService (a third reader, as a GUI). Whoever stored a point, each of
+    // them holds every point exactly once, in order.
+    void everyFollowerHoldsEveryPointOnce()
+    {
+        const QString src = m_dir.filePath(u"followed"_s);
+        writeText(src + u"/many.py"_s, u"from mldesk import Run\nimport time\nr = Run.get_context()\n"
+                                       u"for i in range(400):\n    r.log('a', i)\n    r.log('b', 2 * i)\n"
+                                       u"    if i % 50 == 0:\n        time.sleep(0.05)\n"_s);
+        const Result r = cli(submitScript(src, u"many.py"_s));
+        QCOMPARE(r.exitCode, 0);
+        const QString uid = QString::fromUtf8(r.out.trimmed());
+        QProcess follower;
+        follower.start(m_cli, {u"--workspace"_s, m_ws, u"run"_s, u"metrics"_s, uid, u"--follow"_s});
+        QVERIFY(follower.waitForStarted());
+
+        auto ws = Workspace::open(m_ws);
+        RunServiceOptions options;
+        options.schedule = false;
+        RunService service(*ws, options);
+        QMap<QString, QList<double>> seen; // name -> values in order
+        QMap<QString, QList<qint64>> steps;
+        qint64 held = 0;
+        auto take = [&](const QList<MetricPoint> &points) {
+            const qint64 before = held;
+            for (const MetricPoint &p : points) {
+                if (p.seq <= before)
+                    continue;
+                held = std::max(held, p.seq);
+                seen[p.name].append(p.value);
+                steps[p.name].append(p.step);
+            }
+        };
+        connect(&service, &RunService::metricsAppended, this, [&](const QString &id, const QList<MetricPoint> &points) {
+            if (id == uid)
+                take(points);
+        });
+        qint64 from = 0;
+        take(service.store().metricsAfter(record(uid).id, from)); // what is stored already, as a view loads it
+        service.start();
+        QTRY_VERIFY_WITH_TIMEOUT(isTerminal(service.store().get(uid).state) && !service.isWatching(uid), 60000);
+        QCOMPARE(service.store().get(uid).state, RunState::Completed);
+        QTRY_COMPARE_WITH_TIMEOUT(follower.state(), QProcess::NotRunning, 60000); // it ends with the run
+        QVERIFY2(follower.exitStatus() == QProcess::NormalExit, follower.readAllStandardError().constData());
+        QCOMPARE(follower.exitCode(), 0);
+
+        QMap<QString, QList<double>> printed;
+        QMap<QString, QList<qint64>> printedSteps;
+        for (const QByteArray &line : follower.readAllStandardOutput().split('\n')) {
+            const QList<QByteArray> f = line.split('\t');
+            if (f.size() != 3)
+                continue;
+            printed[QString::fromUtf8(f[0])].append(f[2].toDouble());
+            printedSteps[QString::fromUtf8(f[0])].append(f[1].toLongLong());
+        }
+        for (const QString &name : {u"a"_s, u"b"_s}) {
+            const double scale = name == u"a"_s ? 1 : 2;
+            QList<double> values;
+            QList<qint64> expectedSteps;
+            for (int i = 0; i < 400; ++i) {
+                values.append(scale * i);
+                expectedSteps.append(i);
+            }
+            QCOMPARE(seen.value(name), values);
+            QCOMPARE(steps.value(name), expectedSteps);
+            QCOMPARE(printed.value(name), values);
+            QCOMPARE(printedSteps.value(name), expectedSteps);
+        }
+        QCOMPARE(service.store().metricCount(record(uid).id), qint64(800));
     }
 
     void cancelCommand()

@@ -5,6 +5,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QElapsedTimer>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -22,6 +23,7 @@ namespace mldesk::ui {
 
 namespace {
 constexpr int kFrameMs = 40;
+constexpr int kFrameBudgetMs = 8; // per event; the rest of a frame continues in the next one
 } // namespace
 
 LiveChart::LiveChart(QWidget *parent) : QWidget(parent)
@@ -206,32 +208,60 @@ QStringList LiveChart::chartNames() const
 void LiveChart::refreshNow()
 {
     m_dirty = true;
-    frame();
+    drawFrame(true);
 }
 
 void LiveChart::frame()
 {
-    if (!m_dirty)
-        return;
-    m_dirty = false;
-    const bool force = m_forceRedraw;
-    m_forceRedraw = false;
+    drawFrame(false);
+}
 
-    // A metric with two or more points in some run gets a chart (and keeps it).
-    bool newChart = false;
-    for (const QString &id : std::as_const(m_runOrder)) {
-        for (const auto &[name, buffer] : m_runs[id].metrics) {
-            if (buffer.size() >= 2 && !m_charts.contains(name)) {
-                auto *chart = new MetricChart(name, m_chartArea);
-                connect(chart, &MetricChart::hovered, m_hover, &QLabel::setText);
-                m_charts.insert(name, chart);
-                newChart = true;
+void LiveChart::drawFrame(bool all)
+{
+    if (m_dirty && m_pending.isEmpty()) {
+        m_dirty = false;
+        m_frameForce = m_forceRedraw;
+        m_forceRedraw = false;
+        // A metric with two or more points in some run gets a chart (and keeps it).
+        bool newChart = false;
+        for (const QString &id : std::as_const(m_runOrder)) {
+            for (const auto &[name, buffer] : m_runs[id].metrics) {
+                if (buffer.size() >= 2 && !m_charts.contains(name)) {
+                    auto *chart = new MetricChart(name, m_chartArea);
+                    connect(chart, &MetricChart::hovered, m_hover, &QLabel::setText);
+                    m_charts.insert(name, chart);
+                    newChart = true;
+                }
             }
         }
+        if (newChart)
+            rebuildLayout();
+        m_frameForce = m_frameForce || newChart;
+        m_pending = chartNames();
+        if (m_pending.isEmpty()) {
+            updateScalars();
+            m_empty->setVisible(m_charts.isEmpty() && m_scalars->rowCount() == 0);
+            return;
+        }
     }
-    if (newChart)
-        rebuildLayout();
-    for (MetricChart *chart : std::as_const(m_charts)) {
+    if (m_pending.isEmpty())
+        return;
+    QElapsedTimer budget;
+    budget.start();
+    while (!m_pending.isEmpty()) {
+        if (!all && budget.elapsed() >= kFrameBudgetMs) {
+            if (!m_continuing) {
+                m_continuing = true;
+                QTimer::singleShot(0, this, [this] {
+                    m_continuing = false;
+                    drawFrame(false);
+                });
+            }
+            return;
+        }
+        MetricChart *chart = m_charts.value(m_pending.takeFirst());
+        if (!chart)
+            continue;
         QList<ChartSource> sources;
         for (const QString &id : std::as_const(m_runOrder)) {
             const Run &r = m_runs[id];
@@ -239,10 +269,13 @@ void LiveChart::frame()
             if (it != r.metrics.end())
                 sources.append(ChartSource{id, r.label, r.color, &it->second});
         }
-        chart->refresh(sources, m_options, force || newChart);
+        chart->refresh(sources, m_options, m_frameForce);
     }
+    m_frameForce = false;
     updateScalars();
     m_empty->setVisible(m_charts.isEmpty() && m_scalars->rowCount() == 0);
+    if (all && m_dirty)
+        drawFrame(true); // what came in meanwhile, too
 }
 
 void LiveChart::rebuildLayout()

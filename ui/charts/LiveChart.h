@@ -65,6 +65,9 @@ private:
         std::map<QString, MetricBuffer> metrics;
     };
     void frame();
+    // One frame's work; without `all`, it stops after a time budget and goes on in the next event, so many charts
+    // redrawing never stall the event loop for long (issue 12).
+    void drawFrame(bool all);
     void rebuildLayout();
     void updateScalars();
     Run &run(const QString &runId);
@@ -76,6 +79,9 @@ private:
     ChartOptions m_options;
     bool m_dirty = false;
     bool m_forceRedraw = false;
+    QStringList m_pending; // charts this frame has yet to redraw
+    bool m_frameForce = false;
+    bool m_continuing = false; // a continuation of the frame is queued
 
     QComboBox *m_xAxis = nullptr;
     QCheckBox *m_logScale = nullptr;

@@ -237,9 +237,12 @@ void LogView::poll()
     if (size == m_bottom)
         return;
     const bool follow = isFollowing();
-    if (!follow && m_text->document()->characterCount() >= m_maxChars)
+    const qsizetype room = m_maxChars - m_text->document()->characterCount();
+    if (!follow && room <= 0)
         return; // the user reads older text; the rest loads when they come back to the end
-    readForward(size, follow);
+    // Not following, nothing is trimmed at the top: read only what fits, so the window stays bounded however the
+    // poll and the user's scrolling interleave (issue 12: this depended on timing).
+    readForward(size, follow, follow ? 4 * m_chunkBytes : qint64(room));
     if (follow)
         m_text->verticalScrollBar()->setValue(m_text->verticalScrollBar()->maximum());
 }
@@ -264,19 +267,12 @@ QStringList LogView::splitLines(const QByteArray &data, std::deque<qint64> *byte
     return lines;
 }
 
-void LogView::readForward(qint64 size, bool trim)
+void LogView::readForward(qint64 size, bool trim, qint64 maxBytes)
 {
     QFile file(m_path);
     if (!file.open(QIODevice::ReadOnly) || !file.seek(m_bottom))
         return;
-    qint64 budget = std::min<qint64>(size - m_bottom, 4 * m_chunkBytes);
-    // Not following (the user reads older text): grow at the bottom only up to the limit, since nothing trims the
-    // top then. UTF-8 never has fewer bytes than characters, so a byte budget bounds the characters added.
-    if (!trim)
-        budget = std::min<qint64>(budget, m_maxChars - m_text->document()->characterCount());
-    if (budget <= 0)
-        return;
-    QByteArray data = file.read(budget);
+    QByteArray data = file.read(std::min<qint64>(size - m_bottom, maxBytes < 0 ? 4 * m_chunkBytes : maxBytes));
     // Whole lines only; a half-written last line waits, unless a single line is larger than a chunk.
     const qsizetype lastNewline = data.lastIndexOf('\n');
     if (lastNewline >= 0)

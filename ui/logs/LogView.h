@@ -55,7 +55,7 @@ public:
 private:
     void poll();
     void flushPending();
-    void readForward(qint64 size, bool trimTop);
+    void readForward(qint64 size, bool trimTop, qint64 maxBytes = -1); // maxBytes < 0: up to four chunks
     void loadOlder();
     void trimTop();
     void trimBottom();

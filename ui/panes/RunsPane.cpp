@@ -1,4 +1,4 @@
-// RunsPane: the runs table, its filters and toolbar, the detail/compare tabs and the RunService wiring.
+// RunsPane: the runs table, its filters and toolbar, the detail/compare tabs and the RunServiceHost wiring.
 #include "ui/panes/RunsPane.h"
 
 #include "core/experiments/ExperimentStore.h"
@@ -184,11 +184,13 @@ void RunsPane::setWorkspace(core::Workspace *workspace)
         m_service.reset();
         m_workspace = workspace;
         if (workspace) {
-            m_service = std::make_unique<core::RunService>(*workspace, m_options);
+            m_service = std::make_unique<core::RunServiceHost>(*workspace, m_options);
             connectService();
             m_model->setMetricLookup([service = m_service.get()](qint64 id, const QString &name) {
-                const QList<core::MetricPoint> points = service->store().metrics(id, name);
-                return points.isEmpty() ? std::nan("") : points.constLast().value;
+                for (const core::MetricLatest &latest : service->store().latestMetrics(id))
+                    if (latest.name == name)
+                        return latest.value;
+                return std::nan("");
             });
             m_service->start();
             // Sweeps (issue 16): this window drives the workspace's sweeps too (a lease per sweep decides who).
@@ -201,22 +203,22 @@ void RunsPane::setWorkspace(core::Workspace *workspace)
 
 void RunsPane::connectService()
 {
-    core::RunService *s = m_service.get();
-    connect(s, &core::RunService::runSubmitted, this, &RunsPane::runChanged);
-    connect(s, &core::RunService::runStateChanged, this, &RunsPane::runChanged);
+    core::RunServiceHost *s = m_service.get();
+    connect(s, &core::RunServiceHost::runSubmitted, this, &RunsPane::runChanged);
+    connect(s, &core::RunServiceHost::runStateChanged, this, &RunsPane::runChanged);
     // A note (e.g. "cluster unreachable, retrying ...") set or cleared: the table row and the open details follow.
-    connect(s, &core::RunService::runNoteChanged, this, &RunsPane::runChanged);
-    connect(s, &core::RunService::metricsAppended, this,
+    connect(s, &core::RunServiceHost::runNoteChanged, this, &RunsPane::runChanged);
+    connect(s, &core::RunServiceHost::metricsAppended, this,
             [this](const QString &uid, const QList<core::MetricPoint> &points) {
                 m_model->addMetrics(uid, points);
                 if (RunDetails *d = details(uid))
                     d->addMetrics(points);
             });
-    connect(s, &core::RunService::logAppended, this, [this](const QString &uid, const QString &text) {
+    connect(s, &core::RunServiceHost::logAppended, this, [this](const QString &uid, const QString &text) {
         if (RunDetails *d = details(uid))
             d->logAppended(text);
     });
-    connect(s, &core::RunService::warning, this, &RunsPane::showMessage);
+    connect(s, &core::RunServiceHost::warning, this, &RunsPane::showMessage);
 }
 
 void RunsPane::runChanged(const core::RunRecord &run)

@@ -1,10 +1,11 @@
 // RunsPane: the Runs page - every run in a filterable, sortable table (10,000 rows scroll smoothly), "Submit
 // Run..." (Ctrl+R), Clone, Compare (selected runs overlaid) and Cancel; a double-click opens the run's details in
-// a tab (several at once; Ctrl+W closes one). It owns the workspace's RunService: the live watcher of runs.
+// a tab (several at once; Ctrl+W closes one). It owns the workspace's RunServiceHost: the live watcher of runs, on its
+// own thread.
 #pragma once
 
 #include "core/models/ModelRegistry.h"
-#include "core/runs/RunService.h"
+#include "core/runs/RunServiceHost.h"
 #include "core/sweeps/SweepService.h"
 #include "ui/panes/Pane.h"
 
@@ -41,7 +42,7 @@ public:
     void setWorkspace(core::Workspace *workspace) override;
     void focusFind() override;
 
-    core::RunService *service() const { return m_service.get(); }
+    core::RunServiceHost *service() const { return m_service.get(); }
     RunsTableModel *model() const { return m_model; }
     RunsFilterModel *filterModel() const { return m_filter; }
     QTableView *table() const { return m_table; }
@@ -69,7 +70,7 @@ private:
 
     core::Workspace *m_workspace = nullptr;
     core::RunServiceOptions m_options;
-    std::unique_ptr<core::RunService> m_service;
+    std::unique_ptr<core::RunServiceHost> m_service;
     std::unique_ptr<core::SweepService> m_sweeps; // issue 16
     RunsTableModel *m_model = nullptr;
     RunsFilterModel *m_filter = nullptr;

@@ -117,8 +117,19 @@ void RunDetails::setWorkspace(core::Workspace *workspace)
 
 void RunDetails::addMetrics(const QList<core::MetricPoint> &points)
 {
-    m_images->addPoints(points);
+    // Chunks come from the store (the first load, then the service's signal): a chunk this view already holds is
+    // skipped, so each point is drawn once whichever way it arrived.
+    const qint64 held = m_metricSeq;
+    QList<core::MetricPoint> fresh;
+    fresh.reserve(points.size());
     for (const core::MetricPoint &p : points) {
+        if (p.seq > 0 && p.seq <= held)
+            continue;
+        m_metricSeq = std::max(m_metricSeq, p.seq);
+        fresh.append(p);
+    }
+    m_images->addPoints(fresh);
+    for (const core::MetricPoint &p : std::as_const(fresh)) {
         if (std::isnan(p.value) && !p.text.isEmpty())
             continue; // images and other non-numeric entries are not charted (the Images tab takes them)
         m_chart->appendPoint(m_run.uid, p.name, MetricPoint{double(p.step), p.timeMs / 1000.0, p.value});

@@ -61,6 +61,7 @@ private:
     void showOverview();
 
     core::RunRecord m_run;
+    qint64 m_metricSeq = 0; // the store's metric chunks up to here are shown
     QTabWidget *m_tabs = nullptr;
     QLabel *m_header = nullptr;
     QLabel *m_note = nullptr;

@@ -1,4 +1,4 @@
-// SubmitRunDialog: the form, its choices read from the workspace, the preset and the submission through RunService.
+// SubmitRunDialog: the form, its choices read from the workspace, the preset and the submission through RunServiceHost.
 #include "ui/runs/SubmitRunDialog.h"
 
 #include "ui/runs/ArgumentLine.h"
@@ -7,7 +7,7 @@
 #include "core/datasets/DatasetRegistry.h"
 #include "core/environments/EnvironmentRegistry.h"
 #include "core/experiments/ExperimentStore.h"
-#include "core/runs/RunService.h"
+#include "core/runs/RunServiceHost.h"
 #include "core/workspace/Workspace.h"
 #include "core/workspace/WorkspaceError.h"
 
@@ -29,7 +29,7 @@
 
 namespace mldesk::ui {
 
-SubmitRunDialog::SubmitRunDialog(core::Workspace &workspace, core::RunService &service, QWidget *parent)
+SubmitRunDialog::SubmitRunDialog(core::Workspace &workspace, core::RunServiceHost &service, QWidget *parent)
     : QDialog(parent), m_workspace(workspace), m_service(service)
 {
     setObjectName(QStringLiteral("submitRunDialog"));

@@ -20,7 +20,7 @@ class QRadioButton;
 class QTableWidget;
 
 namespace mldesk::core {
-class RunService;
+class RunServiceHost;
 class Workspace;
 } // namespace mldesk::core
 
@@ -33,7 +33,7 @@ class SubmitRunDialog final : public QDialog {
 public:
     using FolderChooser = std::function<QString(QWidget *parent)>;
 
-    SubmitRunDialog(core::Workspace &workspace, core::RunService &service, QWidget *parent = nullptr);
+    SubmitRunDialog(core::Workspace &workspace, core::RunServiceHost &service, QWidget *parent = nullptr);
     void setFolderChooser(FolderChooser chooser) { m_chooser = std::move(chooser); }
 
     // The seed's preset: built-in trainer, MLDesk-Native, local, the Keras MLP arguments on dataset.
@@ -65,7 +65,7 @@ private:
     QWidget *withProblem(QWidget *field, const QString &key);
 
     core::Workspace &m_workspace;
-    core::RunService &m_service;
+    core::RunServiceHost &m_service;
     FolderChooser m_chooser;
     QComboBox *m_experiment = nullptr;
     QLineEdit *m_displayName = nullptr;

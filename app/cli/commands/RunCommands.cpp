@@ -154,29 +154,13 @@ void printSummary(const core::RunRecord &run, const core::RunStore &store)
 {
     writeOut(u"\nRun %1 ended %2"_s.arg(run.uid, core::runStateName(run.state)) +
              (run.failureReason.isEmpty() ? QString() : u": "_s + run.failureReason) + u"\n"_s);
-    QMap<QString, core::MetricPoint> last;
-    for (const core::MetricPoint &p : store.metrics(run.id))
-        if (!std::isnan(p.value))
-            last[p.name] = p;
+    QList<core::MetricLatest> last = store.latestMetrics(run.id); // by name: the point of the highest step
+    last.removeIf([](const core::MetricLatest &l) { return std::isnan(l.value); });
     if (!last.isEmpty()) {
         writeOut(u"Final metrics:\n"_s);
-        for (const core::MetricPoint &p : last)
+        for (const core::MetricLatest &p : last)
             writeOut(u"  %1 = %2 (step %3)\n"_s.arg(p.name).arg(p.value, 0, 'g', 6).arg(p.step));
     }
-}
-
-// Every value of a repeatable option (CliContext gives the last one only), from the words before "--".
-QStringList repeatedOption(const QString &name)
-{
-    QStringList values;
-    const QStringList words = QCoreApplication::arguments();
-    for (qsizetype i = 1; i < words.size() && words[i] != u"--"_s; ++i) {
-        if (words[i] == u"--"_s + name && i + 1 < words.size())
-            values.append(words[++i]);
-        else if (words[i].startsWith(u"--"_s + name + u'='))
-            values.append(words[i].mid(name.size() + 3));
-    }
-    return values;
 }
 
 int submit(CliContext &context)
@@ -200,7 +184,7 @@ int submit(CliContext &context)
     request.environment = context.value(u"environment"_s);
     request.compute = context.isSet(u"compute"_s) ? context.value(u"compute"_s) : u"local"_s;
     request.displayName = context.value(u"display-name"_s);
-    for (const QString &tag : repeatedOption(u"tag"_s)) {
+    for (const QString &tag : context.values(u"tag"_s)) {
         const qsizetype eq = tag.indexOf(u'=');
         if (eq <= 0)
             throw UsageError(u"tag '%1' is not key=value"_s.arg(tag));
@@ -299,9 +283,9 @@ int show(CliContext &context)
     for (auto it = r.tags.cbegin(); it != r.tags.cend(); ++it)
         tags.insert(it.key(), it.value());
     QJsonObject lastMetrics;
-    for (const core::MetricPoint &p : service->store().metrics(r.id))
-        if (!std::isnan(p.value))
-            lastMetrics.insert(p.name, p.value);
+    for (const core::MetricLatest &l : service->store().latestMetrics(r.id))
+        if (!std::isnan(l.value))
+            lastMetrics.insert(l.name, l.value);
     const QJsonObject entry = r.configuration.value(u"entry"_s).toObject();
     QList<Output::Field> fields{
         {u"run_id"_s, u"Run ID"_s, r.uid},
@@ -346,7 +330,19 @@ int logs(CliContext &context)
                 writeOut(QString::fromUtf8(log.readAll()));
             return exitCodeFor(run.state);
         }
-        return exitCodeFor(follow(service, uid, true, false));
+        // The run may end before this service watches it (another process finalizes it first): then whatever the
+        // signal did not bring is printed from the file at the end, so the whole log is printed once either way.
+        qint64 printed = 0;
+        QObject::connect(&service, &core::RunService::logAppended, &service,
+                         [&](const QString &id, const QString &text) {
+                             if (id == uid)
+                                 printed += text.toUtf8().size();
+                         });
+        const core::RunState end = follow(service, uid, true, false);
+        QFile log(run.runDir + u"/logs/std_log.txt"_s);
+        if (log.open(QIODevice::ReadOnly) && log.size() > printed && log.seek(printed))
+            writeOut(QString::fromUtf8(log.readAll()));
+        return exitCodeFor(end);
     }
     auto service = passiveService(context);
     const core::RunRecord run = service->store().get(uid);
@@ -361,8 +357,46 @@ int logs(CliContext &context)
     return ExitOk;
 }
 
+// `run metrics ID --follow`: every point of the run, once and in store order, as it is stored (by whichever MLDesk
+// process ingests it), one tab-separated line each (name, step, value or path), until the run ends.
+int followMetrics(CliContext &context)
+{
+    core::RunService service(context.workspace());
+    const core::RunRecord run = service.store().get(context.arguments().at(0));
+    qint64 held = 0; // the store's chunks up to here are printed
+    auto print = [&](const QList<core::MetricPoint> &points) {
+        QString text;
+        const qint64 before = held;
+        for (const core::MetricPoint &p : points) {
+            if (p.seq > 0 && p.seq <= before)
+                continue;
+            held = std::max(held, p.seq);
+            text += p.name + u'\t' + QString::number(p.step) + u'\t' +
+                    (std::isnan(p.value) ? p.text : QString::number(p.value, 'g', 17)) + u'\n';
+        }
+        writeOut(text);
+    };
+    // The signal says "more is stored"; the store says what (from the last chunk printed, so nothing stored
+    // before this service began watching is skipped).
+    auto catchUp = [&] {
+        qint64 from = held;
+        print(service.store().metricsAfter(run.id, from));
+    };
+    catchUp();
+    QObject::connect(&service, &core::RunService::metricsAppended, &service,
+                     [&](const QString &id, const QList<core::MetricPoint> &) {
+                         if (id == run.uid)
+                             catchUp();
+                     });
+    const core::RunState end = core::isTerminal(run.state) ? run.state : follow(service, run.uid, false, false);
+    catchUp(); // stored after the service stopped watching
+    return exitCodeFor(end);
+}
+
 int metrics(CliContext &context)
 {
+    if (context.isSet(u"follow"_s))
+        return followMetrics(context);
     auto service = passiveService(context);
     const core::RunRecord run = service->store().get(context.arguments().at(0));
     const QString name = context.value(u"name"_s);
@@ -499,7 +533,9 @@ void registerRunCommands(CommandRegistry &registry)
                   u"ID"_s,
                   u"Print a run's metrics as a table (or --json)."_s,
                   {QCommandLineOption(u"name"_s, u"Only this metric."_s, u"NAME"_s),
-                   QCommandLineOption(u"last"_s, u"Only the last point of each metric (the final values)."_s)},
+                   QCommandLineOption(u"last"_s, u"Only the last point of each metric (the final values)."_s),
+                   QCommandLineOption(u"follow"_s, u"Print each point as it is stored (name, step, value; "
+                                                   u"tab-separated), until the run ends."_s)},
                   1,
                   1,
                   metrics});

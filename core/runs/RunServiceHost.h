@@ -1,0 +1,68 @@
+// RunServiceHost: a workspace's RunService on a thread of its own, with its own Workspace handle (database
+// connection, blob store) - the thin facade the GUI talks to. Tailing, ingesting, finalizing (hashing and copying
+// outputs), launching and probing devices all run on that thread; the GUI reads the store through its own
+// connection, commands are posted, and the service's signals come back queued. The CLI, which has no window to keep
+// responsive, uses RunService directly.
+#pragma once
+
+#include "core/runs/RunService.h"
+#include "core/runs/RunStore.h"
+
+#include <QMutex>
+#include <QObject>
+#include <QSet>
+#include <QThread>
+
+#include <memory>
+
+namespace mldesk::core {
+
+class Workspace;
+
+class RunServiceHost final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RunServiceHost)
+
+public:
+    // Opens the workspace again on the service's thread (throws WorkspaceError when it cannot).
+    explicit RunServiceHost(Workspace &workspace, RunServiceOptions options = {}, QObject *parent = nullptr);
+    // Stops the service on its thread (a preparation in progress is stopped and its run queued again, see
+    // ~RunService) and joins the thread.
+    ~RunServiceHost() override;
+
+    RunStore &store() { return m_store; } // the caller's own connection
+    const RunServiceOptions &options() const { return m_options; }
+
+    QStringList validate(const RunRequest &request) const;
+    // Records the run (Queued) and snapshots its source on the caller's thread, then lets the service schedule it.
+    // Throws WorkspaceError.
+    RunRecord submit(const RunRequest &request);
+    // Throws WorkspaceError for an unknown or finished run; the rest (signals, SIGTERM) happens on the service's
+    // thread, which reports problems through warning().
+    void cancel(const QString &uid);
+    void start();
+    bool isWatching(const QString &uid) const;
+
+signals:
+    void runSubmitted(const mldesk::core::RunRecord &run);
+    void runStateChanged(const mldesk::core::RunRecord &run);
+    void logAppended(const QString &uid, const QString &text);
+    void metricsAppended(const QString &uid, const QList<mldesk::core::MetricPoint> &points);
+    void runNoteChanged(const mldesk::core::RunRecord &run);
+    void warning(const QString &message);
+
+private:
+    template <typename F> void post(F &&work);
+
+    Workspace &m_workspace;
+    RunServiceOptions m_options;
+    RunStore m_store;
+    QThread m_thread;
+    QObject *m_context = nullptr;                  // lives on m_thread
+    std::unique_ptr<Workspace> m_serviceWorkspace; // opened, used and closed on m_thread
+    RunService *m_service = nullptr;               // lives on m_thread
+    mutable QMutex m_lock;
+    QSet<QString> m_watching; // mirrored from the service's thread
+};
+
+} // namespace mldesk::core

@@ -1,0 +1,76 @@
+// TestRunServiceHost: the GUI's run service on its own thread (issue 12) - a real Python run submitted through the
+// facade completes; its points, state changes and log come back as queued signals on the caller's thread, every
+// point once and in order; the service's work happens on another thread; cancel validates on the caller's thread.
+#include "RunTestSupport.h"
+
+#include "core/runs/LocalProcess.h"
+#include "core/runs/RunServiceHost.h"
+#include "core/workspace/WorkspaceError.h"
+
+#include <QStandardPaths>
+#include <QThread>
+#include <QtTest>
+
+using namespace Qt::StringLiterals;
+using namespace mldesk::core;
+using namespace mldesk::test;
+
+class TestRunServiceHost final : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<Workspace> m_ws;
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        QVERIFY2(!LocalProcess::findSupervisor().isEmpty(), "mldesk-supervisor not found (MLDESK_SUPERVISOR)");
+        if (QStandardPaths::findExecutable(u"python3"_s).isEmpty())
+            QSKIP("python3 is not installed");
+        m_ws = Workspace::create(m_dir.filePath(u"ws"_s), u"host"_s);
+    }
+
+    void runCompletesWithSignalsOnTheCallersThread()
+    {
+        const QString src = m_dir.filePath(u"py"_s);
+        writeText(src + u"/count.py"_s, u"from mldesk import Run\nr = Run.get_context()\n"
+                                        u"for i in range(300):\n    r.log('n', i)\nprint('counted')\n"_s);
+        RunServiceHost host(*m_ws);
+        QList<double> values;
+        bool allOnThisThread = true;
+        RunState last = RunState::Queued;
+        QString log;
+        connect(&host, &RunServiceHost::metricsAppended, this, [&](const QString &, const QList<MetricPoint> &p) {
+            allOnThisThread = allOnThisThread && QThread::currentThread() == thread();
+            for (const MetricPoint &point : p)
+                values.append(point.value);
+        });
+        connect(&host, &RunServiceHost::runStateChanged, this, [&](const RunRecord &r) {
+            allOnThisThread = allOnThisThread && QThread::currentThread() == thread();
+            last = r.state;
+        });
+        connect(&host, &RunServiceHost::logAppended, this, [&](const QString &, const QString &text) { log += text; });
+        const RunRecord run = host.submit(scriptRequest(src, u"count.py"_s));
+        host.start();
+        QTRY_VERIFY_WITH_TIMEOUT(isTerminal(last) && !host.isWatching(run.uid), 60000);
+        QCOMPARE(last, RunState::Completed);
+        QVERIFY(allOnThisThread);
+        QList<double> expected;
+        for (int i = 0; i < 300; ++i)
+            expected.append(i);
+        QCOMPARE(values, expected);
+        QVERIFY(log.contains(u"counted"_s));
+        QCOMPARE(host.store().metricCount(run.id), qint64(300));
+    }
+
+    void cancelOfAnEndedRunThrowsHere()
+    {
+        RunServiceHost host(*m_ws);
+        QVERIFY_THROWS_EXCEPTION(WorkspaceError, host.cancel(u"no-such-run"_s));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRunServiceHost)
+#include "TestRunServiceHost.moc"
