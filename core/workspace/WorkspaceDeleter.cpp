@@ -70,6 +70,9 @@ QStringList WorkspaceDeleter::runRefusal(qint64 runId) const
             runStateName(run->state), run->uid));
     out += listed(db, u"SELECT %1 FROM model_versions mv WHERE mv.run_id = ? ORDER BY mv.id"_s.arg(kModelName), {runId},
                   u"model %1 was registered from it (its lineage): delete that model version first"_s);
+    // A sweep's trials are runs of their own (folders, outputs): they go first, each deleted on its own.
+    out += listed(db, u"SELECT run_uid FROM runs WHERE parent_run_id = ? ORDER BY id"_s, {runId},
+                  u"run %1 is a trial of this sweep: delete that run first"_s);
     return out;
 }
 
@@ -78,6 +81,10 @@ QStringList WorkspaceDeleter::modelRefusal(qint64 versionId) const
     // Archiving comes first (issue 6): an archived version is out of every default list, so nothing picks it up
     // as the latest while it goes.
     Database &db = m_workspace.database();
+    QStringList served = listed(db, u"SELECT name FROM endpoints WHERE model_version_id = ? ORDER BY id"_s, {versionId},
+                                u"endpoint %1 serves it: delete that endpoint first (mldesk-cli endpoint delete %1)"_s);
+    if (!served.isEmpty())
+        return served;
     if (db.scalar(u"SELECT archived FROM model_versions WHERE id = ?"_s, {versionId}).toInt() != 0)
         return {};
     const QString name =
@@ -138,7 +145,9 @@ DeletionPlan WorkspaceDeleter::planRun(const QString &uid) const
     plan.kind = DeletionPlan::Kind::Run;
     plan.id = run.id;
     plan.what = u"run %1"_s.arg(run.uid);
-    const qint64 points = db.scalar(u"SELECT COUNT(*) FROM run_metrics WHERE run_id = ?"_s, {run.id}).toLongLong();
+    const qint64 points =
+        db.scalar(u"SELECT COALESCE(SUM(point_count), 0) FROM run_metric_chunks WHERE run_id = ?"_s, {run.id})
+            .toLongLong();
     plan.goes.append(u"run %1 (%2, experiment %3) with its %4 metric point(s), history and tags"_s
                          .arg(run.uid, runStateName(run.state), run.experiment)
                          .arg(points));

@@ -67,6 +67,7 @@ private slots:
     void activeRunRefused();
     void blockerAppearingAfterPlanRefuses();
     void environments();
+    void servedModelAndSweepTrialsRefused();
     void versionMustBeNamed();
 };
 
@@ -127,7 +128,8 @@ void TestWorkspaceDeleter::nothingReferencedIsLost()
     deleter.execute(run);
     QVERIFY(!QFileInfo::exists(runDir));
     QVERIFY(!mldesk::core::RunStore(ws.db()).find(u"run-1"_s));
-    QCOMPARE(ws.db().scalar(u"SELECT COUNT(*) FROM run_metrics"_s).toInt(), 0);
+    QCOMPARE(ws.db().scalar(u"SELECT COUNT(*) FROM run_metric_chunks"_s).toInt(), 0);
+    QCOMPARE(ws.db().scalar(u"SELECT COUNT(*) FROM run_metric_latest"_s).toInt(), 0);
     QCOMPARE(gc(ws), 4);
     verifyReferencedIntact(ws);
 
@@ -175,6 +177,40 @@ void TestWorkspaceDeleter::blockerAppearingAfterPlanRefuses()
     QCOMPARE(mldesk::core::DatasetRegistry(ws.db()).resolve(u"d:1"_s).fileCount, 1);
     QCOMPARE(gc(ws), 0);
     verifyReferencedIntact(ws);
+}
+
+void TestWorkspaceDeleter::servedModelAndSweepTrialsRefused()
+{
+    // A model version an endpoint serves (issue 18) and a sweep parent with trial runs (issue 16) are refused.
+    mldesk::test::TestWorkspace ws;
+    const qint64 parentId = ws.run(ws.kerasRun(u"sweep-1"_s));
+    const qint64 childId = ws.run(ws.kerasRun(u"sweep-1_trial-0"_s));
+    ws.db().exec(u"UPDATE runs SET run_kind = 'sweep' WHERE id = ?"_s, {parentId});
+    ws.db().exec(u"UPDATE runs SET parent_run_id = ?, trial_index = 0 WHERE id = ?"_s, {parentId, childId});
+    mldesk::core::ModelRegistration m;
+    m.name = u"m"_s;
+    m.runUid = u"sweep-1_trial-0"_s;
+    m.runPath = u"outputs/model"_s;
+    mldesk::core::ModelRegistry models(ws.db(), ws.blobs());
+    models.registerFromRun(m);
+    const mldesk::core::ModelVersion version = models.resolve(u"m:1"_s);
+    models.setArchived(version, true);
+    const qint64 versionId = version.id;
+    ws.db().exec(u"INSERT INTO endpoints (name, model_version_id, model_name, model_version, port, folder, created_at)"
+                 u" VALUES ('seed', ?, 'm', 1, 5001, '/nowhere', 0)"_s,
+                 {versionId});
+
+    WorkspaceDeleter deleter(*ws.ws);
+    const DeletionPlan served = deleter.planModelVersion(u"m:1"_s);
+    QVERIFY2(served.refusal.join(u'\n').contains(u"endpoint seed serves it"_s), qPrintable(served.refusal.join(u'\n')));
+    const DeletionPlan parent = deleter.planRun(u"sweep-1"_s);
+    QVERIFY2(parent.refusal.join(u'\n').contains(u"run sweep-1_trial-0 is a trial of this sweep"_s),
+             qPrintable(parent.refusal.join(u'\n')));
+    QVERIFY(!errorOf([&] { deleter.execute(parent); }).isEmpty());
+    QCOMPARE(ws.db().scalar(u"SELECT COUNT(*) FROM runs"_s).toInt(), 2);
+
+    ws.db().exec(u"DELETE FROM endpoints"_s);
+    QVERIFY2(deleter.planModelVersion(u"m:1"_s).allowed(), "no endpoint serves it any more");
 }
 
 void TestWorkspaceDeleter::environments()

@@ -5,7 +5,7 @@
 
 #include "../core/ModelTestSupport.h"
 #include "core/datasets/DatasetRegistry.h"
-#include "core/runs/RunService.h"
+#include "core/runs/RunServiceHost.h"
 #include "ui/runs/ArgumentLine.h"
 #include "ui/runs/SubmitRunDialog.h"
 
@@ -39,7 +39,7 @@ class TestSubmitRunDialog final : public QObject {
 
     QTemporaryDir m_settings;
     std::unique_ptr<mldesk::test::TestWorkspace> m_ws;
-    std::unique_ptr<mldesk::core::RunService> m_service;
+    std::unique_ptr<mldesk::core::RunServiceHost> m_service;
 
     QMap<QString, QString> rows(QTableWidget *table)
     {
@@ -71,7 +71,7 @@ private slots:
         mldesk::core::DatasetRegistry(m_ws->db()).commit(u"mnist"_s, {}, {}, {{u"f"_s, 1, hash, u"/f"_s}}, true);
         mldesk::core::RunServiceOptions options;
         options.schedule = false;
-        m_service = std::make_unique<mldesk::core::RunService>(*m_ws->ws, options);
+        m_service = std::make_unique<mldesk::core::RunServiceHost>(*m_ws->ws, options);
     }
     void cleanup()
     {
