@@ -56,9 +56,10 @@ const QList<Source> &sources()
     return list;
 }
 
+// A null cutoff (no grace asked for) takes every file: a blob stored in the same millisecond is no exception.
 bool isOlderThan(const QFileInfo &info, const QDateTime &cutoff)
 {
-    return info.lastModified().toUTC() < cutoff;
+    return cutoff.isNull() || info.lastModified().toUTC() < cutoff;
 }
 
 } // namespace
@@ -135,7 +136,8 @@ GcResult WorkspaceGc::collect(const GcOptions &options)
             u"workspace is at %2: nothing was removed (update MLDesk, or report this)"_s.arg(reviewedSchemaVersion())
                 .arg(m_db.schemaVersion()));
     GcResult result;
-    const QDateTime cutoff = QDateTime::currentDateTimeUtc().addSecs(-options.graceSeconds);
+    const QDateTime cutoff =
+        options.graceSeconds > 0 ? QDateTime::currentDateTimeUtc().addSecs(-options.graceSeconds) : QDateTime();
     const QSet<QString> referenced = referencedBlobs();
     const QString root = m_blobs.root();
     const QDir workspace(m_path);

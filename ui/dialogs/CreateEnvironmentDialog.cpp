@@ -107,6 +107,7 @@ CreateEnvironmentDialog::CreateEnvironmentDialog(core::Workspace &workspace, QWi
     qobject_cast<QLabel *>(form->labelForField(yamlBox))->setBuddy(m_yaml); // else the '&' shows (issue 17)
     form->addRow(tr("Docker &image:"), m_docker);
     form->addRow(tr("Docker&file:"), dockerfileBox);
+    qobject_cast<QLabel *>(form->labelForField(dockerfileBox))->setBuddy(m_dockerfile);
     form->addRow(tr("&Variables:"), variablesBox);
     qobject_cast<QLabel *>(form->labelForField(variablesBox))->setBuddy(m_variables);
 
