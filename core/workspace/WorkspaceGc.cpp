@@ -162,9 +162,10 @@ GcResult WorkspaceGc::collect(const GcOptions &options)
             ++result.youngCount;
             continue;
         }
+        const qint64 size = info.size(); // read before the file goes
         if (!options.dryRun && !QFile::remove(info.filePath()))
             continue;
-        result.blobs.append({workspace.relativeFilePath(info.filePath()), info.size()});
+        result.blobs.append({workspace.relativeFilePath(info.filePath()), size});
     }
 
     // blobs/tmp: half-written blobs and registration downloads of processes that did not finish.
