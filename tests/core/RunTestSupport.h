@@ -13,6 +13,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
@@ -100,6 +101,24 @@ inline core::RunRecord waitForRunEnd(core::RunService &service, const QString &u
             return r;
     }
     return service.store().get(uid);
+}
+
+// One mldesk-cli process on a workspace: its exit code (-1 when it crashed or was killed at the timeout) and output.
+struct CliResult {
+    int exitCode = -1;
+    QByteArray out, err;
+};
+
+inline CliResult runCli(const QString &cli, const QString &workspace, const QStringList &args, int timeoutMs)
+{
+    QProcess p;
+    p.start(cli, QStringList{QStringLiteral("--workspace"), workspace} + args);
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
+            p.readAllStandardError()};
 }
 
 inline core::RunRequest scriptRequest(const QString &source, const QString &script, const QStringList &args = {})

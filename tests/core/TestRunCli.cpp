@@ -27,22 +27,9 @@ private:
     QString m_cli = qEnvironmentVariable("MLDESK_CLI");
     QString m_ws;
 
-    struct Result {
-        int exitCode = -1;
-        QByteArray out, err;
-    };
+    using Result = CliResult;
 
-    Result cli(const QStringList &args, int timeoutMs = 60000)
-    {
-        QProcess p;
-        p.start(m_cli, QStringList{u"--workspace"_s, m_ws} + args);
-        if (!p.waitForFinished(timeoutMs)) {
-            p.kill();
-            p.waitForFinished();
-        }
-        return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-                p.readAllStandardError()};
-    }
+    Result cli(const QStringList &args, int timeoutMs = 60000) { return runCli(m_cli, m_ws, args, timeoutMs); }
 
     QStringList submitScript(const QString &source, const QString &script)
     {

@@ -36,15 +36,7 @@ private:
 
     static RunRecord waitForEnd(RunService &service, const QString &uid, int timeoutMs = 60000)
     {
-        QElapsedTimer clock;
-        clock.start();
-        while (clock.elapsed() < timeoutMs) {
-            QTest::qWait(50);
-            const RunRecord r = service.store().get(uid);
-            if (isTerminal(r.state) && !service.isWatching(uid))
-                return r;
-        }
-        return service.store().get(uid);
+        return waitForRunEnd(service, uid, timeoutMs);
     }
 
     // A conda stand-in that records its pid and never finishes (an endless environment build).
