@@ -13,6 +13,7 @@
 #include <QApplication>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTimer>
@@ -103,7 +104,18 @@ int main(int argc, char **argv)
     pane.setWorkspace(workspace.get());
     core::RunServiceHost *host = pane.service();
 
+    // Submitted (with their snapshots) on the host's thread; the records come back queued, in order.
     QList<core::RunRecord> runs;
+    QEventLoop submitting;
+    QObject::connect(host, &core::RunServiceHost::submitFinished, &app, [&](quint64, const core::RunRecord &run) {
+        runs.append(run);
+        if (runs.size() == jobs)
+            submitting.quit();
+    });
+    QObject::connect(host, &core::RunServiceHost::submitFailed, &app, [&](quint64, const QString &message) {
+        std::fprintf(stderr, "runs-scale: %s\n", qPrintable(message));
+        submitting.exit(1);
+    });
     for (int i = 0; i < jobs; ++i) {
         core::RunRequest r;
         r.experiment = u"scale"_s;
@@ -111,8 +123,10 @@ int main(int argc, char **argv)
         r.script = u"synthetic.py"_s;
         r.arguments = {QString::number(rate), QString::number(seconds)};
         r.environment = u"System-Python"_s;
-        runs.append(host->submit(r));
+        host->submit(r);
     }
+    if (submitting.exec() != 0)
+        return 1;
     pane.openDetails(runs.constFirst().uid); // its Metrics tab: a live chart of 10 series
 
     // The probe: a 1 ms timer; a stall is how much later than 1 ms the next timeout came.

@@ -2,7 +2,8 @@
 // the local CPU, 4 at a time. Prints the scheduler overhead per trial (a child ends -> the next child is Running,
 // from the store's state history; target median <= 100 ms) and the controller's decision time per pass (target
 // <= 10 ms). Not a test: build/bench/sweep-overhead [trials] [poll-ms] (poll-ms: the run service's and the
-// controller's timers; default 250, the shipped value). Needs python3 and mldesk-supervisor (MLDESK_SUPERVISOR).
+// controller's safety-net timers; default 250, the shipped value: both wake on a run's end and submission). Needs
+// python3 and mldesk-supervisor (MLDESK_SUPERVISOR).
 #include "core/runs/RunService.h"
 #include "core/runs/RunStore.h"
 #include "core/sweeps/SweepService.h"
@@ -72,6 +73,10 @@ int main(int argc, char *argv[])
     SweepService::Options sweepOptions;
     sweepOptions.pollIntervalMs = pollMs;
     SweepService controller(ws->path(), sweepOptions);
+    // As `sweep submit --wait` and the sweep agent wire them: a child's end wakes the controller, its new trial
+    // wakes the scheduler (the timers are only the safety net).
+    QObject::connect(&runs, &RunService::runEnded, &controller, [&controller] { controller.wake(); });
+    QObject::connect(&controller, &SweepService::trialsSubmitted, &runs, [&runs] { runs.wake(); });
     QList<double> decisionsMs, submitMs;
     QEventLoop loop;
     QObject::connect(&controller, &SweepService::stepped, &loop, [&](int, qint64 decision, qint64 submit) {

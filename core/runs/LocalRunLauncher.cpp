@@ -88,6 +88,12 @@ QStringList LocalRunLauncher::resolvedArguments(const RunRecord &run,
     return arguments;
 }
 
+QStringList LocalRunLauncher::threadVariables()
+{
+    return {u"OMP_NUM_THREADS"_s, u"OPENBLAS_NUM_THREADS"_s, u"MKL_NUM_THREADS"_s, u"NUMEXPR_NUM_THREADS"_s,
+            u"MLDESK_THREADS"_s};
+}
+
 QString LocalRunLauncher::inputFolder(const QString &runDir, const QJsonObject &dataset)
 {
     return runDir + u"/inputs/"_s + dataset.value(u"name"_s).toString() + u"_v"_s +
@@ -133,7 +139,8 @@ void LocalRunLauncher::start(Database &db, BlobStore &blobs, const QString &work
 
     QString program;
     const QJsonObject entry = run.configuration.value(u"entry"_s).toObject();
-    if (entry.value(u"kind"_s).toString() == u"builtin"_s) {
+    const bool builtin = entry.value(u"kind"_s).toString() == u"builtin"_s;
+    if (builtin) {
         if (!prepared.containerImage.isEmpty())
             throw WorkspaceError(u"the built-in trainer runs on the host, not in a container; submit it with the "
                                  u"MLDesk-Native environment"_s);
@@ -167,12 +174,25 @@ void LocalRunLauncher::start(Database &db, BlobStore &blobs, const QString &work
     env.insert(u"MLDESK_OUTPUTS"_s, runDir + u"/outputs"_s);
     env.insert(u"PYTHONUNBUFFERED"_s, u"1"_s); // the log streams as it is written
     env.insert(u"CUDA_VISIBLE_DEVICES"_s, run.device.startsWith(u"gpu:"_s) ? run.device.mid(4) : QString());
+    QStringList passNames = environment.variables.keys();
+    if (options.cpuThreads > 0) {
+        // CPU runs share the cores: each gets its part, so the runs at once do not oversubscribe the machine.
+        const QString threads = QString::number(options.cpuThreads);
+        for (const QString &name : threadVariables()) {
+            if (!prepared.variables.contains(name))
+                env.insert(name, threads);
+            passNames.append(name);
+        }
+        if (builtin && !arguments.contains(u"--threads"_s))
+            arguments << u"--threads"_s << threads;
+        appendSystemLog(runDir,
+                        u"%1 CPU thread(s) for this run (the cores are shared by the CPU slots)"_s.arg(threads));
+    }
     QStringList supervisorOptions; // a container environment: the job is `podman|docker run` of its image
     if (!prepared.containerImage.isEmpty()) {
-        const ContainerLaunch::Wrapped job =
-            ContainerLaunch::wrap(ContainerEngine::detect(prepared.containerEngine), environment,
-                                  {runDir, run.uid, blobs.root(), run.device, prepared.containerImage, program,
-                                   arguments, env, environment.variables.keys()});
+        const ContainerLaunch::Wrapped job = ContainerLaunch::wrap(
+            ContainerEngine::detect(prepared.containerEngine), environment,
+            {runDir, run.uid, blobs.root(), run.device, prepared.containerImage, program, arguments, env, passNames});
         appendSystemLog(runDir,
                         u"container %1 of image %2; %3"_s.arg(job.containerName, prepared.containerImage, job.gpuNote));
         program = job.program;

@@ -25,7 +25,13 @@ public:
         QString supervisorPath; // empty: LocalProcess::findSupervisor()
         // Set (from any thread) to stop a preparation: a conda build in progress is killed, start() throws.
         const std::atomic_bool *cancel = nullptr;
+        // A CPU run's share of the cores (RunScheduler::cpuThreadsPerRun): OMP_NUM_THREADS, OPENBLAS_NUM_THREADS,
+        // MKL_NUM_THREADS, NUMEXPR_NUM_THREADS and MLDESK_THREADS (unless the environment sets them) and the built-in
+        // trainer's --threads (unless the arguments give it). 0: none of these is set.
+        int cpuThreads = 0;
     };
+    // The variables a CPU run's thread share goes in.
+    static QStringList threadVariables();
     // Throws (WorkspaceError with what to do) when the run cannot start; the caller marks it Failed.
     static void start(Database &db, BlobStore &blobs, const QString &workspacePath, const RunRecord &run,
                       const Options &options);

@@ -91,15 +91,21 @@ QStringList RunServiceHost::validate(const RunRequest &request) const
     return RunSubmitter(m_workspace).validate(request);
 }
 
-RunRecord RunServiceHost::submit(const RunRequest &request)
+quint64 RunServiceHost::submit(const RunRequest &request)
 {
-    const RunRecord run = RunSubmitter(m_workspace).submit(request, m_options.snapshotLimitBytes);
-    emit runSubmitted(run);
-    post([](RunService &service) {
-        if (service.isStarted())
-            service.reconcile(); // schedule it now rather than at the next tick
+    const quint64 ticket = ++m_tickets;
+    post([this, request, ticket](RunService &service) {
+        // Emitted on the service's thread: the caller's receivers get them queued (runSubmitted first).
+        try {
+            const RunRecord run = service.submit(request); // schedules it now if a slot is free
+            emit submitFinished(ticket, run);
+        } catch (const WorkspaceError &e) {
+            emit submitFailed(ticket, e.message());
+        } catch (const std::exception &e) {
+            emit submitFailed(ticket, u"cannot submit the run: "_s + QString::fromUtf8(e.what()));
+        }
     });
-    return run;
+    return ticket;
 }
 
 void RunServiceHost::cancel(const QString &uid)

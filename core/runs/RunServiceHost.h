@@ -1,8 +1,9 @@
-// RunServiceHost: a workspace's RunService on a thread of its own, with its own Workspace handle (database
-// connection, blob store) - the thin facade the GUI talks to. Tailing, ingesting, finalizing (hashing and copying
-// outputs), launching and probing devices all run on that thread; the GUI reads the store through its own
-// connection, commands are posted, and the service's signals come back queued. The CLI, which has no window to keep
-// responsive, uses RunService directly.
+// RunServiceHost: a workspace's RunService (the run engine: scheduler, backends, watcher) on a thread of its own,
+// with its own Workspace handle (database connection, blob store) - the thin facade the GUI talks to. Submitting
+// (the snapshot of up to 300 MB), tailing, ingesting, finalizing (hashing and copying outputs), launching and probing
+// devices all run on that thread; the GUI reads the store through its own connection, commands are posted, and the
+// results and the service's signals come back queued. The CLI, which has no window to keep responsive, uses
+// RunService directly.
 #pragma once
 
 #include "core/runs/RunService.h"
@@ -13,6 +14,7 @@
 #include <QSet>
 #include <QThread>
 
+#include <atomic>
 #include <memory>
 
 namespace mldesk::core {
@@ -34,9 +36,9 @@ public:
     const RunServiceOptions &options() const { return m_options; }
 
     QStringList validate(const RunRequest &request) const;
-    // Records the run (Queued) and snapshots its source on the caller's thread, then lets the service schedule it.
-    // Throws WorkspaceError.
-    RunRecord submit(const RunRequest &request);
+    // Records the run (Queued) and snapshots its source on the service's thread, which then schedules it. Returns
+    // at once with a ticket; submitFinished(ticket, run) or submitFailed(ticket, message) follows, queued.
+    quint64 submit(const RunRequest &request);
     // Throws WorkspaceError for an unknown or finished run; the rest (signals, SIGTERM) happens on the service's
     // thread, which reports problems through warning().
     void cancel(const QString &uid);
@@ -44,6 +46,8 @@ public:
     bool isWatching(const QString &uid) const;
 
 signals:
+    void submitFinished(quint64 ticket, const mldesk::core::RunRecord &run);
+    void submitFailed(quint64 ticket, const QString &message); // what was wrong and what to do
     void runSubmitted(const mldesk::core::RunRecord &run);
     void runStateChanged(const mldesk::core::RunRecord &run);
     void logAppended(const QString &uid, const QString &text);
@@ -63,6 +67,7 @@ private:
     RunService *m_service = nullptr;               // lives on m_thread
     mutable QMutex m_lock;
     QSet<QString> m_watching; // mirrored from the service's thread
+    std::atomic<quint64> m_tickets{0};
 };
 
 } // namespace mldesk::core

@@ -7,6 +7,7 @@
 #include "core/datasets/DatasetRegistry.h"
 #include "core/environments/EnvironmentRegistry.h"
 #include "core/experiments/ExperimentStore.h"
+#include "core/runs/RunEvents.h"
 #include "core/runs/RunFiles.h"
 #include "core/runs/RunStore.h"
 #include "core/slurm/SlurmRunBackend.h"
@@ -249,7 +250,9 @@ RunRecord RunSubmitter::submit(const RunRequest &request, qint64 snapshotLimitBy
     row.trialIndex = request.trialIndex;
     row.hyperparameters = request.hyperparameters;
     RunStore store(db);
-    return *store.findById(store.insert(row));
+    const RunRecord run = *store.findById(store.insert(row));
+    RunEvents::announce(m_workspace.path()); // engines of other processes (and threads) schedule it now
+    return run;
 }
 
 } // namespace mldesk::core

@@ -64,9 +64,9 @@ std::optional<SlurmRunLaunch> SlurmRunLauncher::prepare(Database &db, BlobStore 
     // A container environment is prepared on the nodes (pyxis pulls its image), not here.
     const PreparedEnvironment prepared =
         environment.isContainer() ? PreparedEnvironment{}
-                                  : EnvironmentPreparer::prepare(environment, prepOptions, [&](const QString &line) {
-                                        appendSystemLog(runDir, line);
-                                    });
+                                  : EnvironmentPreparer::prepare(
+                                        environment, prepOptions,
+                                        [&](const QString &line) { appendSystemLog(runDir, line); }, options.cancel);
 
     SlurmRunLaunch launch;
     launch.uid = run.uid;

@@ -1,6 +1,7 @@
 // SweepService: the controller's thread; see the header.
 #include "core/sweeps/SweepService.h"
 
+#include "core/runs/RunEvents.h"
 #include "core/workspace/Workspace.h"
 
 #include <QElapsedTimer>
@@ -37,7 +38,21 @@ public:
         m_timer->setInterval(m_options.pollIntervalMs);
         QObject::connect(m_timer, &QTimer::timeout, this, [this] { pass(); });
         m_timer->start();
+        // A run submitted or ended in any process: decide now, not at the next tick.
+        m_events = std::make_unique<RunEvents>(m_path);
+        QObject::connect(m_events.get(), &RunEvents::changed, this, [this] { wake(); });
         pass();
+    }
+
+    void wake()
+    {
+        if (!m_controller || m_passQueued)
+            return;
+        m_passQueued = true;
+        QTimer::singleShot(0, this, [this] {
+            m_passQueued = false;
+            pass();
+        });
     }
 
 private:
@@ -53,6 +68,8 @@ private:
         }
         const qint64 submit = m_controller->lastSubmitMicros();
         emit m_owner->stepped(active, clock.nsecsElapsed() / 1000 - submit, submit);
+        if (submit > 0)
+            emit m_owner->trialsSubmitted();
     }
 
     SweepService *m_owner;
@@ -60,6 +77,8 @@ private:
     SweepService::Options m_options;
     std::unique_ptr<Workspace> m_workspace;
     std::unique_ptr<SweepController> m_controller;
+    std::unique_ptr<RunEvents> m_events;
+    bool m_passQueued = false;
     QTimer *m_timer = new QTimer(this); // a child: it moves to the thread with the worker
 };
 
@@ -80,6 +99,13 @@ SweepService::~SweepService()
     }
     m_thread.quit();
     m_thread.wait();
+}
+
+void SweepService::wake()
+{
+    if (auto *worker = static_cast<Worker *>(m_worker))
+        QMetaObject::invokeMethod(
+            worker, [worker] { worker->wake(); }, Qt::QueuedConnection);
 }
 
 void SweepService::start()

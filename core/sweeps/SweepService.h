@@ -1,6 +1,8 @@
 // SweepService: hosts a SweepController on its own thread with its own workspace connection and timer (the GUI
-// thread never waits for a sweep decision). The owner hears of passes only through queued signals; everything a
-// view shows comes from the store.
+// thread never waits for a sweep decision). A pass runs at once when a run ends or is submitted - wake() from the
+// engine in this process, the workspace's RunEvents beacon from any process - so a sweep's next trial is
+// submitted right after one ends; the timer is the safety net. The owner hears of passes only through queued
+// signals; everything a view shows comes from the store.
 #pragma once
 
 #include "core/sweeps/SweepController.h"
@@ -26,8 +28,12 @@ public:
     ~SweepService() override; // stops the thread after its current pass; releases its leases
 
     void start();
+    // A pass now (on the controller's thread, coalesced): a child may have ended. Call on the owner's thread.
+    void wake();
 
 signals:
+    // A pass submitted new trials: the run service of this process may schedule them now (RunService::wake).
+    void trialsSubmitted();
     // After each pass: the sweeps still active, how long its decisions took and how long submitting children
     // (their snapshots) took, in microseconds.
     void stepped(int activeSweeps, qint64 decisionMicros, qint64 submitMicros);

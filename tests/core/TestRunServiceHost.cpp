@@ -1,12 +1,14 @@
 // TestRunServiceHost: the GUI's run service on its own thread (issue 12) - a real Python run submitted through the
-// facade completes; its points, state changes and log come back as queued signals on the caller's thread, every
-// point once and in order; the service's work happens on another thread; cancel validates on the caller's thread.
+// facade completes; the submission (snapshot) runs on the service's thread and its result, points, state changes and
+// log come back as queued signals on the caller's thread, every point once and in order; a refused submission comes
+// back as submitFailed with core's message; cancel validates on the caller's thread.
 #include "RunTestSupport.h"
 
 #include "core/runs/LocalProcess.h"
 #include "core/runs/RunServiceHost.h"
 #include "core/workspace/WorkspaceError.h"
 
+#include <QSignalSpy>
 #include <QStandardPaths>
 #include <QThread>
 #include <QtTest>
@@ -52,8 +54,17 @@ private slots:
             last = r.state;
         });
         connect(&host, &RunServiceHost::logAppended, this, [&](const QString &, const QString &text) { log += text; });
-        const RunRecord run = host.submit(scriptRequest(src, u"count.py"_s));
+        QSignalSpy finished(&host, &RunServiceHost::submitFinished);
+        QThread *submittedOn = nullptr;
+        connect(&host, &RunServiceHost::submitFinished, this,
+                [&](quint64, const RunRecord &) { submittedOn = QThread::currentThread(); });
+        const quint64 ticket = host.submit(scriptRequest(src, u"count.py"_s));
         host.start();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+        QCOMPARE(finished.at(0).at(0).toULongLong(), ticket);
+        QCOMPARE(submittedOn, thread());
+        const RunRecord run = finished.at(0).at(1).value<RunRecord>();
+        QCOMPARE(run.state, RunState::Queued);
         QTRY_VERIFY_WITH_TIMEOUT(isTerminal(last) && !host.isWatching(run.uid), 60000);
         QCOMPARE(last, RunState::Completed);
         QVERIFY(allOnThisThread);
@@ -63,6 +74,19 @@ private slots:
         QCOMPARE(values, expected);
         QVERIFY(log.contains(u"counted"_s));
         QCOMPARE(host.store().metricCount(run.id), qint64(300));
+    }
+
+    void refusedSubmissionComesBackWithTheReason()
+    {
+        RunServiceHost host(*m_ws);
+        QSignalSpy failed(&host, &RunServiceHost::submitFailed);
+        QSignalSpy finished(&host, &RunServiceHost::submitFinished);
+        const quint64 ticket = host.submit(scriptRequest(m_dir.filePath(u"no-such-folder"_s), u"x.py"_s));
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 60000);
+        QCOMPARE(failed.at(0).at(0).toULongLong(), ticket);
+        QVERIFY2(failed.at(0).at(1).toString().contains(u"no-such-folder"_s),
+                 qPrintable(failed.at(0).at(1).toString()));
+        QCOMPARE(finished.count(), 0);
     }
 
     void cancelOfAnEndedRunThrowsHere()

@@ -441,8 +441,8 @@ void TestRunsPane::submitListsSlurmTargets()
     QPointer<SubmitRunDialog> guard = dialog;
     QSignalSpy submitted(dialog, &SubmitRunDialog::submitted);
     QTest::mouseClick(child<QPushButton>(dialog, QStringLiteral("submitButton")), Qt::LeftButton);
-    QVERIFY2(submitted.count() == 1, qPrintable(dialog->problemsText()));
-    QVERIFY(guard.isNull() || !guard->isVisible());
+    QTRY_VERIFY2(submitted.count() == 1, qPrintable(guard ? guard->problemsText() : QString()));
+    QTRY_VERIFY(guard.isNull() || !guard->isVisible());
     const auto run = submitted.at(0).at(0).value<RunRecord>();
     QCOMPARE(run.computeTarget, QStringLiteral("hpc"));
     QVERIFY2(run.runDir.startsWith(config.sharedDirLocal), qPrintable(run.runDir));

@@ -9,7 +9,6 @@
 #include "core/experiments/ExperimentStore.h"
 #include "core/runs/RunServiceHost.h"
 #include "core/workspace/Workspace.h"
-#include "core/workspace/WorkspaceError.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -211,6 +210,23 @@ SubmitRunDialog::SubmitRunDialog(core::Workspace &workspace, core::RunServiceHos
     });
     connect(m_compute, &QComboBox::currentIndexChanged, this, &SubmitRunDialog::computeChanged);
     connect(m_submit, &QPushButton::clicked, this, &SubmitRunDialog::submit);
+    // The snapshot (up to 300 MB) is taken on the service's thread: the answer comes back queued.
+    connect(&m_service, &core::RunServiceHost::submitFinished, this,
+            [this](quint64 ticket, const core::RunRecord &run) {
+                if (ticket != m_ticket)
+                    return;
+                m_ticket = 0;
+                m_submit->setEnabled(true);
+                emit submitted(run);
+                accept();
+            });
+    connect(&m_service, &core::RunServiceHost::submitFailed, this, [this](quint64 ticket, const QString &message) {
+        if (ticket != m_ticket)
+            return;
+        m_ticket = 0;
+        m_submit->setEnabled(true);
+        showProblems({message});
+    });
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     applyPreset(m_dataset->currentData().toString());
     computeChanged();
@@ -437,15 +453,10 @@ void SubmitRunDialog::submit()
     if (problems.isEmpty())
         problems = m_service.validate(r);
     showProblems(problems);
-    if (!problems.isEmpty())
+    if (!problems.isEmpty() || m_ticket != 0)
         return;
-    try {
-        const core::RunRecord run = m_service.submit(r);
-        emit submitted(run);
-        accept();
-    } catch (const core::WorkspaceError &e) {
-        showProblems({e.message()});
-    }
+    m_submit->setEnabled(false); // until the service's thread has answered
+    m_ticket = m_service.submit(r);
 }
 
 } // namespace mldesk::ui

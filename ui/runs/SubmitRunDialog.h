@@ -52,6 +52,7 @@ public:
     static core::RunRequest requestOf(const core::RunRecord &run);
 
 signals:
+    // After Submit, once the service's thread has recorded the run and taken its snapshot (the dialog then closes).
     void submitted(const mldesk::core::RunRecord &run);
 
 private:
@@ -66,6 +67,7 @@ private:
 
     core::Workspace &m_workspace;
     core::RunServiceHost &m_service;
+    quint64 m_ticket = 0; // the submission in progress on the service's thread (0: none)
     FolderChooser m_chooser;
     QComboBox *m_experiment = nullptr;
     QLineEdit *m_displayName = nullptr;

@@ -95,6 +95,10 @@ struct Host {
         };
         QObject::connect(&runs, &core::RunService::warning, &runs, print);
         QObject::connect(&controller, &core::SweepService::warning, &controller, print);
+        // In one process the engine and the controller wake each other directly: a child's end -> the next trial
+        // -> its start, with no poll in between.
+        QObject::connect(&runs, &core::RunService::runEnded, &controller, [this] { controller.wake(); });
+        QObject::connect(&controller, &core::SweepService::trialsSubmitted, &runs, [this] { runs.wake(); });
     }
     static core::RunServiceOptions runOptions(core::SweepStore &sweeps)
     {

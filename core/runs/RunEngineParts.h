@@ -1,22 +1,24 @@
-// RunServiceParts: what the two halves of RunService share (RunService.cpp: local runs, watching, finalizing;
-// RunServiceSlurm.cpp: Slurm runs) - the per-run watch state, how a job ended, and small run helpers. Private to
-// core/runs.
+// RunEngineParts: what the rooms of the run engine share (RunWatcher, RunScheduler and the RunBackends): the
+// per-run watch state, how a job ended, and small run helpers. Private to core/runs.
 #pragma once
 
 #include "core/runs/LocalProcess.h"
 #include "core/runs/MetricsIngestor.h"
-#include "core/runs/RunService.h"
+#include "core/runs/RunTypes.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QElapsedTimer>
-#include <QFile>
+#include <QJsonObject>
+#include <QVariantMap>
 
 #include <memory>
 #include <optional>
 
 namespace mldesk::core {
 
-struct RunService::Watched {
+// One run the watcher follows: its last known record, its ingestion, and what its backend keeps about its job.
+struct RunWatch {
     RunRecord run;
     std::unique_ptr<MetricsIngestor> ingestor;
     qint64 logOffset = 0;
@@ -27,13 +29,15 @@ struct RunService::Watched {
     QElapsedTimer deadClock;  // since the process was first seen gone without an exit record
     QElapsedTimer groupClock; // since the job ended while its process group still had members
     bool finalizing = false;
-    bool finalizeAgain = false; // finalize threw and ending the run failed too: try again next tick
-    qint64 metricSeq = 0;       // the store's metric chunks up to here have been emitted
-    bool slurm = false;         // on a Slurm target: its state comes from SlurmRunBackend, not from a local process
+    bool finalizeAgain = false;  // finalize threw and ending the run failed too: try again next tick
+    qint64 metricSeq = 0;        // the store's metric chunks up to here have been emitted
+    bool slurm = false;          // on a Slurm target: its state comes from SlurmBackend, not from a local process
+    bool metricsWatched = false; // metrics.jsonl / logs/std_log.txt are in the file watcher (once they exist)
+    bool logWatched = false;
 };
 
 // How a job ended, whichever backend ran it.
-struct RunService::Ending {
+struct RunEnding {
     std::optional<int> exitCode;
     std::optional<int> signal;
     QString signalName;
@@ -42,7 +46,7 @@ struct RunService::Ending {
     std::optional<RunState> state; // the end the backend decided (Slurm); nullopt: from the exit and the cancel flag
 };
 
-namespace runservice {
+namespace runengine {
 
 using namespace Qt::StringLiterals;
 
@@ -59,6 +63,14 @@ inline qint64 slurmJobId(const RunRecord &run)
     return ok ? id : 0;
 }
 
+// Who prepares a claimed run ("preparing:PID:TICKS"), so another process can tell a long preparation (a conda
+// environment) from an abandoned one.
+inline QString preparingMark()
+{
+    const qint64 self = QCoreApplication::applicationPid();
+    return u"preparing:%1:%2"_s.arg(self).arg(LocalProcess::startTicks(self));
+}
+
 // The preparer recorded as "preparing:PID:TICKS" is gone (or, without such a record, the run is long stale).
 inline bool preparerGone(const RunRecord &run)
 {
@@ -69,6 +81,11 @@ inline bool preparerGone(const RunRecord &run)
     return since.msecsTo(QDateTime::currentDateTimeUtc()) > 10 * 60 * 1000;
 }
 
-} // namespace runservice
+inline QVariantMap endColumns(const QString &reason)
+{
+    return {{u"ended_at"_s, QVariant(QDateTime::currentMSecsSinceEpoch())}, {u"failure_reason"_s, QVariant(reason)}};
+}
+
+} // namespace runengine
 
 } // namespace mldesk::core

@@ -1,42 +1,25 @@
-// RunService, finalizing: a job that ended (any backend) is settled, its last metrics and log stored, its outputs
+// RunWatcher, finalizing: a job that ended (any backend) is settled, its last metrics and log stored, its outputs
 // captured, and the run ends Completed, Failed (with the reason) or Canceled - never stuck in Finalizing, whatever
-// throws. See RunService.h.
-#include "core/runs/RunService.h"
+// throws. See RunWatcher.h.
+#include "core/runs/RunWatcher.h"
 
 #include "core/datasets/DatasetMaterializer.h"
 #include "core/runs/LocalRunLauncher.h"
 #include "core/runs/MetricsIngestor.h"
-#include "core/runs/RunServiceParts.h"
+#include "core/runs/RunEngineParts.h"
+#include "core/runs/RunService.h"
 #include "core/workspace/Workspace.h"
 
 #include <QFile>
 #include <QJsonArray>
 
-#include <csignal>
-
 using namespace Qt::StringLiterals;
 
 namespace mldesk::core {
 
-using namespace runservice;
+using namespace runengine;
 
-bool RunService::groupSettled(Watched &w)
-{
-    // The supervisor writes exit.json just before it exits; leftovers of the job (children it started) may
-    // linger too. Give them a moment so an ended run leaves no process group behind; a canceled run's
-    // leftovers are killed.
-    if (!LocalProcess::groupExists(w.identity.pid))
-        return true;
-    if (!w.groupClock.isValid())
-        w.groupClock.start();
-    if (w.run.cancelRequested && w.groupClock.elapsed() > 500 && !w.killSent) {
-        LocalProcess::signalGroup(w.identity.pid, SIGKILL);
-        w.killSent = true;
-    }
-    return w.groupClock.elapsed() > 3000;
-}
-
-QString RunService::lastLogLines(const QString &runDir, int lines) const
+QString RunWatcher::lastLogLines(const QString &runDir, int lines) const
 {
     QFile log(runDir + u"/logs/std_log.txt"_s);
     if (!log.open(QIODevice::ReadOnly))
@@ -48,9 +31,9 @@ QString RunService::lastLogLines(const QString &runDir, int lines) const
     return all.mid(std::max<qsizetype>(0, all.size() - lines)).join(u'\n');
 }
 
-void RunService::finalize(Watched &w, const std::optional<LocalProcess::ExitRecord> &exit, const QString &vanished)
+void RunWatcher::finalize(RunWatch &w, const std::optional<LocalProcess::ExitRecord> &exit, const QString &vanished)
 {
-    Ending ending;
+    RunEnding ending;
     if (exit) {
         ending.exitCode = exit->exitCode;
         ending.signal = exit->signal;
@@ -62,7 +45,7 @@ void RunService::finalize(Watched &w, const std::optional<LocalProcess::ExitReco
     finalize(w, ending);
 }
 
-void RunService::finalize(Watched &w, const Ending &ending)
+void RunWatcher::finalize(RunWatch &w, const RunEnding &ending)
 {
     // A Slurm run may be Queued (its job canceled while pending) or already Finalizing (Slurm's COMPLETING). Two
     // processes following one Slurm run may then both capture outputs (content-addressed: harmless); only one end
@@ -108,11 +91,19 @@ void RunService::finalize(Watched &w, const Ending &ending)
     }
     w.finalizing = false;
     w.finalizeAgain = false;
+    const QString uid = w.run.uid;
     refreshState(w);
-    stopWatching(w.run.uid);
+    stopWatching(uid);
+    emit endedHere(uid);
 }
 
-void RunService::endRun(Watched &w, const Ending &ending)
+void RunWatcher::scriptChildrenAtEnd(RunWatch &, RunState, const QString &)
+{
+    // hook (issue 16): script-made child runs, once at the run's end (its end state and reason known, just before
+    // the run's own end transition).
+}
+
+void RunWatcher::endRun(RunWatch &w, const RunEnding &ending)
 {
     // Everything the job wrote: the last metrics (a last line without '\n' counts now) and log text. A failure here
     // or in the capture (a full disk, permissions, a vanished file) fails the run: its results are not all kept.
@@ -181,6 +172,7 @@ void RunService::endRun(Watched &w, const Ending &ending)
         reason.clear(); // completed
     }
     columns.insert(u"failure_reason"_s, reason.isEmpty() ? QVariant() : QVariant(reason));
+    scriptChildrenAtEnd(w, end, reason);
     appendSystemLog(w.run.runDir,
                     u"run ended %1%2"_s.arg(runStateName(end), reason.isEmpty() ? QString() : u": "_s + reason));
     m_store.transition(w.run.id, {RunState::Finalizing}, end, reason.section(u'\n', 0, 0), columns);
