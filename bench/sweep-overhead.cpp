@@ -33,12 +33,17 @@ double percentile(QList<double> v, double p)
     return v[std::min(qsizetype(p * double(v.size())), v.size() - 1)];
 }
 
-qint64 runningAt(const RunRecord &run)
+qint64 stateAt(const RunRecord &run, RunState state)
 {
     for (const RunStateChange &c : run.history)
-        if (c.state == RunState::Running)
+        if (c.state == state)
             return c.at.toMSecsSinceEpoch();
     return 0;
+}
+
+qint64 runningAt(const RunRecord &run)
+{
+    return stateAt(run, RunState::Running);
 }
 
 } // namespace
@@ -101,18 +106,31 @@ int main(int argc, char *argv[])
     QList<RunRecord> children;
     for (const RunRecord &c : store.children(parent.id))
         children.append(*store.findById(c.id));
-    QList<qint64> ends;
-    for (const RunRecord &c : children)
-        ends.append(c.ended.toMSecsSinceEpoch());
-    std::sort(ends.begin(), ends.end());
-    QList<double> overhead;
-    for (int k = 0; k + concurrent < children.size(); ++k)
-        overhead.append(double(runningAt(children[k + concurrent]) - ends[k]));
+    QList<RunRecord> byEnd = children;
+    std::sort(byEnd.begin(), byEnd.end(), [](const RunRecord &a, const RunRecord &b) { return a.ended < b.ended; });
+    // Where the time goes: the job's end -> its run ended in the store (finalized) -> the next trial submitted ->
+    // claimed (Preparing) -> Running.
+    QList<double> overhead, finalizing, deciding, claiming, starting;
+    for (int k = 0; k + concurrent < children.size(); ++k) {
+        const RunRecord &ended = byEnd[k];
+        const RunRecord &next = children[k + concurrent];
+        const qint64 end = ended.ended.toMSecsSinceEpoch();
+        const qint64 finalized = stateAt(ended, ended.state);
+        overhead.append(double(runningAt(next) - end));
+        finalizing.append(double(finalized - end));
+        deciding.append(double(next.created.toMSecsSinceEpoch() - finalized));
+        claiming.append(double(stateAt(next, RunState::Preparing) - next.created.toMSecsSinceEpoch()));
+        starting.append(double(runningAt(next) - stateAt(next, RunState::Preparing)));
+    }
     std::printf("sweep-overhead: %d trials, %d at a time, poll %d ms, sweep %s in %.1f s\n", int(children.size()),
                 concurrent, pollMs, qPrintable(runStateName(store.get(parent.uid).state)), wall.elapsed() / 1000.0);
     std::printf("  scheduler overhead per trial (child end -> next child Running): median %.0f ms, p90 %.0f ms, "
                 "max %.0f ms (target median <= 100 ms)\n",
                 percentile(overhead, 0.5), percentile(overhead, 0.9), percentile(overhead, 1.0));
+    std::printf("    medians: job end -> run ended in the store %.0f ms, -> next trial submitted %.0f ms, -> claimed "
+                "%.0f ms, -> Running %.0f ms\n",
+                percentile(finalizing, 0.5), percentile(deciding, 0.5), percentile(claiming, 0.5),
+                percentile(starting, 0.5));
     std::printf("  controller decisions per pass: median %.2f ms, p99 %.2f ms, max %.2f ms over %d passes (target "
                 "<= 10 ms)\n",
                 percentile(decisionsMs, 0.5), percentile(decisionsMs, 0.99), percentile(decisionsMs, 1.0),

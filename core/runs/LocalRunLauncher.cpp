@@ -24,6 +24,7 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QProcessEnvironment>
+#include <QSet>
 #include <QThread>
 
 using namespace Qt::StringLiterals;
@@ -42,17 +43,35 @@ void appendPreparingLog(const QString &runDir, const QString &text)
 
 } // namespace
 
-// The run-context module (mldesk) and the azureml.core shim, from the resources compiled into core.
+// The run-context module (mldesk) and the azureml.core shim, from the resources compiled into core. Read once per
+// process and written with plain writes: QFile::copy out of a resource goes through a temporary file per file,
+// which made this most of a run's start (tens of ms under load, per trial of a sweep).
 void LocalRunLauncher::writeRunContextModule(const QString &target)
 {
-    QDirIterator it(u":/mldesk/python"_s, QDir::Files, QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        const QString source = it.next();
-        const QString relative = source.mid(QStringLiteral(":/mldesk/python/").size());
+    static const QList<QPair<QString, QByteArray>> files = [] {
+        QList<QPair<QString, QByteArray>> all;
+        QDirIterator it(u":/mldesk/python"_s, QDir::Files, QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            const QString source = it.next();
+            QFile f(source);
+            if (f.open(QIODevice::ReadOnly))
+                all.append({source.mid(QStringLiteral(":/mldesk/python/").size()), f.readAll()});
+        }
+        return all;
+    }();
+    QSet<QString> made;
+    for (const auto &[relative, content] : files) {
         const QString path = target + u'/' + relative;
-        QDir().mkpath(QFileInfo(path).absolutePath());
-        QFile::remove(path);
-        QFile::copy(source, path);
+        const QString folder = QFileInfo(path).absolutePath();
+        if (!made.contains(folder)) {
+            QDir().mkpath(folder);
+            made.insert(folder);
+        }
+        QFile::remove(path); // a copy from an earlier attempt may be read-only
+        QFile out(path);
+        if (out.open(QIODevice::WriteOnly | QIODevice::Truncate))
+            out.write(content);
+        out.close();
         QFile::setPermissions(path, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup |
                                         QFileDevice::ReadOther);
     }

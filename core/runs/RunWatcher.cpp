@@ -90,7 +90,8 @@ void RunWatcher::onFileChanged(const QString &path)
         if (uid.isEmpty())
             return;
     }
-    queuePoll(uid, m_options.coalesceMs); // batch what follows a change
+    // A file's appends are batched; a new file in the run folder (exit.json: the job ended) is looked at now.
+    queuePoll(uid, QFileInfo(path).isDir() ? 0 : m_options.coalesceMs);
 }
 
 void RunWatcher::queuePoll(const QString &uid, int ms)
