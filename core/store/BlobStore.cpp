@@ -74,6 +74,24 @@ QString BlobStore::putFile(const QString &sourcePath)
     if (!QFileInfo(sourcePath).isFile() || !source.open(QIODevice::ReadOnly))
         throw WorkspaceError(u"cannot read %1 (%2); check that the file exists and is readable"_s.arg(
             sourcePath, QFileInfo(sourcePath).isDir() ? u"it is a folder"_s : source.errorString()));
+    // A small file whose content is stored already (a snapshot of an unchanged source: every trial of a sweep) is
+    // not written and fsynced again: read once, hashed, and only its blob's time refreshed (as putDevice does).
+    if (source.size() <= 4 * 1024 * 1024) {
+        QByteArray bytes = source.readAll();
+        if (bytes.size() == source.size()) {
+            const QString hash =
+                QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex());
+            QFile existing(pathFor(hash));
+            if (existing.open(QIODevice::ReadOnly) && existing.size() == bytes.size()) {
+                existing.setFileTime(QDateTime::currentDateTimeUtc(), QFileDevice::FileModificationTime);
+                return hash;
+            }
+            QBuffer buffer(&bytes);
+            buffer.open(QIODevice::ReadOnly);
+            return putDevice(buffer);
+        }
+        source.seek(0);
+    }
     return putDevice(source);
 }
 
