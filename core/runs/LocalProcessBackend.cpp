@@ -40,13 +40,11 @@ void LocalProcessBackend::close()
     // Closing (the window, a workspace switch) never waits for a preparation: a conda build in progress is stopped
     // and its run queued again, for whichever MLDesk process schedules next. A run already being started is started
     // completely (its state must not stay half-way).
-    for (const auto &stop : std::as_const(m_preparing))
-        stop->store(true);
-    m_pool.waitForDone();
+    m_preparations.stopAll();
     RunStore store(m_workspace.database());
-    for (auto it = m_preparing.cbegin(); it != m_preparing.cend(); ++it) {
+    for (const QString &uid : m_preparations.runs()) {
         try {
-            const std::optional<RunRecord> run = store.find(it.key());
+            const std::optional<RunRecord> run = store.find(uid);
             if (!run || run->state != RunState::Preparing || run->processId > 0)
                 continue;
             if (run->cancelRequested)
@@ -72,13 +70,12 @@ void LocalProcessBackend::launch(const RunRecord &run, const RunLaunchPlan &plan
     const QString workspacePath = m_workspace.path();
     const QString blobRoot = m_workspace.blobs().root();
     Database &mainDb = m_workspace.database();
-    auto stop = std::make_shared<std::atomic_bool>(false);
-    m_preparing.insert(run.uid, stop);
+    const std::shared_ptr<std::atomic_bool> stop = m_preparations.begin(run.uid);
     options.cancel = stop.get();
     auto *watcher = new QFutureWatcher<QString>(&m_watcher);
     QObject::connect(watcher, &QFutureWatcher<QString>::finished, &m_watcher, [this, watcher, run] {
         watcher->deleteLater();
-        m_preparing.remove(run.uid);
+        m_preparations.end(run.uid);
         const QString error = watcher->result();
         try {
             RunStore store(m_workspace.database());
@@ -98,16 +95,17 @@ void LocalProcessBackend::launch(const RunRecord &run, const RunLaunchPlan &plan
         }
     });
     // Preparation blocks (dataset copies, conda): a worker thread with its own connection to the database.
-    watcher->setFuture(QtConcurrent::run(&m_pool, [&mainDb, blobRoot, workspacePath, run, options, stop]() -> QString {
-        try {
-            std::unique_ptr<Database> db = mainDb.openForThisThread();
-            BlobStore blobs(blobRoot);
-            LocalRunLauncher::start(*db, blobs, workspacePath, run, options);
-            return {};
-        } catch (const std::exception &e) {
-            return QString::fromUtf8(e.what());
-        }
-    }));
+    watcher->setFuture(
+        QtConcurrent::run(&m_preparations.pool(), [&mainDb, blobRoot, workspacePath, run, options, stop]() -> QString {
+            try {
+                std::unique_ptr<Database> db = mainDb.openForThisThread();
+                BlobStore blobs(blobRoot);
+                LocalRunLauncher::start(*db, blobs, workspacePath, run, options);
+                return {};
+            } catch (const std::exception &e) {
+                return QString::fromUtf8(e.what());
+            }
+        }));
 }
 
 void LocalProcessBackend::attach(RunWatch &w)
@@ -118,9 +116,8 @@ void LocalProcessBackend::attach(RunWatch &w)
 
 void LocalProcessBackend::cancel(const RunRecord &run)
 {
-    if (const auto stop = m_preparing.value(run.uid))
-        stop->store(true);      // a preparation in this process (a conda build, an image pull) stops now
-    m_watcher.pollRun(run.uid); // sends SIGTERM now when the job is running
+    m_preparations.stop(run.uid); // a preparation in this process (a conda build, an image pull) stops now
+    m_watcher.pollRun(run.uid);   // sends SIGTERM now when the job is running
 }
 
 bool LocalProcessBackend::groupSettled(RunWatch &w)
@@ -176,8 +173,7 @@ void LocalProcessBackend::check(RunWatch &w)
             return;
         }
         if (w.run.cancelRequested)
-            if (const auto stop = m_preparing.value(w.run.uid))
-                stop->store(true); // stops the conda build this process runs for it
+            m_preparations.stop(w.run.uid); // stops the conda build this process runs for it
         RunStore store(m_workspace.database());
         if (w.run.cancelRequested && w.run.state == RunState::Preparing &&
             store.transition(w.run.id, {RunState::Preparing}, RunState::Canceled, u"canceled before it started"_s,

@@ -7,10 +7,6 @@
 
 #include "core/runs/RunBackend.h"
 
-#include <QHash>
-#include <QThreadPool>
-
-#include <atomic>
 #include <memory>
 
 namespace mldesk::core {
@@ -43,9 +39,7 @@ private:
     Workspace &m_workspace;
     RunWatcher &m_watcher;
     const RunServiceOptions &m_options;
-    QThreadPool m_pool; // preparations (a conda environment may take minutes)
-    // The runs this backend is preparing: set to stop the preparation (a cancel, or the engine closing).
-    QHash<QString, std::shared_ptr<std::atomic_bool>> m_preparing;
+    RunPreparations m_preparations; // a conda environment may take minutes
     bool m_closed = false;
 };
 

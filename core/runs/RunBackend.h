@@ -7,7 +7,13 @@
 
 #include "core/runs/RunTypes.h"
 
+#include <QHash>
 #include <QString>
+#include <QStringList>
+#include <QThreadPool>
+
+#include <atomic>
+#include <memory>
 
 namespace mldesk::core {
 
@@ -16,6 +22,39 @@ struct RunWatch;
 // What the scheduler decided for a run beside its device (RunRecord::device).
 struct RunLaunchPlan {
     int cpuThreads = 0; // a CPU run's share of the cores (OMP_NUM_THREADS, the trainer's --threads); 0: not set
+};
+
+// The preparations a backend runs on its own pool (dataset copies, a conda build, an image pull), each with the flag
+// that stops it (a cancel, the engine closing). Used on the engine's thread; the flags are read on the pool's.
+class RunPreparations final {
+public:
+    ~RunPreparations() { stopAll(); }
+    QThreadPool &pool() { return m_pool; }
+    // The flag of the run's new preparation.
+    std::shared_ptr<std::atomic_bool> begin(const QString &uid)
+    {
+        auto flag = std::make_shared<std::atomic_bool>(false);
+        m_flags.insert(uid, flag);
+        return flag;
+    }
+    void end(const QString &uid) { m_flags.remove(uid); }
+    void stop(const QString &uid)
+    {
+        if (const auto flag = m_flags.value(uid))
+            flag->store(true);
+    }
+    // Stops every preparation and waits for the pool (a stopped preparation returns quickly).
+    void stopAll()
+    {
+        for (const auto &flag : std::as_const(m_flags))
+            flag->store(true);
+        m_pool.waitForDone();
+    }
+    QStringList runs() const { return m_flags.keys(); } // begun and not ended
+
+private:
+    QThreadPool m_pool;
+    QHash<QString, std::shared_ptr<std::atomic_bool>> m_flags;
 };
 
 class RunBackend {

@@ -37,9 +37,7 @@ void SlurmBackend::close()
 {
     // A preparation (dataset copies, a conda build) stops; its run stays Preparing with this process as its
     // preparer, which is then gone: the next MLDesk process looks for its job by name (none) and ends it.
-    for (const auto &stop : std::as_const(m_preparing))
-        stop->store(true);
-    m_pool.waitForDone();
+    m_preparations.stopAll();
 }
 
 SlurmRunBackend &SlurmBackend::slurm()
@@ -130,8 +128,7 @@ void SlurmBackend::launch(const RunRecord &run, const RunLaunchPlan &)
     SlurmRunLauncher::Options options;
     options.trainerPath = m_options.trainerPath;
     options.supervisorPath = m_options.supervisorPath;
-    auto stop = std::make_shared<std::atomic_bool>(false);
-    m_preparing.insert(run.uid, stop);
+    const std::shared_ptr<std::atomic_bool> stop = m_preparations.begin(run.uid);
     options.cancel = stop.get();
     const QString workspacePath = m_workspace.path();
     const QString blobRoot = m_workspace.blobs().root();
@@ -143,7 +140,7 @@ void SlurmBackend::launch(const RunRecord &run, const RunLaunchPlan &)
     auto *watcher = new QFutureWatcher<Prepared>(&m_watcher);
     QObject::connect(watcher, &QFutureWatcher<Prepared>::finished, &m_watcher, [this, watcher, run, target, fail] {
         watcher->deleteLater();
-        m_preparing.remove(run.uid);
+        m_preparations.end(run.uid);
         const Prepared prepared = watcher->result();
         try {
             if (!prepared.error.isEmpty()) {
@@ -164,8 +161,8 @@ void SlurmBackend::launch(const RunRecord &run, const RunLaunchPlan &)
         }
     });
     // Preparation blocks (dataset copies, conda): a worker thread with its own connection to the database.
-    watcher->setFuture(
-        QtConcurrent::run(&m_pool, [&mainDb, blobRoot, workspacePath, run, target, options, stop]() -> Prepared {
+    watcher->setFuture(QtConcurrent::run(
+        &m_preparations.pool(), [&mainDb, blobRoot, workspacePath, run, target, options, stop]() -> Prepared {
             try {
                 std::unique_ptr<Database> db = mainDb.openForThisThread();
                 BlobStore blobs(blobRoot);
@@ -269,8 +266,7 @@ void SlurmBackend::onSlurmUpdate(const QString &uid, const SlurmRunOutcome &outc
 
 void SlurmBackend::cancel(const RunRecord &run)
 {
-    if (const auto stop = m_preparing.value(run.uid))
-        stop->store(true); // a preparation in this process (dataset copies, a conda build) stops now
+    m_preparations.stop(run.uid); // a preparation in this process (dataset copies, a conda build) stops now
     // Submitted: SIGTERM to the Slurm job now, a real cancel after the grace period. Not yet submitted: the process
     // preparing it sees the flag (before submitting, or as soon as Slurm has answered).
     std::shared_ptr<RunWatch> w = m_watcher.find(run.uid);

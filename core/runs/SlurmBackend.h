@@ -8,10 +8,6 @@
 #include "core/runs/RunBackend.h"
 #include "core/slurm/SlurmJobMonitor.h"
 
-#include <QHash>
-#include <QThreadPool>
-
-#include <atomic>
 #include <memory>
 
 namespace mldesk::core {
@@ -50,8 +46,7 @@ private:
     RunWatcher &m_watcher;
     const RunServiceOptions &m_options;
     std::unique_ptr<SlurmRunBackend> m_slurm;
-    QThreadPool m_pool;                                            // preparations
-    QHash<QString, std::shared_ptr<std::atomic_bool>> m_preparing; // set to stop a preparation (cancel, close)
+    RunPreparations m_preparations;
 };
 
 } // namespace mldesk::core
