@@ -8,6 +8,7 @@
 #include "core/runs/MetricsIngestor.h"
 #include "core/runs/RunServiceParts.h"
 #include "core/runs/RunSubmitter.h"
+#include "core/runs/ScriptChildRuns.h"
 #include "core/slurm/SlurmRunBackend.h"
 #include "core/store/BlobStore.h"
 #include "core/store/Database.h"
@@ -243,6 +244,8 @@ void RunService::pollRun(Watched &w)
         emit warning(u"run %1: storing metrics failed: %2"_s.arg(w.run.uid, QString::fromUtf8(e.what())));
     }
     followMetrics(w); // what the store has, whoever ingested it
+    for (const RunRecord &child : ScriptChildRuns(m_workspace, w.run).follow()) // issue 16: run.child_run()
+        emit runStateChanged(child);
     if (batch.more && !m_pendingPolls.contains(w.run.uid)) {
         m_pendingPolls.insert(w.run.uid);
         QTimer::singleShot(0, this, [this] {

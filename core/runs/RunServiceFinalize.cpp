@@ -7,6 +7,7 @@
 #include "core/runs/LocalRunLauncher.h"
 #include "core/runs/MetricsIngestor.h"
 #include "core/runs/RunServiceParts.h"
+#include "core/runs/ScriptChildRuns.h"
 #include "core/workspace/Workspace.h"
 
 #include <QFile>
@@ -181,6 +182,8 @@ void RunService::endRun(Watched &w, const Ending &ending)
         reason.clear(); // completed
     }
     columns.insert(u"failure_reason"_s, reason.isEmpty() ? QVariant() : QVariant(reason));
+    for (const RunRecord &child : ScriptChildRuns(m_workspace, w.run).finish(end, reason)) // issue 16: open children
+        emit runStateChanged(child);
     appendSystemLog(w.run.runDir,
                     u"run ended %1%2"_s.arg(runStateName(end), reason.isEmpty() ? QString() : u": "_s + reason));
     m_store.transition(w.run.id, {RunState::Finalizing}, end, reason.section(u'\n', 0, 0), columns);
