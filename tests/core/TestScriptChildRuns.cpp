@@ -22,6 +22,14 @@ private:
     QTemporaryDir m_dir;
     std::unique_ptr<Workspace> m_ws;
 
+    // Python lines that wait (up to a minute) for the file the script's first argument names: the test writes it
+    // once it has seen what it waits for.
+    static QString waitForArgumentFile()
+    {
+        return u"import os, sys, time\nfor _ in range(1200):\n    if os.path.exists(sys.argv[1]):\n        break\n"
+               u"    time.sleep(0.05)\n"_s;
+    }
+
     QList<RunRecord> children(RunService &service, const QString &parentUid)
     {
         return service.store().children(service.store().get(parentUid).id);
@@ -44,7 +52,6 @@ private slots:
         // The script makes three children, logs to them, ends two, then waits (for the test to have seen them
         // Running) and leaves the third open: it ends with its parent.
         writeText(src + u"/train.py"_s,
-                  u"import os, sys, time\n"
                   u"from mldesk import Run\n"
                   u"run = Run.get_context()\n"
                   u"assert run.parent is None, run.parent\n"
@@ -57,15 +64,12 @@ private slots:
                   u"good.upload_file('note.txt', __file__)\n"
                   u"assert good.parent is run and good.id == run.id + '_0', good.id\n"
                   u"assert [c.id for c in run.get_children()] == [run.id + '_0', run.id + '_1', run.id + '_2']\n"
-                  u"print('waiting for', sys.argv[1], flush=True)\n"
-                  u"for _ in range(1200):\n"
-                  u"    if os.path.exists(sys.argv[1]):\n"
-                  u"        break\n"
-                  u"    time.sleep(0.05)\n"
-                  u"good.complete()\n"
-                  u"bad.fail(error_details='diverged')\n"
-                  u"assert [c.id for c in run.get_children(status='Failed')] == [bad.id]\n"
-                  u"print('children done', flush=True)\n"_s);
+                  u"print('waiting', flush=True)\n"_s +
+                      waitForArgumentFile() +
+                      u"good.complete()\n"
+                      u"bad.fail(error_details='diverged')\n"
+                      u"assert [c.id for c in run.get_children(status='Failed')] == [bad.id]\n"
+                      u"print('children done', flush=True)\n"_s);
         RunService service(*m_ws);
         const RunRecord submitted = service.submit(scriptRequest(src, u"train.py"_s, {go}));
         service.start();
@@ -148,13 +152,8 @@ private slots:
     {
         const QString src = m_dir.filePath(u"cancel"_s);
         const QString go = m_dir.filePath(u"go-cancel"_s);
-        writeText(src + u"/train.py"_s, u"import os, sys, time\n"
-                                        u"from mldesk import Run\n"
-                                        u"child = Run.get_context().child_run()\n"
-                                        u"for _ in range(1200):\n"
-                                        u"    if os.path.exists(sys.argv[1]):\n"
-                                        u"        break\n"
-                                        u"    time.sleep(0.05)\n"_s);
+        writeText(src + u"/train.py"_s,
+                  u"from mldesk import Run\nchild = Run.get_context().child_run()\n"_s + waitForArgumentFile());
         RunService service(*m_ws);
         const RunRecord submitted = service.submit(scriptRequest(src, u"train.py"_s, {go}));
         service.start();

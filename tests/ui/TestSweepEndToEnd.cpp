@@ -1,7 +1,8 @@
 // TestSweepEndToEnd: the issue's "Done when" from the GUI (issue 16) - the Runs pane's "Submit Sweep" dialog with the
 // seed's HyperDrive preset shrunk to --epochs 2, 6 trials, 2 at a time, on a small synthetic MNIST with the real
 // mldesk-train; the window's own run and sweep services carry it to a Completed parent, its Trials tab shows the six
-// children, and "Register Best Model" registers the best child's model. Waits on conditions only.
+// children (also in the runs table, marked as children), and "Register Best Model" registers the best child's model.
+// Waits on conditions only.
 #include "UiTestSupport.h"
 
 #include "../core/RunTestSupport.h"
@@ -11,6 +12,7 @@
 #include "core/sweeps/SweepTrialsModel.h"
 #include "core/workspace/Workspace.h"
 #include "ui/dialogs/RegisterModelDialog.h"
+#include "ui/models/RunsTableModel.h"
 #include "ui/panes/RunsPane.h"
 #include "ui/runs/RunDetails.h"
 #include "ui/sweeps/SubmitSweepDialog.h"
@@ -67,6 +69,14 @@ void TestSweepEndToEnd::presetFromTheDialogToTheBestModel()
     QVERIFY2(parent.state == core::RunState::Completed, qPrintable(parent.failureReason));
     const QList<core::RunRecord> children = store.children(parent.id);
     QCOMPARE(children.size(), 6);
+
+    // The runs table has every child, marked as one, its tooltip naming the parent.
+    for (const core::RunRecord &c : children) {
+        QTRY_VERIFY_WITH_TIMEOUT(pane.model()->rowOf(c.uid) >= 0, 30000);
+        const QModelIndex name = pane.model()->index(pane.model()->rowOf(c.uid), ui::RunsTableModel::Name);
+        QVERIFY2(name.data().toString().startsWith(u"\u21b3 "_s), qPrintable(name.data().toString()));
+        QVERIFY(name.data(Qt::ToolTipRole).toString().endsWith(u"a child run of "_s + uid));
+    }
 
     // The parent's details (opened on submit) have the Trials tab with every child.
     ui::RunDetails *details = pane.details(uid);
