@@ -187,6 +187,8 @@ void LocalRunLauncher::start(Database &db, BlobStore &blobs, const QString &work
     if (wantsAzureMlShim(environment, prepared, runDir + u"/snapshot"_s))
         env.insert(u"PYTHONPATH"_s, runDir + u"/.mldesk/azureml-compat:"_s + env.value(u"PYTHONPATH"_s));
     env.insert(u"MLDESK_RUN_ID"_s, run.uid);
+    if (!run.parentUid.isEmpty())
+        env.insert(u"MLDESK_PARENT_RUN_ID"_s, run.parentUid); // run.parent in the script (a sweep's trial)
     env.insert(u"MLDESK_RUN_DIR"_s, runDir);
     env.insert(u"MLDESK_EXPERIMENT"_s, run.experiment);
     env.insert(u"MLDESK_METRICS_FILE"_s, runDir + u"/metrics.jsonl"_s);

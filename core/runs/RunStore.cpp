@@ -162,7 +162,7 @@ QList<RunRecord> RunStore::list(const QString &experiment, std::optional<RunStat
 
 QList<RunRecord> RunStore::active() const
 {
-    return query(u" WHERE r.state NOT IN ('Completed', 'Failed', 'Canceled') AND r.run_kind <> 'sweep'"
+    return query(u" WHERE r.state NOT IN ('Completed', 'Failed', 'Canceled') AND r.run_kind NOT IN ('sweep', 'script')"
                  u" ORDER BY r.created_at, r.id"_s,
                  {});
 }

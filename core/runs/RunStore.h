@@ -44,7 +44,8 @@ public:
     RunRecord get(const QString &uid) const;
     // Newest first; empty filters mean all.
     QList<RunRecord> list(const QString &experiment = {}, std::optional<RunState> state = std::nullopt) const;
-    // Not yet Completed/Failed/Canceled, oldest first. Sweep parents are left out: their controller drives them.
+    // Not yet Completed/Failed/Canceled, oldest first. Sweep parents are left out (their controller drives them), and
+    // so are a script's child runs (ScriptChildRuns: their parent's watcher follows them).
     QList<RunRecord> active() const;
     // A sweep's children by trial index (issue 16).
     QList<RunRecord> children(qint64 parentId) const;

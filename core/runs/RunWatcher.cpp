@@ -6,6 +6,7 @@
 #include "core/runs/RunBackend.h"
 #include "core/runs/RunEngineParts.h"
 #include "core/runs/RunService.h"
+#include "core/runs/ScriptChildRuns.h"
 #include "core/workspace/Workspace.h"
 
 #include <QFile>
@@ -181,9 +182,11 @@ void RunWatcher::pollRun(RunWatch &w)
         m_backendFor(w.run).check(w);
 }
 
-void RunWatcher::scriptChildren(RunWatch &)
+void RunWatcher::scriptChildren(RunWatch &w)
 {
-    // hook (issue 16): script-made child runs of a running run (ScriptChildRuns), per poll.
+    // Script-made child runs of a running run (run.child_run() in the run context: children.jsonl), per poll.
+    for (const RunRecord &child : ScriptChildRuns(m_workspace, w.run).follow())
+        emit runStateChanged(child);
 }
 
 void RunWatcher::followMetrics(RunWatch &w)

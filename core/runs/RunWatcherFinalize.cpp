@@ -8,6 +8,7 @@
 #include "core/runs/MetricsIngestor.h"
 #include "core/runs/RunEngineParts.h"
 #include "core/runs/RunService.h"
+#include "core/runs/ScriptChildRuns.h"
 #include "core/workspace/Workspace.h"
 
 #include <QFile>
@@ -97,10 +98,12 @@ void RunWatcher::finalize(RunWatch &w, const RunEnding &ending)
     emit endedHere(uid);
 }
 
-void RunWatcher::scriptChildrenAtEnd(RunWatch &, RunState, const QString &)
+void RunWatcher::scriptChildrenAtEnd(RunWatch &w, RunState end, const QString &reason)
 {
-    // hook (issue 16): script-made child runs, once at the run's end (its end state and reason known, just before
-    // the run's own end transition).
+    // Script-made child runs the script left open end with the run's outcome (their note says so), just before the
+    // run's own end transition.
+    for (const RunRecord &child : ScriptChildRuns(m_workspace, w.run).finish(end, reason))
+        emit runStateChanged(child);
 }
 
 void RunWatcher::endRun(RunWatch &w, const RunEnding &ending)

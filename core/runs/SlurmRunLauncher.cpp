@@ -116,6 +116,8 @@ std::optional<SlurmRunLaunch> SlurmRunLauncher::prepare(Database &db, BlobStore 
         launch.program = SlurmContainer::srunProgram();
     }
     launch.environment.insert(u"PYTHONPATH"_s, pythonPath.join(u':'));
+    if (!run.parentUid.isEmpty())
+        launch.environment.insert(u"MLDESK_PARENT_RUN_ID"_s, run.parentUid); // run.parent in the script
     launch.arguments = arguments;
 
     if (store.findById(run.id).value_or(run).cancelRequested) {

@@ -205,6 +205,40 @@ private slots:
         QVERIFY2(p->exitCode() == 0 && out.contains("ok real real Experiment"), out.constData());
     }
 
+    // Child runs (issue 16): the file protocol ScriptChildRuns follows - children.jsonl events, a folder per child.
+    void childRunsWriteTheirFiles()
+    {
+        QDir(m_dir.filePath(u"kids"_s)).removeRecursively();
+        const QString metrics = m_dir.filePath(u"kids/metrics.jsonl"_s);
+        QDir().mkpath(m_dir.filePath(u"kids"_s));
+        QProcess *p = runPython(u"from azureml.core import Run\n"
+                                u"run = Run.get_context()\n"
+                                u"a, b = run.create_children(count=2)\n"
+                                u"a.log('Accuracy', 0.75)\na.complete()\n"
+                                u"b.fail(error_details=ValueError('nan loss'))\n"
+                                u"print(run.parent, a.parent.id, [c.get_status() for c in run.get_children()])\n"_s,
+                                {{u"MLDESK_RUN_ID"_s, u"r9"_s}, {u"MLDESK_METRICS_FILE"_s, metrics}}, true);
+        const QByteArray out = p->readAll();
+        QCOMPARE(p->exitCode(), 0);
+        QVERIFY2(out.contains("None r9 ['Completed', 'Failed']"), out.constData());
+        const QList<QJsonObject> events = lines(m_dir.filePath(u"kids/children.jsonl"_s));
+        QCOMPARE(events.size(), 4);
+        QCOMPARE(events[0].value(u"event"_s).toString(), u"start"_s);
+        QCOMPARE(events[0].value(u"id"_s).toString(), u"r9_0"_s);
+        QCOMPARE(events[3].value(u"status"_s).toString(), u"Failed"_s);
+        QCOMPARE(events[3].value(u"error"_s).toString(), u"nan loss"_s);
+        const QList<QJsonObject> child = lines(m_dir.filePath(u"kids/children/0/metrics.jsonl"_s));
+        QCOMPARE(child.size(), 1);
+        QCOMPARE(child[0].value(u"value"_s).toDouble(), 0.75);
+        QVERIFY(lines(metrics).isEmpty()); // nothing of the children in the parent's own metrics
+        // Offline: printed, nothing fails.
+        QProcess *offline = runPython(u"from mldesk import Run\nc = Run.get_context().child_run()\n"
+                                      u"c.log('x', 1)\nc.complete()\nprint(c.get_status())\n"_s,
+                                      {}, false);
+        QCOMPARE(offline->exitCode(), 0);
+        QVERIFY(offline->readAll().contains("Completed"));
+    }
+
     void shimAloneListsWhatItProvides()
     {
         QProcess *p = runPython(u"from azureml.core import Workspace\n"_s, {}, true);

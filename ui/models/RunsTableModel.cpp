@@ -174,6 +174,8 @@ QVariant RunsTableModel::data(const QModelIndex &index, int role) const
             lines.append(r.failureReason);
         return lines.isEmpty() ? QVariant() : QVariant(lines.join(u'\n'));
     }
+    if (role == Qt::ToolTipRole && column == Name && !r.parentUid.isEmpty())
+        return tr("%1, a child run of %2").arg(r.uid, r.parentUid);
     if (role == Qt::TextAlignmentRole && (column == Duration || column == Loss || column == Accuracy))
         return QVariant(Qt::AlignRight | Qt::AlignVCenter);
     if (role == SortRole) {
@@ -201,8 +203,9 @@ QVariant RunsTableModel::data(const QModelIndex &index, int role) const
     switch (column) {
     case Experiment:
         return r.experiment;
-    case Name:
-        return r.displayName.isEmpty() ? r.uid : r.displayName;
+    case Name: // a child (a sweep's trial, a script's child run) is marked; its tooltip names the parent
+        return QString((r.parentUid.isEmpty() ? QString() : QStringLiteral("\u21b3 ")) +
+                       (r.displayName.isEmpty() ? r.uid : r.displayName));
     case State:
         // A warning sign while the backend has a note; the tooltip says what it is.
         return r.note.isEmpty() ? core::runStateName(r.state) : core::runStateName(r.state) + kNoteSuffix;

@@ -4,12 +4,14 @@
 #include "core/sweeps/SweepSpec.h"
 #include "core/sweeps/SweepStore.h"
 #include "core/workspace/WorkspaceError.h"
+#include "ui/sweeps/SearchSpaceEditor.h"
 #include "ui/widgets/YamlHighlighter.h"
 
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QFontDatabase>
 #include <QFormLayout>
+#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -70,13 +72,17 @@ SubmitSweepDialog::SubmitSweepDialog(core::Workspace &workspace, QWidget *parent
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto *form = new QFormLayout;
     form->addRow(tr("Relative paths from"), m_base);
+    m_space = new SearchSpaceEditor(m_editor);
+    auto *spaceBox = new QGroupBox(tr("Search space"));
+    (new QVBoxLayout(spaceBox))->addWidget(m_space);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(presetRow);
+    layout->addWidget(spaceBox);
     layout->addWidget(m_editor, 1);
     layout->addLayout(form);
     layout->addWidget(m_problem);
     layout->addWidget(buttons);
-    resize(720, 640);
+    resize(760, 800);
     fillPreset();
 }
 

@@ -1,5 +1,6 @@
 // SubmitSweepDialog: "Submit Sweep" - the sweep file (Azure ML v2 sweep YAML) in a highlighted editor, filled from
-// the seed's HyperDrive preset (dataset, epochs, trials, concurrency) or from a file, checked on submit: a problem
+// the seed's HyperDrive preset (dataset, epochs, trials, concurrency) or from a file, its search space also as one
+// row per parameter (SearchSpaceEditor, in sync with the YAML both ways), checked on submit: a problem
 // is shown with its line and nothing is recorded; a good sweep is recorded and `submitted` names its parent run.
 #pragma once
 
@@ -17,6 +18,8 @@ class Workspace;
 }
 
 namespace mldesk::ui {
+
+class SearchSpaceEditor;
 
 class SubmitSweepDialog final : public QDialog {
     Q_OBJECT
@@ -47,6 +50,7 @@ private:
     QSpinBox *m_trials = nullptr;
     QSpinBox *m_concurrent = nullptr;
     QLabel *m_problem = nullptr;
+    SearchSpaceEditor *m_space = nullptr;
 };
 
 } // namespace mldesk::ui

@@ -63,6 +63,16 @@ QString duration(qint64 ms)
                      : u"%1m%2s"_s.arg(s / 60).arg(s % 60, 2, 10, QChar(u'0'));
 }
 
+// Sweeps (issue 16): a sweep's parent says "sweep", its children "trial N"; a child a script made "child N".
+QString kindText(const core::RunRecord &r)
+{
+    if (r.isSweep())
+        return u"sweep"_s;
+    if (r.kind == u"script"_s)
+        return u"child %1"_s.arg(r.trialIndex.value_or(0));
+    return r.trialIndex ? u"trial %1"_s.arg(*r.trialIndex) : u"run"_s;
+}
+
 QList<Output::Field> rowFields(const core::RunRecord &r)
 {
     return {
@@ -72,11 +82,7 @@ QList<Output::Field> rowFields(const core::RunRecord &r)
         {u"created"_s, u"CREATED (UTC)"_s, r.created.isValid() ? r.created.toString(Qt::ISODate) : QString()},
         {u"duration"_s, u"DURATION"_s, duration(r.durationMs())},
         {u"compute"_s, u"COMPUTE"_s, r.computeTarget},
-        // Sweeps (issue 16): a sweep's parent says "sweep", its children "trial N" and their parent's id.
-        {u"kind"_s, u"KIND"_s,
-         r.isSweep()    ? u"sweep"_s
-         : r.trialIndex ? u"trial %1"_s.arg(*r.trialIndex)
-                        : u"run"_s},
+        {u"kind"_s, u"KIND"_s, kindText(r)},
         {u"parent"_s, u"PARENT"_s, r.parentUid},
     };
 }
@@ -292,6 +298,8 @@ int show(CliContext &context)
         {u"display_name"_s, u"Display name"_s, r.displayName},
         {u"experiment"_s, u"Experiment"_s, r.experiment},
         {u"state"_s, u"State"_s, core::runStateName(r.state)},
+        {u"kind"_s, u"Kind"_s, kindText(r)},
+        {u"parent"_s, u"Parent"_s, r.parentUid},
         {u"entry"_s, u"Entry"_s, entry.value(u"name"_s).toString()},
         {u"arguments"_s, u"Arguments"_s, r.configuration.value(u"resolved_arguments"_s)},
         {u"environment"_s, u"Environment"_s,

@@ -1,5 +1,6 @@
 """azureml.core for scripts run by MLDesk: Run maps onto mldesk.Run (get_context, log, log_list, log_row, log_table,
-log_image, tag, set_tags, get_metrics, get_details, upload_file, complete, ...). Every other name comes from a real
+log_image, tag, set_tags, get_metrics, get_details, upload_file, complete, child_run, create_children,
+get_children, parent, ...). Every other name comes from a real
 azureml-core when the environment has one installed; otherwise importing it raises an ImportError that lists what
 MLDesk provides."""
 
@@ -13,7 +14,8 @@ from .model import Model  # endpoints: Model.get_model_path(name) (issue 18)
 __all__ = ["Run", "Model"]
 
 PROVIDED = "azureml.core.Run and azureml.core.run.Run (MLDesk's run context: get_context, log, log_list, log_row, " \
-           "log_table, log_image, tag, set_tags, get_metrics, get_details, upload_file, complete; "\
+           "log_table, log_image, tag, set_tags, get_metrics, get_details, upload_file, complete, parent; child " \
+           "runs: child_run, create_children, get_children, child.complete, child.fail; " \
            "azureml.core.Model.get_model_path)"
 
 __path__ = [_os.path.dirname(_os.path.abspath(__file__))] + [
