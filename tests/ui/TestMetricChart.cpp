@@ -122,7 +122,8 @@ void TestMetricChart::crosshairReadsEveryVisibleRun()
 
     // A click on run b's legend entry hides its line: the crosshair reads run a only.
     QLineSeries *b = m_chart->series(QStringLiteral("b"));
-    const QList<QLegendMarker *> markers = m_chart->chart()->legend()->markers(b);
+    const QList<QLegendMarker *> markers =
+        m_chart->chart()->legend()->markers(m_chart->legendSeries(QStringLiteral("b")));
     QCOMPARE(markers.size(), 1);
     emit markers.first()->clicked();
     QVERIFY(!b->isVisible());
