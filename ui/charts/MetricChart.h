@@ -50,7 +50,7 @@ class MetricChart final : public QChartView {
     Q_DISABLE_COPY_MOVE(MetricChart)
 
 public:
-    // Up to this many lines are drawn antialiased, 1.6 px wide; more overlaid lines are drawn aliased, 1 px wide.
+    // Up to this many lines are drawn antialiased; more overlaid lines aliased (both with 1 px cosmetic pens).
     static constexpr int kSmoothLines = 12;
     // The legend lists up to this many runs; with more, the table's colour swatches are the legend (Qt Charts lays
     // its legend out in time growing with the square of its entries: half a second for 100) and the crosshair
