@@ -42,8 +42,8 @@ QList<RunsChartsView::Loaded> loadRuns(const QString &file, const QList<RunsChar
     std::unique_ptr<core::Database> db;
     try {
         db = core::Database::open(file);
-    } catch (...) {
-        return out; // the workspace went away: nothing to show
+    } catch (const std::exception &) {
+        db.reset(); // the workspace went away: the runs show no points (and stop loading)
     }
     for (const RunsChartsView::RunRef &run : runs) {
         if (cancel->load())
@@ -53,7 +53,8 @@ QList<RunsChartsView::Loaded> loadRuns(const QString &file, const QList<RunsChar
         std::map<QString, Columns> byName;
         QList<core::MetricColumns> chunks;
         try {
-            chunks = core::MetricChunks::chunksAfter(*db, run.id, 0);
+            if (db)
+                chunks = core::MetricChunks::chunksAfter(*db, run.id, 0);
         } catch (const std::exception &) {
             chunks.clear();
         }
