@@ -44,6 +44,10 @@ struct Options {
         QStringLiteral("run-tab"),
         QStringLiteral("With --run: show tab NAME: overview, metrics, logs, outputs, snapshot or images."),
         QStringLiteral("NAME")};
+    QCommandLineOption runsView{
+        QStringLiteral("runs-view"),
+        QStringLiteral("On the Runs pane show VIEW: table, or charts (the runs overlaid per metric)."),
+        QStringLiteral("VIEW")};
     QCommandLineOption picker{QStringLiteral("picker"), QStringLiteral("Open the workspace picker after start.")};
     QCommandLineOption screenshot{
         QStringLiteral("screenshot"),
@@ -62,6 +66,7 @@ void configure(QCommandLineParser &parser, const Options &options)
     parser.addOption(options.pane);
     parser.addOption(options.run);
     parser.addOption(options.runTab);
+    parser.addOption(options.runsView);
     parser.addOption(options.picker);
     parser.addOption(options.screenshot);
 }
@@ -174,6 +179,10 @@ int main(int argc, char **argv)
         window.showWorkspacePicker(error, suggested);
     else if (parser.isSet(options.picker))
         window.showWorkspacePicker();
+    if (window.workspace() && parser.value(options.runsView).toLower() == u"charts") {
+        window.showPane(mldesk::ui::MainWindow::Runs);
+        window.runsPane()->showCharts(true);
+    }
     if (window.workspace() && parser.isSet(options.run)) {
         window.showPane(mldesk::ui::MainWindow::Runs);
         mldesk::ui::RunDetails *details = window.runsPane()->openDetails(parser.value(options.run));

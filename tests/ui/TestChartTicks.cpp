@@ -1,7 +1,7 @@
 // TestChartTicks (issue 17): the pure choices behind the charts - 1-2-5 tick intervals (whole numbers for steps:
 // never 4.5 or 11.5), the s/min/h unit of a relative-time axis, wall-time formats, and one colour per run.
 #include "ui/charts/ChartTicks.h"
-#include "ui/charts/Decimation.h"
+#include "ui/charts/SeriesDecimator.h"
 
 #include <QTest>
 
@@ -115,14 +115,21 @@ void TestChartTicks::emaMatchesTensorBoard()
 {
     // TensorBoard's smoothing: last = last * w + (1 - w) * y, debiased by 1 - w^(i+1).
     const double ys[] = {1.0, 0.0, 0.5, 0.25};
-    double out[4];
-    smoothEma(ys, 4, 0.6, out);
+    MetricBuffer buffer;
+    for (int i = 0; i < 4; ++i)
+        buffer.append(MetricPoint{double(i), 1e9 + i, ys[i]});
+    SeriesDecimator d;
+    SeriesTransform t;
+    t.smoothing = 0.6;
+    d.update(buffer, t, DecimationGrid{0.5}); // a column per step: every smoothed point is drawn
+    const QList<QPointF> out = d.points();
+    QCOMPARE(out.size(), 4);
     double last = 0;
     for (int i = 0; i < 4; ++i) {
         last = last * 0.6 + 0.4 * ys[i];
-        QVERIFY(std::abs(out[i] - last / (1 - std::pow(0.6, i + 1))) < 1e-12);
+        QVERIFY(std::abs(out[i].y() - last / (1 - std::pow(0.6, i + 1))) < 1e-12);
     }
-    QCOMPARE(out[0], 1.0); // the first point is not pulled towards 0
+    QCOMPARE(out[0].y(), 1.0); // the first point is not pulled towards 0
 }
 
 QTEST_GUILESS_MAIN(TestChartTicks)

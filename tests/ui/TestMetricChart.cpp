@@ -96,6 +96,7 @@ private slots:
     void relativeTimeInMinutes();
     void exports();
     void sameColourEverywhere();
+    void manyRunsOverlaid();
 };
 
 void TestMetricChart::wholeStepTicks()
@@ -122,7 +123,8 @@ void TestMetricChart::crosshairReadsEveryVisibleRun()
 
     // A click on run b's legend entry hides its line: the crosshair reads run a only.
     QLineSeries *b = m_chart->series(QStringLiteral("b"));
-    const QList<QLegendMarker *> markers = m_chart->chart()->legend()->markers(b);
+    const QList<QLegendMarker *> markers =
+        m_chart->chart()->legend()->markers(m_chart->legendSeries(QStringLiteral("b")));
     QCOMPARE(markers.size(), 1);
     emit markers.first()->clicked();
     QVERIFY(!b->isVisible());
@@ -230,6 +232,37 @@ void TestMetricChart::sameColourEverywhere()
     QCOMPARE(compare.chart(QStringLiteral("Loss"))->series(QStringLiteral("run-x"))->pen().color(), x1);
     QCOMPARE(x1, mldesk::ui::colorForRun(QStringLiteral("run-x")));
     QVERIFY(compare.chart(QStringLiteral("Loss"))->series(QStringLiteral("run-y"))->pen().color() != x1);
+}
+
+void TestMetricChart::manyRunsOverlaid()
+{
+    // 30 runs (issue 17's Charts view): every line drawn and read by the crosshair; the legend, which would list
+    // 30 entries, gives way to the table's swatches; a run removed takes its line with it.
+    m_live = std::make_unique<LiveChart>();
+    m_live->resize(900, 500);
+    for (int r = 0; r < 30; ++r)
+        m_live->appendPoints(QStringLiteral("many-%1").arg(r), QStringLiteral("Loss"), line(2000, r));
+    m_live->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_live.get()));
+    m_live->refreshNow();
+    m_chart = m_live->chart(QStringLiteral("Loss"));
+    QTRY_VERIFY(m_chart->chart()->plotArea().width() > 100);
+    m_live->refreshNow();
+    QCOMPARE(m_chart->series().size(), 30);
+    QVERIFY(!m_chart->chart()->legend()->isVisible());
+    QCOMPARE(m_chart->chart()->series().size(), 1); // one empty series for the axes, none per run
+    for (QLineSeries *s : m_chart->series())
+        QVERIFY2(s->count() > 0 && s->count() <= 2 * m_chart->columns(), qPrintable(QString::number(s->count())));
+    QCOMPARE(m_chart->crosshairAt(plotPoint(0.5, 0.5)).size(), 30);
+    QVERIFY(!m_chart->grab().isNull());
+
+    for (int r = 0; r < 15; ++r)
+        m_live->removeRun(QStringLiteral("many-%1").arg(r));
+    m_live->refreshNow();
+    QCOMPARE(m_chart->series().size(), 15);
+    QVERIFY(m_chart->chart()->legend()->isVisible()); // 15 runs: listed again
+    QVERIFY(m_chart->legendSeries(QStringLiteral("many-20")));
+    QVERIFY(!m_chart->series(QStringLiteral("many-3")));
 }
 
 QTEST_MAIN(TestMetricChart)

@@ -1,7 +1,7 @@
 // TestRunsPane: the seed preset submitted through the dialog on small synthetic data - the run appears, goes to
 // Running, its Metrics tab's Loss series gains points live, the log view shows the Keras-style epoch lines, it
-// ends Completed with its outputs listed. Validation problems show in the dialog; Clone pre-fills it; Compare of
-// two runs shows two series per chart; the runs model and its filter pass QAbstractItemModelTester at 10,000 rows.
+// ends Completed with its outputs listed. Validation problems show in the dialog; Clone pre-fills it; the runs
+// model and its filter pass QAbstractItemModelTester at 10,000 rows (Compare: TestRunsChartsView).
 // Issue 7's end-to-end check: the completed run's model folder is downloaded from its Outputs tab and registered as a
 // model there; the Models pane lists it and downloads it into a temp folder, byte for byte the run's outputs.
 // The Snapshot tab lists the source files read-only; the Images tab shows the images a run logged.
@@ -24,7 +24,6 @@
 #include "ui/models/TableModel.h"
 #include "ui/panes/ModelsPane.h"
 #include "ui/panes/RunsPane.h"
-#include "ui/runs/CompareView.h"
 #include "ui/runs/RunDetails.h"
 #include "ui/runs/RunImages.h"
 #include "ui/runs/RunOutputs.h"
@@ -69,7 +68,6 @@ private slots:
     void seedPresetRunsLive();
     void submitShowsProblems();
     void submitListsSlurmTargets();
-    void compareShowsTwoSeriesPerChart();
     void detailsShowSnapshotAndImages();
     void runNoteShowsAndClears();
     void modelPassesTesterAt10kRuns();
@@ -447,36 +445,6 @@ void TestRunsPane::submitListsSlurmTargets()
     QCOMPARE(run.computeTarget, QStringLiteral("hpc"));
     QVERIFY2(run.runDir.startsWith(config.sharedDirLocal), qPrintable(run.runDir));
     QTRY_COMPARE(pane.model()->rowCount(), 1);
-}
-
-void TestRunsPane::compareShowsTwoSeriesPerChart()
-{
-    QList<RunRecord> runs(2);
-    QList<QList<mldesk::core::MetricPoint>> metrics(2);
-    for (int r = 0; r < 2; ++r) {
-        runs[r].uid = QStringLiteral("run-%1").arg(r);
-        runs[r].displayName = QStringLiteral("mlp %1").arg(r);
-        runs[r].state = RunState::Completed;
-        const QStringList args{QStringLiteral("--batch-size"), QStringLiteral("50"), QStringLiteral("--learning-rate"),
-                               r == 0 ? QStringLiteral("0.001") : QStringLiteral("0.01")};
-        runs[r].configuration.insert(QStringLiteral("resolved_arguments"), QJsonArray::fromStringList(args));
-        for (int step = 0; step < 5; ++step) {
-            metrics[r].append({QStringLiteral("Loss"), step, 1.0 / (step + 1 + r), 1700000000000 + step, {}});
-            metrics[r].append(
-                {QStringLiteral("Accuracy"), step, 0.5 + 0.1 * step - 0.01 * r, 1700000000000 + step, {}});
-        }
-        metrics[r].append({QStringLiteral("Final test accuracy"), 0, 0.8 + 0.01 * r, 1700000000000, {}});
-    }
-    mldesk::ui::CompareView view(runs, metrics);
-    view.resize(1000, 800);
-    view.show();
-    QCOMPARE(view.chart()->chartNames(), (QStringList{QStringLiteral("Loss"), QStringLiteral("Accuracy")}));
-    for (const QString &name : view.chart()->chartNames())
-        QCOMPARE(view.chart()->chart(name)->series().size(), 2);
-    QCOMPARE(view.chart()->scalarTable()->rowCount(), 1);
-    const QStringList differing = view.differingRows();
-    QVERIFY2(differing.contains(QStringLiteral("--learning-rate")), qPrintable(differing.join(u',')));
-    QVERIFY(!differing.contains(QStringLiteral("--batch-size")));
 }
 
 void TestRunsPane::modelPassesTesterAt10kRuns()

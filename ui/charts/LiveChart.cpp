@@ -5,13 +5,14 @@
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QElapsedTimer>
+#include <QDeadlineTimer>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineSeries>
 #include <QScrollArea>
+#include <QSet>
 #include <QSlider>
 #include <QTableWidget>
 #include <QTimer>
@@ -117,7 +118,7 @@ LiveChart::Run &LiveChart::run(const QString &runId)
 void LiveChart::addRun(const QString &runId, const QString &label)
 {
     run(runId).label = label;
-    m_dirty = m_forceRedraw = true;
+    m_dirty = true;
 }
 
 void LiveChart::removeRun(const QString &runId)
@@ -125,11 +126,24 @@ void LiveChart::removeRun(const QString &runId)
     if (!m_runs.remove(runId))
         return;
     m_runOrder.removeAll(runId);
-    // Charts keep their series objects; rebuild them all without the run.
-    for (MetricChart *chart : std::as_const(m_charts))
-        delete chart;
-    m_charts.clear();
-    m_dirty = m_forceRedraw = true;
+    // Its lines go; a chart of a metric no run left has goes too.
+    QSet<QString> names;
+    for (const Run &r : std::as_const(m_runs)) {
+        for (const auto &[name, buffer] : r.metrics)
+            names.insert(name);
+    }
+    for (auto it = m_charts.begin(); it != m_charts.end();) {
+        it.value()->removeSeries(runId);
+        if (names.contains(it.key())) {
+            ++it;
+            continue;
+        }
+        m_pending.removeAll(it.key());
+        delete it.value();
+        it = m_charts.erase(it);
+    }
+    rebuildLayout();
+    m_dirty = true;
 }
 
 void LiveChart::clear()
@@ -155,6 +169,18 @@ void LiveChart::appendPoints(const QString &runId, const QString &metric, const 
     for (const MetricPoint &point : points)
         buffer.append(point);
     m_dirty = true;
+}
+
+void LiveChart::setBuffer(const QString &runId, const QString &metric, MetricBuffer buffer)
+{
+    run(runId).metrics[metric] = std::move(buffer);
+    m_dirty = true;
+}
+
+MetricBuffer *LiveChart::mutableBuffer(const QString &runId, const QString &metric)
+{
+    auto it = m_runs.find(runId);
+    return it == m_runs.end() ? nullptr : &it->metrics[metric];
 }
 
 const MetricBuffer *LiveChart::buffer(const QString &runId, const QString &metric) const
@@ -220,15 +246,14 @@ void LiveChart::drawFrame(bool all)
 {
     if (m_dirty && m_pending.isEmpty()) {
         m_dirty = false;
-        m_frameForce = m_forceRedraw;
-        m_forceRedraw = false;
-        // A metric with two or more points in some run gets a chart (and keeps it).
+        // A metric with two or more points in some run gets a chart (and keeps it while a run has the metric).
         bool newChart = false;
         for (const QString &id : std::as_const(m_runOrder)) {
             for (const auto &[name, buffer] : m_runs[id].metrics) {
                 if (buffer.size() >= 2 && !m_charts.contains(name)) {
                     auto *chart = new MetricChart(name, m_chartArea);
                     connect(chart, &MetricChart::hovered, m_hover, &QLabel::setText);
+                    connect(chart, &MetricChart::viewChanged, this, [this] { m_dirty = true; });
                     m_charts.insert(name, chart);
                     newChart = true;
                 }
@@ -236,7 +261,11 @@ void LiveChart::drawFrame(bool all)
         }
         if (newChart)
             rebuildLayout();
-        m_frameForce = m_frameForce || newChart;
+        if (m_forceRedraw) {
+            for (MetricChart *chart : std::as_const(m_charts))
+                chart->invalidate();
+            m_forceRedraw = false;
+        }
         m_pending = chartNames();
         if (m_pending.isEmpty()) {
             updateScalars();
@@ -246,10 +275,11 @@ void LiveChart::drawFrame(bool all)
     }
     if (m_pending.isEmpty())
         return;
-    QElapsedTimer budget;
-    budget.start();
+    // Each chart draws its lines' new points at once; lines to decimate from scratch (a load, new columns, other
+    // options) wait for the next event once the budget is spent.
+    const QDeadlineTimer deadline(all ? QDeadlineTimer(QDeadlineTimer::Forever) : QDeadlineTimer(kFrameBudgetMs));
     while (!m_pending.isEmpty()) {
-        if (!all && budget.elapsed() >= kFrameBudgetMs) {
+        if (!all && deadline.hasExpired()) {
             if (!m_continuing) {
                 m_continuing = true;
                 QTimer::singleShot(0, this, [this] {
@@ -259,9 +289,11 @@ void LiveChart::drawFrame(bool all)
             }
             return;
         }
-        MetricChart *chart = m_charts.value(m_pending.takeFirst());
-        if (!chart)
+        MetricChart *chart = m_charts.value(m_pending.constFirst());
+        if (!chart) {
+            m_pending.removeFirst();
             continue;
+        }
         QList<ChartSource> sources;
         for (const QString &id : std::as_const(m_runOrder)) {
             const Run &r = m_runs[id];
@@ -269,9 +301,9 @@ void LiveChart::drawFrame(bool all)
             if (it != r.metrics.end())
                 sources.append(ChartSource{id, r.label, r.color, &it->second});
         }
-        chart->refresh(sources, m_options, m_frameForce);
+        if (chart->refreshUntil(sources, m_options, deadline))
+            m_pending.removeFirst();
     }
-    m_frameForce = false;
     updateScalars();
     m_empty->setVisible(m_charts.isEmpty() && m_scalars->rowCount() == 0);
     if (all && m_dirty)

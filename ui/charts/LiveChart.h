@@ -43,6 +43,11 @@ public:
     // Cheap: stores the points; the charts follow on the next frame.
     void appendPoint(const QString &runId, const QString &metric, const MetricPoint &point);
     void appendPoints(const QString &runId, const QString &metric, const QList<MetricPoint> &points);
+    // Replaces a run's points of a metric with a buffer built elsewhere (a loader thread): a move, no copy.
+    void setBuffer(const QString &runId, const QString &metric, MetricBuffer buffer);
+    // The buffers of a run, to append to in place (the caller then calls touch()); null for an unknown run.
+    MetricBuffer *mutableBuffer(const QString &runId, const QString &metric);
+    void touch() { m_dirty = true; }
 
     ChartOptions options() const { return m_options; }
     void setOptions(const ChartOptions &options);
@@ -55,6 +60,8 @@ public:
 
     // Redraws what changed now instead of on the next frame (tests, benchmarks).
     void refreshNow();
+    // True while a frame has charts left to redraw (it goes on in the next events).
+    bool isDrawing() const { return m_dirty || !m_pending.isEmpty(); }
 
     static QStringList orderMetrics(QStringList names); // Loss, Accuracy, then the rest by name
 
@@ -79,8 +86,7 @@ private:
     ChartOptions m_options;
     bool m_dirty = false;
     bool m_forceRedraw = false;
-    QStringList m_pending; // charts this frame has yet to redraw
-    bool m_frameForce = false;
+    QStringList m_pending;     // charts this frame has yet to redraw
     bool m_continuing = false; // a continuation of the frame is queued
 
     QComboBox *m_xAxis = nullptr;

@@ -23,6 +23,22 @@ void MetricBuffer::clear()
     m_times.clear();
     m_values.clear();
     ++m_revision;
+    ++m_generation;
+}
+
+void MetricBuffer::assign(std::vector<double> steps, std::vector<double> times, std::vector<double> values)
+{
+    const size_t n = std::min({steps.size(), times.size(), values.size()});
+    steps.resize(n);
+    times.resize(n);
+    values.resize(n);
+    m_steps = std::move(steps);
+    m_times = std::move(times);
+    m_values = std::move(values);
+    while (size() > m_capacity)
+        compact();
+    ++m_revision;
+    ++m_generation;
 }
 
 void MetricBuffer::compact()
@@ -53,6 +69,7 @@ void MetricBuffer::compact()
     m_times.resize(out);
     m_values.resize(out);
     ++m_revision;
+    ++m_generation;
 }
 
 } // namespace mldesk::ui

@@ -2,7 +2,7 @@
 #include "ui/charts/MetricChart.h"
 
 #include "ui/charts/ChartTicks.h"
-#include "ui/charts/Decimation.h"
+#include "ui/charts/LinesLayer.h"
 
 #include <QChart>
 #include <QDateTime>
@@ -11,11 +11,11 @@
 #include <QLineSeries>
 #include <QLogValueAxis>
 #include <QPen>
+#include <QSet>
 #include <QValueAxis>
 
 #include <cmath>
 #include <limits>
-#include <vector>
 
 namespace mldesk::ui {
 
@@ -41,13 +41,15 @@ MetricChart::MetricChart(const QString &metric, QWidget *parent) : QChartView(pa
     setMouseTracking(true);
     setFocusPolicy(Qt::ClickFocus); // arrows pan, 0 resets
     chart->legend()->setVisible(true);
+    m_layer = new LinesLayer(this, chart);
+    connect(chart, &QChart::plotAreaChanged, this, [this](const QRectF &plot) { m_layer->setRect(plot); });
 }
 
 QList<QLineSeries *> MetricChart::series() const
 {
     QList<QLineSeries *> list;
-    for (QAbstractSeries *s : chart()->series())
-        list.append(static_cast<QLineSeries *>(s));
+    for (const QString &runId : m_order)
+        list.append(m_series.value(runId));
     return list;
 }
 
@@ -72,14 +74,17 @@ void MetricChart::ensureAxes(const ChartOptions &options)
         auto *axis = new QDateTimeAxis;
         axis->setFormat(QStringLiteral("HH:mm:ss"));
         axis->setTitleText(tr("Wall time"));
+        connect(axis, &QDateTimeAxis::rangeChanged, this, [this] { m_layer->update(); });
         m_xAxis = axis;
     } else {
         auto *axis = new QValueAxis;
         const bool steps = options.xAxis == ChartOptions::XAxis::Step;
         axis->setTitleText(steps ? tr("Step") : tr("Time (s)"));
         // Every range change (data, zoom, pan) picks ticks again: whole steps, 1-2-5 values.
-        connect(axis, &QValueAxis::rangeChanged, this,
-                [this, axis, steps](qreal min, qreal max) { applyTicks(axis, min, max, steps); });
+        connect(axis, &QValueAxis::rangeChanged, this, [this, axis, steps](qreal min, qreal max) {
+            applyTicks(axis, min, max, steps);
+            m_layer->update();
+        });
         m_xAxis = axis;
     }
     if (options.logScale) {
@@ -87,11 +92,14 @@ void MetricChart::ensureAxes(const ChartOptions &options)
         axis->setLabelFormat(QStringLiteral("%g"));
         axis->setBase(10);
         axis->setRange(0.1, 10); // positive before the series attach; the data sets the real range
+        connect(axis, &QLogValueAxis::rangeChanged, this, [this] { m_layer->update(); });
         m_yAxis = axis;
     } else {
         auto *axis = new QValueAxis;
-        connect(axis, &QValueAxis::rangeChanged, this,
-                [this, axis](qreal min, qreal max) { applyTicks(axis, min, max, false); });
+        connect(axis, &QValueAxis::rangeChanged, this, [this, axis](qreal min, qreal max) {
+            applyTicks(axis, min, max, false);
+            m_layer->update();
+        });
         m_yAxis = axis;
     }
     for (QAbstractAxis *axis : {m_xAxis, m_yAxis}) {
@@ -106,44 +114,139 @@ void MetricChart::ensureAxes(const ChartOptions &options)
     }
 }
 
-QList<QPointF> MetricChart::pointsFor(const MetricBuffer &buffer, const ChartOptions &options) const
+SeriesTransform MetricChart::transformFor(const ChartOptions &options) const
 {
-    const qsizetype n = buffer.size();
-    const double *ys = buffer.values();
-    std::vector<double> transformed;
-    if (options.smoothing > 0 || options.logScale) {
-        transformed.resize(size_t(n));
-        if (options.smoothing > 0)
-            smoothEma(ys, n, options.smoothing, transformed.data());
-        else
-            std::copy(ys, ys + n, transformed.begin());
-        if (options.logScale) {
-            for (double &y : transformed) {
-                if (!(y > 0)) // a log axis cannot show 0 or negative values
-                    y = std::numeric_limits<double>::quiet_NaN();
-            }
+    SeriesTransform t;
+    t.x = options.xAxis == ChartOptions::XAxis::WallTime       ? SeriesTransform::X::WallTimeMs
+          : options.xAxis == ChartOptions::XAxis::RelativeTime ? SeriesTransform::X::Relative
+                                                               : SeriesTransform::X::Step;
+    t.unitSeconds = m_timeUnitSeconds;
+    t.smoothing = options.smoothing;
+    t.logScale = options.logScale;
+    return t;
+}
+
+DecimationGrid MetricChart::gridFor(const QList<ChartSource> &sources, const SeriesTransform &t) const
+{
+    // Columns one to two pixels wide: a growing run keeps its columns until its span has grown by half, so a live
+    // point redraws one column instead of the whole line, and every line of the chart shares them.
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    double lo = kInf;
+    double hi = -kInf;
+    DecimationGrid grid;
+    if (m_zoomed) {
+        // The visible range, with a margin of its width on each side so that panning a little keeps the columns.
+        double a = 0;
+        double b = 0;
+        if (auto *time = qobject_cast<QDateTimeAxis *>(m_xAxis)) {
+            a = double(time->min().toMSecsSinceEpoch());
+            b = double(time->max().toMSecsSinceEpoch());
+        } else if (auto *value = qobject_cast<QValueAxis *>(m_xAxis)) {
+            a = value->min();
+            b = value->max();
         }
-        ys = transformed.data();
+        lo = a;
+        hi = b;
+        if (m_grid.lo <= a && b <= m_grid.hi && std::isfinite(m_grid.lo)) {
+            grid.lo = m_grid.lo;
+            grid.hi = m_grid.hi;
+        } else {
+            grid.lo = a - (b - a);
+            grid.hi = b + (b - a);
+        }
+    } else {
+        for (const ChartSource &source : sources) {
+            if (source.buffer->size() == 0)
+                continue;
+            lo = std::min(lo, SeriesDecimator::firstX(*source.buffer, t));
+            hi = std::max(hi, SeriesDecimator::lastX(*source.buffer, t));
+        }
     }
-    if (options.xAxis == ChartOptions::XAxis::WallTime) {
-        std::vector<double> ms(buffer.times(), buffer.times() + n); // QDateTimeAxis wants msecs since the epoch
-        for (double &t : ms)
-            t *= 1000.0;
-        return decimateMinMax(ms.data(), ys, n, columns());
+    const double span = hi > lo ? hi - lo : 1;
+    const double wanted = span / std::max(columns(), 1);
+    if (m_grid.width >= wanted && m_grid.width <= 2 * wanted && std::isfinite(m_grid.width))
+        grid.width = m_grid.width;
+    else
+        grid.width = 1.4 * wanted;
+    return grid;
+}
+
+QLineSeries *MetricChart::addLine(const ChartSource &source)
+{
+    auto *line = new QLineSeries(this); // the data: not in the chart, m_layer draws it
+    line->setObjectName(source.runId);
+    connect(line, &QXYSeries::hovered, this, [this, line](const QPointF &point, bool state) {
+        // The crosshair, when the pointer drives it, already reads every line.
+        if (!m_crosshair || !m_crosshair->isVisible())
+            emit hovered(state ? describe(line, point) : QString());
+    });
+    m_series.insert(source.runId, line);
+    m_order.append(source.runId);
+    m_decimators.insert(source.runId, SeriesDecimator());
+    return line;
+}
+
+void MetricChart::updateLegend()
+{
+    // Up to kLegendLines runs: an (empty) series per run in the chart gives it a legend entry. Beyond, the legend
+    // is hidden and one series stays, for the axes and the zoom to work on: a hundred series in a chart cost a
+    // hundred domain updates on every range change, and a hundred legend entries laid out (Qt Charts).
+    const bool listed = m_order.size() <= kLegendLines;
+    for (const QString &runId : m_legend.keys()) {
+        if (!m_series.contains(runId) || (!listed && runId != m_order.value(0))) {
+            QLineSeries *legend = m_legend.take(runId);
+            chart()->removeSeries(legend);
+            delete legend;
+        }
     }
-    if (options.xAxis == ChartOptions::XAxis::RelativeTime && n > 0) {
-        std::vector<double> relative(buffer.times(), buffer.times() + n); // since the run's first point
-        const double start = relative.front();
-        for (double &t : relative)
-            t = (t - start) / m_timeUnitSeconds;
-        return decimateMinMax(relative.data(), ys, n, columns());
+    for (const QString &runId : std::as_const(m_order)) {
+        if (m_legend.contains(runId) || (!listed && !m_legend.isEmpty()))
+            continue;
+        QLineSeries *line = m_series.value(runId);
+        auto *legend = new QLineSeries(this);
+        legend->setObjectName(runId + QStringLiteral("_legend"));
+        legend->setName(line->name());
+        legend->setPen(line->pen());
+        chart()->addSeries(legend);
+        legend->attachAxis(m_xAxis);
+        legend->attachAxis(m_yAxis);
+        m_legend.insert(runId, legend);
+        connectLegend(line, legend);
     }
-    return decimateMinMax(buffer.steps(), ys, n, columns());
+    chart()->legend()->setVisible(listed);
+}
+
+void MetricChart::removeSeries(const QString &runId)
+{
+    QLineSeries *line = m_series.take(runId);
+    m_order.removeAll(runId);
+    m_decimators.remove(runId);
+    m_sources.removeIf([&runId](const ChartSource &source) { return source.runId == runId; });
+    delete line;
+    updateLegend();
+    m_layer->update();
+}
+
+void MetricChart::invalidate()
+{
+    for (SeriesDecimator &d : m_decimators)
+        d.invalidate();
 }
 
 bool MetricChart::refresh(const QList<ChartSource> &sources, const ChartOptions &options, bool force)
 {
-    force = force || !m_haveOptions || !(options == m_options);
+    if (force)
+        invalidate();
+    m_redrew = false;
+    refreshUntil(sources, options, QDeadlineTimer(QDeadlineTimer::Forever));
+    return m_redrew;
+}
+
+bool MetricChart::refreshUntil(const QList<ChartSource> &sources, const ChartOptions &options,
+                               const QDeadlineTimer &deadline)
+{
+    const bool axesChange =
+        !m_haveOptions || m_options.xAxis != options.xAxis || m_options.logScale != options.logScale;
     if (options.xAxis == ChartOptions::XAxis::RelativeTime) {
         // One unit for all lines: from the longest run; a change of unit redraws every line in it.
         double longest = 0;
@@ -153,48 +256,80 @@ bool MetricChart::refresh(const QList<ChartSource> &sources, const ChartOptions 
                 longest = std::max(longest, source.buffer->times()[n - 1] - source.buffer->times()[0]);
         }
         const TimeUnit unit = timeUnitFor(longest);
-        force = force || unit.seconds != m_timeUnitSeconds;
         m_timeUnitSeconds = unit.seconds;
         m_timeUnitSuffix = unit.suffix;
     }
     ensureAxes(options);
     if (options.xAxis == ChartOptions::XAxis::RelativeTime)
         m_xAxis->setTitleText(tr("Time (%1)").arg(m_timeUnitSuffix));
-    m_sources = sources;
     m_options = options;
     m_haveOptions = true;
 
-    bool changed = false;
+    // Lines of runs no longer shown go.
+    bool legendChanged = false;
+    QSet<QString> wanted;
+    for (const ChartSource &source : sources)
+        wanted.insert(source.runId);
+    for (const QString &runId : m_series.keys()) {
+        if (wanted.contains(runId))
+            continue;
+        QLineSeries *line = m_series.take(runId);
+        m_order.removeAll(runId);
+        m_decimators.remove(runId);
+        delete line;
+        legendChanged = true;
+    }
+    m_sources = sources;
+
+    const SeriesTransform transform = transformFor(options);
+    const DecimationGrid grid = gridFor(sources, transform);
+    m_grid = grid;
+    bool done = true;
+    bool rebuilt = false;
     for (const ChartSource &source : sources) {
         QLineSeries *line = m_series.value(source.runId);
         if (!line) {
-            line = new QLineSeries(this);
-            line->setObjectName(source.runId);
-            chart()->addSeries(line);
-            line->attachAxis(m_xAxis);
-            line->attachAxis(m_yAxis);
-            connect(line, &QXYSeries::hovered, this, [this, line](const QPointF &point, bool state) {
-                // The crosshair, when the pointer drives it, already reads every line.
-                if (!m_crosshair || !m_crosshair->isVisible())
-                    emit hovered(state ? describe(line, point) : QString());
-            });
-            m_series.insert(source.runId, line);
-            connectLegend(line);
-            force = true; // a new line may change the ranges
+            line = addLine(source);
+            legendChanged = true;
         }
-        line->setName(source.label);
-        QPen pen(source.color);
-        pen.setWidthF(1.6);
-        line->setPen(pen);
-        if (!force && m_drawnRevision.value(source.runId, ~quint64(0)) == source.buffer->revision())
-            continue;
-        line->replace(pointsFor(*source.buffer, options));
-        m_drawnRevision.insert(source.runId, source.buffer->revision());
-        changed = true;
+        QLineSeries *legend = m_legend.value(source.runId);
+        if (line->name() != source.label) {
+            line->setName(source.label);
+            if (legend)
+                legend->setName(source.label);
+        }
+        if (line->pen().color() != source.color) {
+            QPen pen(source.color);
+            pen.setWidthF(1.6);
+            line->setPen(pen);
+            if (legend)
+                legend->setPen(pen);
+            m_layer->update();
+        }
+        SeriesDecimator &d = m_decimators[source.runId];
+        if (d.needsRebuild(*source.buffer, transform, grid)) {
+            if (rebuilt && deadline.hasExpired()) {
+                if (axesChange && line->count() > 0) {
+                    line->clear(); // its points are on the other axes: gone until it is redrawn
+                    m_layer->update();
+                }
+                done = false;
+                continue;
+            }
+            rebuilt = true;
+        }
+        if (d.update(*source.buffer, transform, grid)) {
+            line->replace(d.points());
+            m_layer->update();
+            m_redrew = true;
+        }
     }
-    if (changed || force)
-        updateRanges(options);
-    return changed;
+    if (legendChanged) {
+        updateLegend();
+        m_layer->update();
+    }
+    updateRanges(options);
+    return done;
 }
 
 void MetricChart::updateRanges(const ChartOptions &options)
@@ -203,13 +338,13 @@ void MetricChart::updateRanges(const ChartOptions &options)
     double maxX = -minX;
     double minY = minX;
     double maxY = -minX;
-    for (QLineSeries *line : std::as_const(m_series)) {
-        for (const QPointF &p : line->points()) {
-            minX = std::min(minX, p.x());
-            maxX = std::max(maxX, p.x());
-            minY = std::min(minY, p.y());
-            maxY = std::max(maxY, p.y());
-        }
+    for (const SeriesDecimator &d : std::as_const(m_decimators)) {
+        if (d.empty())
+            continue;
+        minX = std::min(minX, d.minX());
+        maxX = std::max(maxX, d.maxX());
+        minY = std::min(minY, d.minY());
+        maxY = std::max(maxY, d.maxY());
     }
     if (!std::isfinite(minX) || m_zoomed) // a zoomed or panned view stays where the user put it
         return;

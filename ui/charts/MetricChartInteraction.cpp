@@ -1,6 +1,7 @@
 // MetricChart, the user's side: nice ticks on every range change, the crosshair, zoom/pan/reset, legend toggles
 // and the exports (PNG, SVG, CSV of the raw points). The drawing side is MetricChart.cpp.
 #include "ui/charts/ChartTicks.h"
+#include "ui/charts/LinesLayer.h"
 #include "ui/charts/MetricChart.h"
 
 #include <QApplication>
@@ -59,16 +60,18 @@ void MetricChart::applyTicks(QValueAxis *axis, double min, double max, bool inte
     axis->setLabelFormat(QStringLiteral("%.%1f").arg(ticks.decimals));
 }
 
-void MetricChart::connectLegend(QLineSeries *line)
+void MetricChart::connectLegend(QLineSeries *line, QLineSeries *legend)
 {
     // A click on a run's legend entry hides or shows its line (the crosshair reads only visible lines).
-    for (QLegendMarker *marker : chart()->legend()->markers(line)) {
-        connect(marker, &QLegendMarker::clicked, this, [line, marker] {
+    for (QLegendMarker *marker : chart()->legend()->markers(legend)) {
+        connect(marker, &QLegendMarker::clicked, this, [this, line, legend, marker] {
             line->setVisible(!line->isVisible());
+            legend->setVisible(line->isVisible());
             marker->setVisible(true);
             QColor label = marker->labelBrush().color();
             label.setAlphaF(line->isVisible() ? 1.0 : 0.4);
             marker->setLabelBrush(label);
+            m_layer->update();
         });
     }
 }
@@ -120,6 +123,7 @@ void MetricChart::resetZoom()
     m_zoomed = false;
     chart()->zoomReset();
     updateRanges(m_options);
+    emit viewChanged();
 }
 
 void MetricChart::mousePressEvent(QMouseEvent *event)
@@ -144,6 +148,7 @@ void MetricChart::mouseMoveEvent(QMouseEvent *event)
         m_panFrom = event->position().toPoint();
         chart()->scroll(-delta.x(), delta.y());
         m_zoomed = true;
+        emit viewChanged();
     }
     crosshairAt(event->position());
     QChartView::mouseMoveEvent(event);
@@ -163,10 +168,13 @@ void MetricChart::mouseReleaseEvent(QMouseEvent *event)
     const auto *x = qobject_cast<QValueAxis *>(m_xAxis);
     const double before = x ? x->max() - x->min() : 0;
     QChartView::mouseReleaseEvent(event); // the rubber band zooms here
+    const bool wasZoomed = m_zoomed;
     if (x && std::abs((x->max() - x->min()) - before) > 1e-12)
         m_zoomed = true;
     else if (!x && chart()->isZoomed())
         m_zoomed = true;
+    if (m_zoomed && (!wasZoomed || x))
+        emit viewChanged(); // the new range is decimated afresh: full detail when zoomed in
 }
 
 void MetricChart::mouseDoubleClickEvent(QMouseEvent *event)
@@ -201,6 +209,7 @@ void MetricChart::keyPressEvent(QKeyEvent *event)
         return;
     }
     m_zoomed = true;
+    emit viewChanged();
     event->accept();
 }
 

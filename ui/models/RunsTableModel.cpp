@@ -1,6 +1,7 @@
 // RunsTableModel: rows of RunRecords, state icons, durations and key metrics.
 #include "ui/models/RunsTableModel.h"
 
+#include "ui/charts/ChartTicks.h"
 #include "ui/models/TableModel.h"
 
 #include <QColor>
@@ -165,6 +166,8 @@ QVariant RunsTableModel::data(const QModelIndex &index, int role) const
     }
     if (role == Qt::DecorationRole && column == State)
         return stateIcon(r.state);
+    if (role == Qt::DecorationRole && column == Name)
+        return colorForRun(r.uid); // a swatch: the run's colour in every chart (issue 17)
     if (role == Qt::ToolTipRole && column == State) {
         // The backend's note (e.g. "cluster unreachable, retrying ...") first: it is what is happening now.
         QStringList lines;

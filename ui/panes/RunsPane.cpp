@@ -2,29 +2,36 @@
 #include "ui/panes/RunsPane.h"
 
 #include "core/experiments/ExperimentStore.h"
+#include "core/store/Database.h"
 #include "core/workspace/Workspace.h"
 #include "core/workspace/WorkspaceError.h"
 #include "ui/models/RunsFilterModel.h"
 #include "ui/models/RunsTableModel.h"
-#include "ui/runs/CompareView.h"
 #include "ui/runs/RunDetails.h"
 #include "ui/runs/RunOutputs.h"
+#include "ui/runs/RunsChartsView.h"
 #include "ui/runs/SubmitRunDialog.h"
 #include "ui/sweeps/SubmitSweepDialog.h"
 #include "ui/sweeps/SweepView.h"
 #include "ui/widgets/ActivityList.h"
 
+#include <QButtonGroup>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QStackedWidget>
 #include <QTabBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTimer>
+#include <QToolButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace mldesk::ui {
@@ -74,7 +81,7 @@ QWidget *RunsPane::createListPage()
     clone->setObjectName(QStringLiteral("cloneButton"));
     auto *compare = new QPushButton(tr("Compare"));
     compare->setObjectName(QStringLiteral("compareButton"));
-    compare->setToolTip(tr("Overlay the selected runs' metrics"));
+    compare->setToolTip(tr("Overlay the selected runs' metrics, live (Ctrl+Shift+C)"));
     auto *cancel = new QPushButton(tr("Cancel Run"));
     cancel->setObjectName(QStringLiteral("cancelSelectedButton"));
 
@@ -95,7 +102,25 @@ QWidget *RunsPane::createListPage()
     m_textFilter->setClearButtonEnabled(true);
     m_textFilter->setMaximumWidth(220);
 
+    // Table | Charts (issue 17): the same runs as rows or as overlaid curves.
+    m_tableButton = new QToolButton;
+    m_tableButton->setObjectName(QStringLiteral("tableViewButton"));
+    m_tableButton->setText(tr("Table"));
+    m_tableButton->setCheckable(true);
+    m_tableButton->setChecked(true);
+    m_chartsButton = new QToolButton;
+    m_chartsButton->setObjectName(QStringLiteral("chartsViewButton"));
+    m_chartsButton->setText(tr("Charts"));
+    m_chartsButton->setCheckable(true);
+    m_chartsButton->setToolTip(tr("The selected runs (or, with none selected, the filtered ones) overlaid per metric"));
+    auto *toggle = new QButtonGroup(page);
+    toggle->addButton(m_tableButton);
+    toggle->addButton(m_chartsButton);
+
     auto *tools = new QHBoxLayout;
+    tools->addWidget(m_tableButton);
+    tools->addWidget(m_chartsButton);
+    tools->addSpacing(8);
     tools->addWidget(submit);
     tools->addWidget(submitSweep);
     tools->addWidget(clone);
@@ -140,8 +165,28 @@ QWidget *RunsPane::createListPage()
     auto *layout = new QVBoxLayout(page);
     layout->setContentsMargins(0, 6, 0, 0);
     layout->addLayout(tools);
+    m_charts = new RunsChartsView;
+    m_pages = new QStackedWidget;
+    m_pages->setObjectName(QStringLiteral("runsPages"));
+    m_pages->addWidget(m_table);
+    m_pages->addWidget(m_charts);
     layout->addWidget(m_message);
-    layout->addWidget(m_table, 1);
+    layout->addWidget(m_pages, 1);
+
+    m_chartRunsTimer = new QTimer(this);
+    m_chartRunsTimer->setSingleShot(true);
+    m_chartRunsTimer->setInterval(0);
+    connect(m_chartRunsTimer, &QTimer::timeout, this, &RunsPane::updateChartRuns);
+    auto chartRunsChanged = [this] {
+        m_chartRunsTimer->start();
+    };
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, chartRunsChanged);
+    connect(m_filter, &QAbstractItemModel::rowsInserted, this, chartRunsChanged);
+    connect(m_filter, &QAbstractItemModel::rowsRemoved, this, chartRunsChanged);
+    connect(m_filter, &QAbstractItemModel::modelReset, this, chartRunsChanged);
+    connect(m_filter, &QAbstractItemModel::layoutChanged, this, chartRunsChanged);
+    connect(m_tableButton, &QToolButton::clicked, this, [this] { showCharts(false); });
+    connect(m_chartsButton, &QToolButton::clicked, this, [this] { showCharts(true); });
 
     connect(submit, &QPushButton::clicked, this, &RunsPane::openSubmitDialog);
     connect(submitSweep, &QPushButton::clicked, this, &RunsPane::openSubmitSweepDialog);
@@ -197,6 +242,7 @@ void RunsPane::setWorkspace(core::Workspace *workspace)
             m_sweeps = std::make_unique<core::SweepService>(workspace->path(), core::SweepService::Options{});
             m_sweeps->start();
         }
+        m_charts->setSource(workspace ? workspace->database().filePath() : QString(), m_service.get());
     }
     reload();
 }
@@ -376,25 +422,52 @@ RunDetails *RunsPane::openDetails(const QString &uid)
     return d;
 }
 
-CompareView *RunsPane::compareSelected()
+RunsChartsView *RunsPane::compareSelected()
 {
-    const QStringList uids = selectedUids();
-    if (uids.size() < 2 || !m_service) {
+    if (selectedUids().size() < 2 || !m_service) {
         showMessage(tr("Select two or more runs to compare (Ctrl+click or Shift+click in the table)."));
         return nullptr;
     }
     showMessage(QString());
-    QList<core::RunRecord> runs;
-    QList<QList<core::MetricPoint>> metrics;
-    for (const QString &uid : uids) {
-        if (const auto run = m_service->store().find(uid)) {
-            runs.append(*run);
-            metrics.append(m_service->store().metrics(run->id));
-        }
+    showCharts(true);
+    return m_charts;
+}
+
+void RunsPane::showCharts(bool charts)
+{
+    m_tabs->setCurrentIndex(0);
+    m_tableButton->setChecked(!charts);
+    m_chartsButton->setChecked(charts);
+    m_pages->setCurrentWidget(charts ? static_cast<QWidget *>(m_charts) : m_table);
+    updateChartRuns();
+}
+
+void RunsPane::updateChartRuns()
+{
+    if (!m_charts || m_pages->currentWidget() != m_charts)
+        return; // loaded when the Charts view is shown
+    // The selected rows in table order, else every row the filter lets through (the first kMaxRuns).
+    QList<int> rows;
+    QModelIndexList selected = m_table->selectionModel()->selectedRows();
+    std::sort(selected.begin(), selected.end(),
+              [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
+    for (const QModelIndex &index : std::as_const(selected))
+        rows.append(m_filter->mapToSource(index).row());
+    const bool useSelection = !rows.isEmpty();
+    if (!useSelection) {
+        for (int row = 0; row < m_filter->rowCount(); ++row)
+            rows.append(m_filter->mapToSource(m_filter->index(row, 0)).row());
     }
-    auto *view = new CompareView(runs, metrics);
-    m_tabs->setCurrentIndex(m_tabs->addTab(view, tr("Compare (%1)").arg(runs.size())));
-    return view;
+    QList<RunsChartsView::RunRef> runs;
+    for (int row : std::as_const(rows)) {
+        if (runs.size() >= RunsChartsView::kMaxRuns)
+            break;
+        if (row < 0 || row >= m_model->rowCount())
+            continue;
+        const core::RunRecord &run = m_model->run(row);
+        runs.append({run.id, run.uid, RunDetails::title(run)});
+    }
+    m_charts->setRuns(runs, useSelection ? tr("selected") : tr("filtered"), int(rows.size()));
 }
 
 void RunsPane::closeCurrentTab()

@@ -1,5 +1,6 @@
-// RunsPane: the Runs page - every run in a filterable, sortable table (10,000 rows scroll smoothly), "Submit
-// Run..." (Ctrl+R), Clone, Compare (selected runs overlaid) and Cancel; a double-click opens the run's details in
+// RunsPane: the Runs page - every run in a filterable, sortable table (10,000 rows scroll smoothly) or, toggled,
+// the Charts view of the selected (else filtered) runs overlaid live, "Submit Run..." (Ctrl+R), Clone, Compare (the
+// Charts view of the selected runs) and Cancel; a double-click opens the run's details in
 // a tab (several at once; Ctrl+W closes one). It owns the workspace's RunServiceHost: the live watcher of runs, on its
 // own thread.
 #pragma once
@@ -17,12 +18,15 @@
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QStackedWidget;
+class QToolButton;
 class QTabWidget;
 class QTableView;
+class QTimer;
 
 namespace mldesk::ui {
 
-class CompareView;
+class RunsChartsView;
 class RunDetails;
 class RunsFilterModel;
 class RunsTableModel;
@@ -52,7 +56,9 @@ public:
     SubmitRunDialog *cloneSelected();
     RunDetails *openDetails(const QString &uid);
     RunDetails *details(const QString &uid) const;
-    CompareView *compareSelected();
+    RunsChartsView *compareSelected(); // the Charts view of the selected runs (two or more)
+    RunsChartsView *chartsView() const { return m_charts; }
+    void showCharts(bool charts); // the list page's Table | Charts toggle
     void closeCurrentTab();
     QStringList selectedUids() const;
 
@@ -67,6 +73,7 @@ private:
     void updateActivity(const core::RunRecord &run);
     void showMessage(const QString &text);
     QWidget *createListPage();
+    void updateChartRuns(); // the selected rows, else the filtered ones, to the Charts view
 
     core::Workspace *m_workspace = nullptr;
     core::RunServiceOptions m_options;
@@ -75,6 +82,11 @@ private:
     RunsTableModel *m_model = nullptr;
     RunsFilterModel *m_filter = nullptr;
     QTableView *m_table = nullptr;
+    QStackedWidget *m_pages = nullptr; // the table, the Charts view
+    RunsChartsView *m_charts = nullptr;
+    QToolButton *m_tableButton = nullptr;
+    QToolButton *m_chartsButton = nullptr;
+    QTimer *m_chartRunsTimer = nullptr; // coalesces selection and filter changes
     QTabWidget *m_tabs = nullptr;
     QComboBox *m_experimentFilter = nullptr;
     QComboBox *m_stateFilter = nullptr;
