@@ -52,31 +52,11 @@ __attribute__((target("avx2,fma"))) void denseRowAvx2(const float *x, const int 
     std::size_t j = 0;
     for (; j + 64 <= out; j += 64)
         block<8>(x, nz, count, w, b, out, y, j);
-    switch ((out - j) / 8) {
-    case 7:
-        block<7>(x, nz, count, w, b, out, y, j);
-        break;
-    case 6:
-        block<6>(x, nz, count, w, b, out, y, j);
-        break;
-    case 5:
-        block<5>(x, nz, count, w, b, out, y, j);
-        break;
-    case 4:
-        block<4>(x, nz, count, w, b, out, y, j);
-        break;
-    case 3:
-        block<3>(x, nz, count, w, b, out, y, j);
-        break;
-    case 2:
-        block<2>(x, nz, count, w, b, out, y, j);
-        break;
-    case 1:
-        block<1>(x, nz, count, w, b, out, y, j);
-        break;
-    default:
-        break;
-    }
+    using Block =
+        void (*)(const float *, const int *, int, const float *, const float *, std::size_t, float *, std::size_t);
+    static constexpr Block kBlocks[] = {nullptr, block<1>, block<2>, block<3>, block<4>, block<5>, block<6>, block<7>};
+    if (const std::size_t rest = (out - j) / 8)
+        kBlocks[rest](x, nz, count, w, b, out, y, j);
     j += (out - j) / 8 * 8;
     for (; j < out; ++j) {
         float s = b[j];

@@ -22,24 +22,11 @@ class TestEndpointContainer final : public QObject {
     QString m_ws;
     QString m_podman;
 
-    struct Result {
-        int exitCode = -1;
-        QByteArray out, err;
-        QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
-    };
-    Result cli(const QStringList &arguments)
+    CliResult cli(const QStringList &arguments)
     {
-        QProcess p;
-        p.setWorkingDirectory(m_ws);
-        p.start(qEnvironmentVariable("MLDESK_CLI"), arguments);
-        Result r;
-        if (!p.waitForFinished(300000))
-            return r;
-        r.exitCode = p.exitCode();
-        r.out = p.readAllStandardOutput();
-        r.err = p.readAllStandardError();
-        return r;
+        return runCli(qEnvironmentVariable("MLDESK_CLI"), m_ws, arguments, 300000);
     }
+    static QJsonObject json(const CliResult &r) { return QJsonDocument::fromJson(r.out).object(); }
     QByteArray containers()
     {
         QProcess p;
@@ -65,11 +52,10 @@ private slots:
             QSKIP(qPrintable(u"no test image: "_s + QString::fromUtf8(said).trimmed()));
         QVERIFY2(make.exitCode() == 0, said.constData());
         m_ws = m_dir.filePath(u"ws"_s);
-        QDir().mkpath(m_ws);
-        QCOMPARE(cli({u"workspace"_s, u"create"_s, m_ws, u"--name"_s, u"ep-containers"_s}).exitCode, 0);
+        QVERIFY(core::Workspace::create(m_ws, u"ep-containers"_s));
         writeText(m_dir.filePath(u"model/weights.json"_s), u"{\"scale\": 3}"_s);
         QCOMPARE(cli({u"model"_s, u"register"_s, u"scaler"_s, u"--files"_s, m_dir.filePath(u"model"_s)}).exitCode, 0);
-        const Result env = cli({u"environment"_s, u"create"_s, u"py-container"_s, u"--docker-image"_s, m_image});
+        const CliResult env = cli({u"environment"_s, u"create"_s, u"py-container"_s, u"--docker-image"_s, m_image});
         QVERIFY2(env.exitCode == 0, env.err.constData());
     }
 
@@ -97,16 +83,16 @@ def run(raw_data):
     rows = json.loads(raw_data)['data']
     return {'scaled': [[v * scale for v in row] for row in rows], **facts}
 )"_s);
-        const Result created =
+        const CliResult created =
             cli({u"endpoint"_s, u"create"_s, u"boxed"_s, u"--model"_s, u"scaler:1"_s, u"--entry"_s, u"score.py"_s,
                  u"--source"_s, source, u"--environment"_s, u"py-container"_s, u"--json"_s});
         QVERIFY2(created.exitCode == 0, QByteArray(created.err + created.out).constData());
-        QCOMPARE(created.json()[u"state"_s].toString(), u"Healthy"_s);
+        QCOMPARE(json(created)[u"state"_s].toString(), u"Healthy"_s);
         QVERIFY(containers().contains("mldesk-endpoint-boxed-"));
 
         const QString request = m_dir.filePath(u"request.json"_s);
         QVERIFY(writeAll(request, "{\"data\": [[1, 2], [0.5, -1]]}"));
-        const Result invoked = cli({u"endpoint"_s, u"invoke"_s, u"boxed"_s, u"--file"_s, request});
+        const CliResult invoked = cli({u"endpoint"_s, u"invoke"_s, u"boxed"_s, u"--file"_s, request});
         QVERIFY2(invoked.exitCode == 0, invoked.err.constData());
         const QJsonObject answer = QJsonDocument::fromJson(invoked.out).object();
         QCOMPARE(answer[u"scaled"_s].toArray(), QJsonDocument::fromJson("[[3, 6], [1.5, -3]]").array());
@@ -115,7 +101,7 @@ def run(raw_data):
         QCOMPARE(answer[u"keys_visible"_s].toBool(), false);
 
         // The native front in front of the container: no key, no scoring.
-        const QString uri = created.json()[u"scoring_uri"_s].toString();
+        const QString uri = json(created)[u"scoring_uri"_s].toString();
         QCOMPARE(httpSend("POST", uri, "{\"data\": [[1]]}").status, 401);
         const QByteArray log = cli({u"endpoint"_s, u"logs"_s, u"boxed"_s}).out;
         QVERIFY2(log.contains("init done in the container"), log.constData());

@@ -24,13 +24,10 @@ class TestEndpointGuiKill final : public QObject {
 
     QByteArray cli(const QStringList &arguments, int *exitCode = nullptr)
     {
-        QProcess p;
-        p.setWorkingDirectory(m_ws);
-        p.start(qEnvironmentVariable("MLDESK_CLI"), arguments);
-        const bool done = p.waitForFinished(180000);
+        const CliResult r = runCli(qEnvironmentVariable("MLDESK_CLI"), m_ws, arguments, 180000);
         if (exitCode)
-            *exitCode = done && p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        return p.readAllStandardOutput() + p.readAllStandardError();
+            *exitCode = r.exitCode;
+        return r.out + r.err;
     }
 
     // Started detached from this test, as a user would start it: its own process, offscreen.
@@ -66,10 +63,8 @@ private slots:
         const QString model = trainTinyModel(m_dir.filePath(u"train"_s), &log);
         QVERIFY2(!model.isEmpty(), qPrintable(log));
         m_ws = m_dir.filePath(u"ws"_s);
-        QDir().mkpath(m_ws);
+        QVERIFY(core::Workspace::create(m_ws, u"gui-kill"_s));
         int code = -1;
-        cli({u"workspace"_s, u"create"_s, m_ws, u"--name"_s, u"gui-kill"_s}, &code);
-        QCOMPARE(code, 0);
         cli({u"model"_s, u"register"_s, u"fmnist"_s, u"--files"_s, model}, &code);
         QCOMPARE(code, 0);
     }
