@@ -120,6 +120,13 @@ private:
         return std::uint32_t((v & 0x0000FFFF0000FFFFull) * 42949672960001ull >> 32);
     }
     static bool digit(char c) { return c >= '0' && c <= '9'; }
+    // m (> 0) has at most 53 significant bits: below 2^53, or its low bits beyond 53 are zero (half of Python's
+    // 16-17-digit pixels above 2^53 are even, and so on).
+    static bool exactDouble(std::uint64_t m)
+    {
+        const int extra = 64 - __builtin_clzll(m) - 53;
+        return extra <= 0 || (m & ((std::uint64_t(1) << extra) - 1)) == 0;
+    }
 
     bool number(float *out)
     {
@@ -178,7 +185,7 @@ private:
         double d;
         if (m == 0 && exact) {
             d = 0.0;
-        } else if (exact && m <= (std::uint64_t(1) << 53) && exponent >= -22 && exponent <= 22) {
+        } else if (exact && exactDouble(m) && exponent >= -22 && exponent <= 22) {
             // Clinger: both m and 10^|e| are exact doubles, so one IEEE division or product is correctly rounded.
             d = exponent < 0 ? double(m) / kPow10[-exponent] : double(m) * kPow10[exponent];
         } else {
