@@ -34,9 +34,10 @@ void setApplicationNames()
 struct Options {
     QCommandLineOption workspace{QStringList{QStringLiteral("w"), QStringLiteral("workspace")},
                                  QStringLiteral("Open the workspace in folder PATH."), QStringLiteral("PATH")};
-    QCommandLineOption pane{QStringLiteral("pane"),
-                            QStringLiteral("Start on pane NAME: datasets, environments, compute, runs or models."),
-                            QStringLiteral("NAME")};
+    QCommandLineOption pane{
+        QStringLiteral("pane"),
+        QStringLiteral("Start on pane NAME: datasets, environments, compute, runs, models or endpoints."),
+        QStringLiteral("NAME")};
     QCommandLineOption run{QStringLiteral("run"),
                            QStringLiteral("Open the details of run ID (on the Runs pane) once the workspace is open."),
                            QStringLiteral("ID")};
@@ -140,8 +141,9 @@ int main(int argc, char **argv)
                      qPrintable(parser.positionalArguments().constFirst()));
         return 1;
     }
-    const QStringList paneNames{QStringLiteral("datasets"), QStringLiteral("environments"), QStringLiteral("compute"),
-                                QStringLiteral("runs"), QStringLiteral("models")};
+    const QStringList paneNames{QStringLiteral("datasets"), QStringLiteral("environments"),
+                                QStringLiteral("compute"),  QStringLiteral("runs"),
+                                QStringLiteral("models"),   QStringLiteral("endpoints")};
     const int pane = parser.isSet(options.pane) ? paneNames.indexOf(parser.value(options.pane).toLower()) : 0;
     if (pane < 0) {
         std::fprintf(stderr, "mldesk: unknown pane '%s'; choose one of %s\n", qPrintable(parser.value(options.pane)),

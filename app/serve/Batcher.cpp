@@ -30,6 +30,16 @@ Batcher::~Batcher()
 
 bool Batcher::submit(std::vector<float> x, std::size_t rows, Done done)
 {
+    // Small requests on the CPU run at once on the calling (I/O) thread, every I/O thread in parallel: no hand-off,
+    // no lock, nothing to wait for.
+    if (rows <= kInlineRows && m_model.concurrentFor(rows)) {
+        std::vector<float> out(rows * std::size_t(m_model.outputs()));
+        m_model.predict(x.data(), rows, out.data());
+        if (m_observer)
+            m_observer(rows);
+        done(std::move(out), std::string());
+        return true;
+    }
     {
         std::unique_lock lock(m_mutex);
         // Only small requests: for them the two hand-offs cost more than the pass; a big one keeps the I/O thread

@@ -36,9 +36,10 @@ public:
     Batcher &operator=(const Batcher &) = delete;
 
     // x holds rows * inputs floats. False when the queue is full (nothing was queued, done is not called).
-    // When nothing is queued, the model is free and the request is small, the pass runs at once on the calling thread
-    // (done is called before submit returns): a lone request skips two thread hand-offs; under load requests queue and
-    // batch.
+    // A small request on the CPU's DenseKernels runs at once on the calling thread, concurrently with others (done is
+    // called before submit returns). Otherwise, when nothing is queued, the model is free and the request is small,
+    // the pass also runs on the calling thread (a lone request skips two thread hand-offs); under load requests
+    // queue and batch.
     bool submit(std::vector<float> x, std::size_t rows, Done done);
     std::size_t queuedRows() const;
 

@@ -134,8 +134,18 @@ bool EntryScriptPool::spawn(Worker &w, std::string *error)
     for (std::string &e : env)
         envp.push_back(e.data());
     envp.push_back(nullptr);
-    std::string python = m_options.python, unbuffered = "-u", dashC = "-c", driver = kDriver, entry = m_options.entry;
-    char *argv[] = {python.data(), unbuffered.data(), dashC.data(), driver.data(), entry.data(), nullptr};
+    std::vector<std::string> args;
+    const std::string id = std::to_string(::getpid()) + "-" + std::to_string(++m_starts);
+    for (std::string a : m_options.prefix) {
+        for (std::size_t at; (at = a.find("{worker}")) != std::string::npos;)
+            a.replace(at, 8, id);
+        args.push_back(std::move(a));
+    }
+    args.insert(args.end(), {m_options.python, "-u", "-c", kDriver, m_options.entry});
+    std::vector<char *> argv;
+    for (std::string &a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
     static const char kExecFailed[] = "mldesk-serve: cannot run the entry script's Python\n";
 
     const pid_t pid = ::fork();
@@ -146,7 +156,7 @@ bool EntryScriptPool::spawn(Worker &w, std::string *error)
     if (pid == 0) {
         ::dup2(in[0], STDIN_FILENO);
         ::dup2(out[1], STDOUT_FILENO); // stderr stays: the server's log
-        ::execvpe(argv[0], argv, envp.data());
+        ::execvpe(argv[0], argv.data(), envp.data());
         [[maybe_unused]] const ssize_t n = ::write(STDERR_FILENO, kExecFailed, sizeof kExecFailed - 1);
         ::_exit(127);
     }

@@ -4,6 +4,7 @@
 // (full: the caller answers 503). A worker that dies is started again; its request gets a 500 naming the crash.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -23,6 +24,11 @@ public:
         std::string pythonPath; // prepended to PYTHONPATH (the azureml.core shim)
         int workers = 2;
         std::size_t maxQueued = 256;
+        // A container environment: the worker command starts with these arguments (`podman run -i ... IMAGE`) and
+        // python is the interpreter inside the image; "{worker}" in them becomes an id unique to this server process
+        // and worker start (container names). The container gets AZUREML_MODEL_DIR and PYTHONPATH from its own -e
+        // arguments; stdin EOF (this process gone) ends the driver and so the container.
+        std::vector<std::string> prefix;
     };
     using Done = std::function<void(int status, std::string body)>;
     // log: one line for the server's log.
@@ -58,6 +64,7 @@ private:
     std::condition_variable m_wake;
     std::deque<Job> m_queue;
     bool m_stop = false;
+    std::atomic<int> m_starts{0}; // workers started so far ({worker} ids)
 };
 
 } // namespace mldesk::serve

@@ -154,9 +154,11 @@ private:
         r.authorization = std::string(req[http::field::authorization]);
         r.body = std::move(req.body());
         m_path = r.target.substr(0, r.target.find('?'));
+        // dispatch: an answer made on this connection's strand (health, errors, a small batch scored inline) is
+        // written at once; one from the batch worker's thread is posted to the strand.
         m_server.service.handle(std::move(r), [self = shared_from_this()](ServeReply reply) {
-            net::post(self->m_stream.get_executor(),
-                      [self, reply = std::move(reply)]() mutable { self->write(std::move(reply)); });
+            net::dispatch(self->m_stream.get_executor(),
+                          [self, reply = std::move(reply)]() mutable { self->write(std::move(reply)); });
         });
     }
 

@@ -82,15 +82,22 @@ std::unique_ptr<ScoreModel> ScoreModel::load(const std::string &folder, const st
                    std::string(gpu::cudaCompiledIn() ? "no device is visible" : "this build has no CUDA") + ")";
     } else if (device != "cpu")
         throw std::runtime_error("unknown device '" + device + "'; use cpu or cuda");
-    if (!model->m_backend)
+    if (!model->m_backend) {
         model->m_backend = gpu::makeCpuBackend(cpuThreads);
+        model->m_small = std::make_unique<DenseKernels>(model->m_spec, params);
+    }
     model->m_backend->init(model->m_spec, gpu::OptimizerSpec{}, params, 0);
     model->m_description = model->m_backend->name() + note;
+    if (model->m_small)
+        model->m_description += std::string("; up to ") + std::to_string(kSmallBatch) + " rows sparse-input kernels" +
+                                (DenseKernels::vectorized() ? " (AVX2)" : "");
     return model;
 }
 
 void ScoreModel::predict(const float *x, std::size_t rows, float *out)
 {
+    if (m_small && rows <= kSmallBatch)
+        return m_small->predict(x, rows, out);
     gpu::HostData data;
     data.x = x;
     data.count = rows;

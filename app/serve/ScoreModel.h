@@ -1,8 +1,10 @@
 // ScoreModel: a Keras Sequential model loaded for inference from a model folder - model.json + model.h5 (Keras 2
 // save_weights layout, what mldesk-train writes) or config.json + model.weights.h5 (an unpacked Keras 3 .keras) -
-// run on the public Backend API (CPU by default, CUDA when asked for and there). Not thread-safe: the Batcher's one
-// worker thread calls predict().
+// run on the public Backend API (CPU by default, CUDA when asked for and there). The Backend is not thread-safe: the
+// Batcher serializes predict() calls except those concurrentFor() allows.
 #pragma once
+
+#include "DenseKernels.h"
 
 #include "mldesk/gpu/Backend.h"
 
@@ -22,12 +24,17 @@ public:
     const gpu::ModelSpec &spec() const { return m_spec; }
     std::string description() const { return m_description; }
 
-    // x (rows, inputs) -> out (rows, outputs): the last layer's activations (softmax rows for a classifier).
+    // x (rows, inputs) -> out (rows, outputs): the last layer's activations (softmax rows for a classifier). On the
+    // CPU, up to kSmallBatch rows take DenseKernels (no packing, zero inputs skipped), more the Backend's sgemm.
     void predict(const float *x, std::size_t rows, float *out);
+    static constexpr std::size_t kSmallBatch = 8; // measured: at 8 rows as fast as sgemm, at 1 row twice as fast
+    // Whether predict() of this many rows may run on several threads at once (the CPU's DenseKernels path).
+    bool concurrentFor(std::size_t rows) const { return m_small && rows <= kSmallBatch; }
 
 private:
     gpu::ModelSpec m_spec;
     std::unique_ptr<gpu::Backend> m_backend;
+    std::unique_ptr<DenseKernels> m_small; // CPU only
     std::string m_description;
 };
 

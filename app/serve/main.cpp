@@ -62,7 +62,9 @@ const char *kUsage =
     "  --entry FILE           serve an Azure-style score.py instead: init() once per worker, run(raw_data) per\n"
     "                         request, AZUREML_MODEL_DIR = --model-dir (any files, not only Keras)\n"
     "  --python PATH          the Python that runs it (default python3)   --workers N  its processes (default 2)\n"
-    "  --python-path DIRS     prepended to its PYTHONPATH (e.g. the azureml.core shim)\n";
+    "  --python-path DIRS     prepended to its PYTHONPATH (e.g. the azureml.core shim)\n"
+    "  --worker-prefix ARG    (repeated) start each worker with these arguments, e.g. podman run -i ... IMAGE: the\n"
+    "                         script runs in a container, --python is the one inside; {worker} -> a unique id\n";
 
 bool isLoopback(const std::string &host)
 {
@@ -147,6 +149,8 @@ int main(int argc, char **argv)
             entry.python = value();
         else if (a == "--python-path")
             entry.pythonPath = value();
+        else if (a == "--worker-prefix")
+            entry.prefix.push_back(value());
         else if (a == "--workers")
             entry.workers = int(std::max(1LL, number()));
         else if (a == "--max-connections")

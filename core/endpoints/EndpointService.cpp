@@ -1,6 +1,8 @@
 // EndpointService: endpoint folders, records and supervised server processes; see the header.
 #include "core/endpoints/EndpointService.h"
 
+#include "core/containers/ContainerCommand.h"
+#include "core/containers/ContainerEngine.h"
 #include "core/endpoints/EndpointStore.h"
 #include "core/environments/EnvironmentPreparer.h"
 #include "core/http/HttpClient.h"
@@ -197,8 +199,8 @@ QString EndpointService::prepareEntryScript(const EndpointCreateParams &params, 
     const QString envName = params.environment.isEmpty() ? u"System-Python"_s : params.environment;
     const EnvironmentVersion environment = EnvironmentRegistry(m_workspace.database()).resolve(envName);
     if (environment.kind == EnvironmentVersion::Kind::Native)
-        throw WorkspaceError(u"environment %1 has no Python; run the entry script in System-Python or a conda "
-                             u"environment (--environment NAME)"_s.arg(envName));
+        throw WorkspaceError(u"environment %1 has no Python; run the entry script in System-Python, a conda or a "
+                             u"container environment (--environment NAME)"_s.arg(envName));
     copyTree(source, folder + u"/source"_s);
     LocalRunLauncher::writeRunContextModule(folder + u"/.mldesk"_s);
     EnvironmentPreparer::Options options;
@@ -215,6 +217,10 @@ QString EndpointService::prepareEntryScript(const EndpointCreateParams &params, 
     QJsonObject config;
     config.insert(u"entry"_s, QString(u"source/"_s + relative));
     config.insert(u"python"_s, prepared.python);
+    if (!prepared.containerImage.isEmpty()) // the workers run in `podman run` of this image (see launch())
+        config.insert(u"container"_s, QJsonObject{{u"image"_s, prepared.containerImage},
+                                                  {u"engine"_s, prepared.containerEngine},
+                                                  {u"network"_s, environment.containerNetwork}});
     config.insert(u"environment"_s, QString(environment.name + u':' + QString::number(environment.version)));
     config.insert(u"variables"_s, variables);
     return QString::fromUtf8(QJsonDocument(config).toJson(QJsonDocument::Compact));
@@ -253,11 +259,19 @@ void EndpointService::launch(Endpoint &endpoint)
     if (config.contains(u"device"_s))
         process.setArguments(process.arguments() + QStringList{u"--device"_s, config[u"device"_s].toString()});
     if (config.contains(u"entry"_s)) {
-        process.setArguments(process.arguments() + QStringList{u"--entry"_s, config[u"entry"_s].toString(),
-                                                               u"--python"_s, config[u"python"_s].toString()});
         const QJsonObject variables = config[u"variables"_s].toObject();
-        for (auto it = variables.begin(); it != variables.end(); ++it)
-            environment.insert(it.key(), it.value().toString());
+        const QJsonObject container = config[u"container"_s].toObject();
+        QStringList arguments{u"--entry"_s, config[u"entry"_s].toString(), u"--python"_s,
+                              config[u"python"_s].toString()};
+        if (!container.isEmpty()) {
+            arguments[1] = endpoint.folder + u'/' + arguments[1]; // the workers' working folder is source/
+            for (const QString &a : containerWorkerCommand(endpoint, container, variables))
+                arguments << u"--worker-prefix"_s << a;
+        } else {
+            for (auto it = variables.begin(); it != variables.end(); ++it)
+                environment.insert(it.key(), it.value().toString());
+        }
+        process.setArguments(process.arguments() + arguments);
     }
     process.setProcessEnvironment(environment);
     process.setWorkingDirectory(endpoint.folder);
@@ -270,6 +284,34 @@ void EndpointService::launch(Endpoint &endpoint)
     const qint64 ticks = LocalProcess::startTicks(pid);
     EndpointStore(m_workspace.database()).setRunning(endpoint, true, pid, ticks, QDateTime::currentMSecsSinceEpoch());
     endpoint = get(endpoint.name);
+}
+
+QStringList EndpointService::containerWorkerCommand(const Endpoint &endpoint, const QJsonObject &container,
+                                                    const QJsonObject &variables)
+{
+    const ContainerEngine engine = ContainerEngine::detect(container[u"engine"_s].toString());
+    ContainerRunSpec spec;
+    spec.name = u"mldesk-endpoint-"_s + endpoint.name + u"-{worker}"_s; // mldesk-serve makes each worker's unique
+    spec.image = container[u"image"_s].toString();
+    spec.workdir = endpoint.folder + u"/source"_s;
+    spec.network = container[u"network"_s].toBool();
+    spec.uid = ::getuid();
+    spec.gid = ::getgid();
+    ContainerCommand::currentLimits(&spec.openFiles, &spec.processes);
+    // Read-only: the model (as Azure mounts it), the script and the azureml.core shim; never the keys beside them.
+    for (const QString &sub : {u"/model"_s, u"/source"_s, u"/.mldesk"_s})
+        spec.mounts.append({endpoint.folder + sub, endpoint.folder + sub, true});
+    for (auto it = variables.begin(); it != variables.end(); ++it)
+        if (it.key() != u"PATH"_s) // the image's own PATH finds its python
+            spec.environment.insert(it.key(), it.value().toString());
+    spec.environment.insert(u"AZUREML_MODEL_DIR"_s, endpoint.folder + u"/model"_s);
+    spec.environment.insert(u"MLDESK_MODEL_NAME"_s, endpoint.modelName);
+    spec.environment.insert(u"HOME"_s, u"/tmp"_s); // the user's uid has no home in the image
+    spec.environment.insert(u"CUDA_VISIBLE_DEVICES"_s, QString());
+    QStringList arguments = engine.globalArguments + ContainerCommand::runArguments(engine, spec);
+    // -i: the worker's requests arrive on its stdin; when mldesk-serve goes, stdin ends and so does the container.
+    arguments.insert(int(engine.globalArguments.size()) + 1, u"-i"_s);
+    return QStringList{engine.program} + arguments;
 }
 
 Endpoint EndpointService::start(const QString &name)

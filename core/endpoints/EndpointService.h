@@ -8,6 +8,7 @@
 #include "core/endpoints/Endpoint.h"
 #include "core/endpoints/EndpointKeys.h"
 
+#include <QJsonObject>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -24,7 +25,8 @@ struct EndpointCreateParams {
     bool start = true;
     QString device = QStringLiteral("cpu"); // cpu | cuda (mldesk-serve falls back to the CPU, with a note, without one)
     // An Azure-style entry script instead of the native Keras path: entry is a file inside source (copied into the
-    // endpoint), run in environment (System-Python or a conda environment; default System-Python).
+    // endpoint), run in environment (System-Python, a conda or a container environment; default System-Python).
+    // A container environment runs the workers in `podman|docker run` of its image, the model mounted read-only.
     QString entry;
     QString source;
     QString environment;
@@ -58,6 +60,9 @@ public:
 private:
     void launch(Endpoint &endpoint);
     QString prepareEntryScript(const EndpointCreateParams &params, const QString &folder); // -> config JSON
+    // `podman|docker run -i ... IMAGE` for the entry script's workers (mldesk-serve --worker-prefix).
+    static QStringList containerWorkerCommand(const Endpoint &endpoint, const QJsonObject &container,
+                                              const QJsonObject &variables);
     bool supervisorAlive(const Endpoint &endpoint) const;
     Workspace &m_workspace;
 };

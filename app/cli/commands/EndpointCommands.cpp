@@ -253,7 +253,7 @@ void registerEndpointCommands(CommandRegistry &registry)
                            u"FILE"_s),
         QCommandLineOption(u"source"_s, u"The folder holding the entry script (copied into the endpoint)."_s, u"DIR"_s),
         QCommandLineOption(u"environment"_s,
-                           u"Where the entry script runs: System-Python (default) or a conda "
+                           u"Where the entry script runs: System-Python (default), a conda or a container "
                            u"environment."_s,
                            u"ENV[:VERSION]"_s)};
     createOptions += waitOptions();

@@ -1,0 +1,154 @@
+// mldesk-serve's fast paths against their references (no Qt, no server): the one-pass request parser gives the same
+// floats, bit for bit, as simdjson's double -> float for every kind of JSON number and hands anything unusual to the
+// simdjson path; the sparse-input Dense kernels match the CPU Backend's sgemm forward pass.
+#include "TestHarness.h"
+
+#include "DenseKernels.h"
+#include "ScoreJson.h"
+
+#include "mldesk/gpu/Backend.h"
+
+#include <simdjson.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using namespace mldesk;
+
+namespace {
+
+float simdjsonFloat(const std::string &text)
+{
+    simdjson::dom::parser parser;
+    double d = 0;
+    if (parser.parse(text).get(d))
+        throw std::runtime_error("simdjson refused " + text);
+    return float(d);
+}
+
+std::string request(const std::vector<std::string> &numbers, std::size_t inputs)
+{
+    std::string s = "{\"data\": [";
+    for (std::size_t i = 0; i < numbers.size(); ++i) {
+        s += i % inputs == 0 ? (i ? "], [" : "[") : ", ";
+        s += numbers[i];
+    }
+    return s + "]]}";
+}
+
+} // namespace
+
+MLDESK_TEST(parserMatchesSimdjsonBitForBit)
+{
+    std::vector<std::string> numbers = {"0",
+                                        "0.0",
+                                        "-0.0",
+                                        "1",
+                                        "-1",
+                                        "0.00392156862745098",
+                                        "0.5019607843137255",
+                                        "0.9921568627450981",
+                                        "0.996078431372549",
+                                        "1e-7",
+                                        "-2.5E+3",
+                                        "3.4e38",
+                                        "1.17549435e-38",
+                                        "123456789012345678901234567890.5",
+                                        "0.1",
+                                        "1.5e-45",
+                                        "9007199254740993",
+                                        "0.30000000000000004",
+                                        "12345.678901234567890123"};
+    std::mt19937_64 rng(18);
+    std::uniform_real_distribution<double> u(-10.0, 10.0);
+    char buf[64];
+    for (int i = 0; i < 2000; ++i) {
+        std::snprintf(buf, sizeof buf, "%.*g", 1 + i % 17, u(rng) * std::pow(10.0, double(i % 41 - 20)));
+        numbers.push_back(buf);
+    }
+    const std::string body = request(numbers, 1);
+    const serve::ScoreInput in = serve::parseScoreRequest(body, 1, 100000);
+    MLDESK_CHECK(in.error.empty());
+    MLDESK_CHECK(in.rows == numbers.size());
+    for (std::size_t i = 0; i < numbers.size(); ++i) {
+        const float want = simdjsonFloat(numbers[i]);
+        if (std::memcmp(&want, &in.x[i], sizeof want) != 0)
+            throw std::runtime_error(numbers[i] + ": parsed " + std::to_string(in.x[i]) + ", simdjson " +
+                                     std::to_string(want));
+    }
+}
+
+MLDESK_TEST(unusualButValidBodiesStillParse)
+{
+    // Another key, other whitespace, a trailing key: not the fast shape, the same numbers.
+    for (const std::string body : {"{\"id\": 7, \"data\": [[1, 2.5], [3, 4]]}", "\n{\t\"data\" :[[1 ,2.5],[3,4] ]}\r\n",
+                                   "{\"data\": [[1, 2.5], [3, 4]], \"extra\": null}"}) {
+        const serve::ScoreInput in = serve::parseScoreRequest(body, 2, 10);
+        MLDESK_CHECK(in.error.empty());
+        MLDESK_CHECK(in.rows == 2);
+        MLDESK_CHECK(in.x == (std::vector<float>{1.0f, 2.5f, 3.0f, 4.0f}));
+    }
+}
+
+MLDESK_TEST(badBodiesKeepTheirMessages)
+{
+    auto error = [](const std::string &body, std::size_t maxRows = 10) {
+        return serve::parseScoreRequest(body, 2, maxRows).error;
+    };
+    MLDESK_CHECK(error("{\"data\": [[1, 2], [3]]}").find("data[1] has 1 values") != std::string::npos);
+    MLDESK_CHECK(error("{\"data\": [[1, \"2\"]]}").find("data[0][1] is a string") != std::string::npos);
+    MLDESK_CHECK(error("{\"data\": [[1, 2]]").find("not valid JSON") != std::string::npos);
+    MLDESK_CHECK(error("{\"data\": [[01, 2]]}").find("not valid JSON") != std::string::npos);
+    MLDESK_CHECK(error("{\"data\": [[1., 2]]}").find("not valid JSON") != std::string::npos);
+    MLDESK_CHECK(error("{\"data\": [[1, 2]]} x").find("not valid JSON") != std::string::npos);
+    MLDESK_CHECK(error("{\"data\": []}").find("empty list") != std::string::npos);
+    MLDESK_CHECK(error("{\"data\": [[1, 2], [3, 4]]}", 1).find("at most 1") != std::string::npos);
+}
+
+MLDESK_TEST(sparseKernelsMatchTheBackend)
+{
+    gpu::ModelSpec spec;
+    spec.inputs = 784;
+    spec.layers = {{"dense_1", 300, gpu::Activation::Relu},
+                   {"dense_2", 100, gpu::Activation::Tanh},
+                   {"dense_3", 13, gpu::Activation::Sigmoid},
+                   {"dense_4", 10, gpu::Activation::Softmax}};
+    spec.layers[2].useBias = false;
+    std::mt19937 rng(18);
+    std::normal_distribution<float> n(0.0f, 0.05f);
+    gpu::Parameters params;
+    int in = spec.inputs;
+    for (const gpu::DenseLayer &l : spec.layers) {
+        gpu::LayerParams p{in, l.units, std::vector<float>(std::size_t(in * l.units)), {}};
+        for (float &w : p.kernel)
+            w = n(rng);
+        if (l.useBias)
+            for (int j = 0; j < l.units; ++j)
+                p.bias.push_back(n(rng));
+        params.push_back(std::move(p));
+        in = l.units;
+    }
+    const std::size_t rows = 7;
+    std::vector<float> x(rows * 784);
+    std::uniform_real_distribution<float> pixel(0.0f, 1.0f);
+    for (float &v : x)
+        v = pixel(rng) < 0.5f ? 0.0f : pixel(rng); // half zeros, like Fashion-MNIST
+    auto backend = gpu::makeCpuBackend(1);
+    backend->init(spec, gpu::OptimizerSpec{}, params, 0);
+    gpu::HostData data;
+    data.x = x.data();
+    data.count = rows;
+    data.features = 784;
+    data.classes = 10;
+    std::vector<float> want(rows * 10), got(rows * 10);
+    backend->predict(data, want.data());
+    serve::DenseKernels(spec, params).predict(x.data(), rows, got.data());
+    MLDESK_CHECK_ALLCLOSE(got.data(), want.data(), got.size(), 1e-6, 1e-4, "sparse kernels vs Backend");
+}
+
+MLDESK_TEST_MAIN()
