@@ -9,6 +9,7 @@ namespace mldesk::core {
 
 StoreReader::StoreReader(const Database &database) : m_receiver(std::make_unique<QObject>())
 {
+    m_receiver->setObjectName(QStringLiteral("storeReaderAnswers"));
     m_thread.setObjectName(QStringLiteral("mldesk-store-reader"));
     m_context = new QObject;
     m_context->moveToThread(&m_thread);

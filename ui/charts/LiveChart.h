@@ -82,6 +82,7 @@ private:
     QStringList m_pending; // charts this frame has yet to redraw
     bool m_frameForce = false;
     bool m_continuing = false; // a continuation of the frame is queued
+    int m_hiddenFrames = 0;
 
     QComboBox *m_xAxis = nullptr;
     QCheckBox *m_logScale = nullptr;

@@ -165,6 +165,7 @@ bool MetricChart::refresh(const QList<ChartSource> &sources, const ChartOptions 
     m_haveOptions = true;
 
     bool changed = false;
+    QList<std::pair<QLineSeries *, QList<QPointF>>> fresh; // the lines to redraw, with their new points
     for (const ChartSource &source : sources) {
         QLineSeries *line = m_series.value(source.runId);
         if (!line) {
@@ -188,46 +189,72 @@ bool MetricChart::refresh(const QList<ChartSource> &sources, const ChartOptions 
         line->setPen(pen);
         if (!force && m_drawnRevision.value(source.runId, ~quint64(0)) == source.buffer->revision())
             continue;
-        line->replace(pointsFor(*source.buffer, options));
+        fresh.append({line, pointsFor(*source.buffer, options)});
         m_drawnRevision.insert(source.runId, source.buffer->revision());
         changed = true;
     }
     if (changed || force)
-        updateRanges(options);
+        updateRanges(options, fresh);
+    for (auto &[line, points] : fresh)
+        line->replace(points);
     return changed;
 }
 
-void MetricChart::updateRanges(const ChartOptions &options)
+void MetricChart::updateRanges(const ChartOptions &options,
+                               const QList<std::pair<QLineSeries *, QList<QPointF>>> &fresh)
 {
     double minX = std::numeric_limits<double>::infinity();
     double maxX = -minX;
     double minY = minX;
     double maxY = -minX;
-    for (QLineSeries *line : std::as_const(m_series)) {
-        for (const QPointF &p : line->points()) {
+    auto extend = [&](const QList<QPointF> &points) {
+        for (const QPointF &p : points) {
             minX = std::min(minX, p.x());
             maxX = std::max(maxX, p.x());
             minY = std::min(minY, p.y());
             maxY = std::max(maxY, p.y());
         }
+    };
+    for (QLineSeries *line : std::as_const(m_series)) {
+        const auto it = std::find_if(fresh.begin(), fresh.end(), [line](const auto &f) { return f.first == line; });
+        extend(it != fresh.end() ? it->second : line->points());
     }
     if (!std::isfinite(minX) || m_zoomed) // a zoomed or panned view stays where the user put it
         return;
     if (maxX <= minX)
         maxX = minX + 1;
-    if (options.xAxis == ChartOptions::XAxis::WallTime) {
-        auto *axis = static_cast<QDateTimeAxis *>(m_xAxis);
-        axis->setFormat(wallTimeFormatFor((maxX - minX) / 1000.0));
-        axis->setRange(QDateTime::fromMSecsSinceEpoch(qint64(minX)), QDateTime::fromMSecsSinceEpoch(qint64(maxX)));
+    double lowY = minY / 1.2, highY = maxY * 1.2;
+    if (!options.logScale) {
+        const double pad = maxY > minY ? (maxY - minY) * 0.05 : std::max(std::abs(maxY) * 0.05, 0.5);
+        lowY = minY - pad;
+        highY = maxY + pad;
+    }
+    auto *dates = qobject_cast<QDateTimeAxis *>(m_xAxis);
+    const QDateTime fromTime = QDateTime::fromMSecsSinceEpoch(qint64(minX));
+    const QDateTime toTime = QDateTime::fromMSecsSinceEpoch(qint64(maxX));
+    bool changes = true;
+    const auto *x = qobject_cast<const QValueAxis *>(m_xAxis);
+    const auto *y = qobject_cast<const QValueAxis *>(m_yAxis);
+    const auto *logY = qobject_cast<const QLogValueAxis *>(m_yAxis);
+    if ((dates || x) && (y || logY)) {
+        const bool xSame =
+            dates ? dates->min() == fromTime && dates->max() == toTime : x->min() == minX && x->max() == maxX;
+        const bool ySame = y ? y->min() == lowY && y->max() == highY : logY->min() == lowY && logY->max() == highY;
+        changes = !xSame || !ySame;
+    }
+    if (!changes)
+        return;
+    // Qt Charts lays every line out again (path and hover shape) on each axis change: the lines about to get new
+    // points are emptied first, so each of them is laid out once, by its replace().
+    for (const auto &f : fresh)
+        f.first->clear();
+    if (dates) {
+        dates->setFormat(wallTimeFormatFor((maxX - minX) / 1000.0));
+        dates->setRange(fromTime, toTime);
     } else {
         m_xAxis->setRange(minX, maxX); // ticks follow (applyTicks)
     }
-    if (options.logScale) {
-        m_yAxis->setRange(minY / 1.2, maxY * 1.2);
-        return;
-    }
-    const double pad = maxY > minY ? (maxY - minY) * 0.05 : std::max(std::abs(maxY) * 0.05, 0.5);
-    m_yAxis->setRange(minY - pad, maxY + pad);
+    m_yAxis->setRange(lowY, highY);
 }
 
 QString MetricChart::xText(double x) const

@@ -14,6 +14,7 @@
 #include <QString>
 
 #include <functional>
+#include <utility>
 
 class QAbstractAxis;
 class QGraphicsLineItem;
@@ -88,7 +89,8 @@ private:
     void connectLegend(QLineSeries *line);
     void ensureAxes(const ChartOptions &options);
     QList<QPointF> pointsFor(const MetricBuffer &buffer, const ChartOptions &options) const;
-    void updateRanges(const ChartOptions &options);
+    // The axes fitted to the lines, taking the points of `fresh` lines as those they are about to get.
+    void updateRanges(const ChartOptions &options, const QList<std::pair<QLineSeries *, QList<QPointF>>> &fresh = {});
     QString describe(const QLineSeries *line, const QPointF &hoveredAt) const;
     QString xText(double x) const; // "step 12", "3.5 min", "14:02:11"
 
