@@ -1,7 +1,7 @@
 // MetricsIngestor: metrics.jsonl -> run_metrics by byte offset; see the header.
 #include "core/runs/MetricsIngestor.h"
 
-#include "core/runs/MetricsSqlWriter.h"
+#include "core/runs/MetricsBatch.h"
 #include "core/runs/RunFiles.h"
 #include "core/runs/RunStore.h"
 #include "core/store/Database.h"
@@ -11,11 +11,11 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QScopeGuard>
 #include <QSqlError>
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 using namespace Qt::StringLiterals;
@@ -34,18 +34,14 @@ qint64 MetricsIngestor::storedOffset() const
         .toLongLong();
 }
 
-qint64 MetricsIngestor::nextStep(const QString &name)
+QList<MetricPoint> MetricsIngestor::Batch::points() const
 {
-    auto it = m_nextStep.find(name);
-    if (it == m_nextStep.end()) {
-        qint64 next = MetricChunks::nextStep(m_db, m_runId, name).value_or(0);
-        if (m_batch) // points of this batch are not in the table yet
-            for (const MetricPoint &p : *m_batch)
-                if (p.name == name)
-                    next = std::max(next, p.step + 1);
-        it = m_nextStep.insert(name, next);
-    }
-    return it.value();
+    QList<MetricPoint> out;
+    out.reserve(count);
+    for (const MetricColumns &c : series)
+        for (qsizetype i = 0; i < c.size(); ++i)
+            out.append(MetricPoint{c.name, c.steps[i], c.values[i], c.times[i], c.texts.value(i), 0});
+    return out;
 }
 
 namespace {
@@ -168,6 +164,112 @@ bool parseFlat(QByteArrayView line, Entry &entry)
     return p == end;
 }
 
+// The line every job writes, {"name":"Loss","step":3,"value":0.41,"time":1700000000.5} (keys in any order, step
+// and time optional, step an integer or null): parsed without any allocation. False for anything else (escapes,
+// other keys, a tag or an image, a value that is not a finite number...): the full parser decides, and warns.
+struct FastLine {
+    QByteArrayView name;
+    double value = 0;
+    qint64 step = -1; // none given
+    double time = 0;
+    bool hasValue = false;
+    bool hasTime = false;
+};
+
+inline bool isNumberChar(char c)
+{
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+inline bool parseFinite(const char *&p, const char *end, double &out)
+{
+    const char *start = p;
+    while (p < end && isNumberChar(*p))
+        ++p;
+    if (start == p || *start == '+')
+        return false;
+    const auto [ptr, ec] = std::from_chars(start, p, out);
+    return ec == std::errc() && ptr == p && std::isfinite(out);
+}
+
+bool parseFast(QByteArrayView line, FastLine &f)
+{
+    const char *p = line.data();
+    const char *end = p + line.size();
+    auto space = [&] {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+            ++p;
+    };
+    space();
+    if (p == end || *p++ != '{')
+        return false;
+    for (;;) {
+        space();
+        if (p == end || *p++ != '"')
+            return false;
+        const char *key = p;
+        while (p < end && *p != '"' && *p != '\\')
+            ++p;
+        if (p == end || *p != '"')
+            return false;
+        const qsizetype keyLength = p - key;
+        ++p;
+        space();
+        if (p == end || *p++ != ':')
+            return false;
+        space();
+        if (p == end)
+            return false;
+        if (keyLength == 4 && std::memcmp(key, "name", 4) == 0) {
+            if (*p++ != '"')
+                return false;
+            const char *start = p;
+            while (p < end && *p != '"' && *p != '\\')
+                ++p;
+            if (p == end || *p != '"')
+                return false;
+            f.name = QByteArrayView(start, p - start);
+            ++p;
+        } else if (keyLength == 5 && std::memcmp(key, "value", 5) == 0) {
+            if (!parseFinite(p, end, f.value))
+                return false;
+            f.hasValue = true;
+        } else if (keyLength == 4 && std::memcmp(key, "step", 4) == 0) {
+            if (end - p >= 4 && std::memcmp(p, "null", 4) == 0) {
+                f.step = -1;
+                p += 4;
+            } else {
+                const char *start = p;
+                qint64 step = 0;
+                while (p < end && *p >= '0' && *p <= '9' && p - start < 15) // < 9e15, as the full parser
+                    step = step * 10 + (*p++ - '0');
+                if (p == start || (p < end && isNumberChar(*p)))
+                    return false; // a fraction, an exponent, a sign, 15 digits or more: the full parser
+                f.step = step;
+            }
+        } else if (keyLength == 4 && std::memcmp(key, "time", 4) == 0) {
+            if (!parseFinite(p, end, f.time))
+                return false;
+            f.hasTime = true;
+        } else {
+            return false;
+        }
+        space();
+        if (p < end && *p == ',') {
+            ++p;
+            continue;
+        }
+        if (p < end && *p == '}') {
+            ++p;
+            break;
+        }
+        return false;
+    }
+    space();
+    // A longer name may still be within 255 characters: the full parser counts them.
+    return p == end && f.hasValue && !f.name.isEmpty() && f.name.size() <= 255;
+}
+
 Entry::Field fieldOf(const QJsonValue &v)
 {
     Entry::Field f;
@@ -236,14 +338,9 @@ bool MetricsIngestor::parseLine(QByteArrayView line, qint64 at, MetricPoint &poi
         point.step = qint64(e.step.number);
     else if (e.step.kind == Kind::Missing || (e.step.kind == Kind::Other && e.step.text == u"null"_s) ||
              (e.step.kind == Kind::Other && e.step.text.isEmpty()))
-        point.step = nextStep(name);
+        point.step = -1; // decided by the caller, in the store
     else
         return skip(u"'step' must be a non-negative integer"_s);
-    if (!m_nextStep.isEmpty()) { // tracked only once a line has come without a step (see nextStep)
-        const qint64 next = nextStep(name);
-        if (point.step >= next)
-            m_nextStep[name] = point.step + 1;
-    }
     point.timeMs = e.time.kind == Kind::Number && std::isfinite(e.time.number)
                        ? qint64(std::llround(e.time.number * 1000.0))
                        : QDateTime::currentMSecsSinceEpoch();
@@ -256,18 +353,34 @@ MetricsIngestor::Batch MetricsIngestor::ingest(bool final, qint64 chunkBytes)
     QStringList warnings;
     m_db.writeTransaction([&] {
         m_pendingTags.clear();
-        m_nextStep.clear(); // the store decides (another process may have ingested since the last batch)
-        m_batch = &batch.points;
-        const auto forget = qScopeGuard([this] { m_batch = nullptr; });
+        MetricsBatch &points = m_points;
+        points.clear();
+        // A step-less line's step: one past the highest of its metric, in the store (another process may have
+        // ingested since the last batch; asked once per metric and batch) and in this batch.
+        QHash<int, qint64> storedNext;
+        auto nextStep = [&](int series) {
+            auto it = storedNext.find(series);
+            if (it == storedNext.end())
+                it = storedNext.insert(series, MetricChunks::nextStep(m_db, m_runId, points.name(series)).value_or(0));
+            return std::max(it.value(), points.maxStep(series) + 1);
+        };
+        qint64 now = -1; // the time of lines without one: when they were read
         const qint64 offset = storedOffset();
         batch.offset = offset;
         QFile file(m_runDir + u'/' + fileName());
         if (!file.open(QIODevice::ReadOnly) || file.size() <= offset)
             return;
         file.seek(offset);
-        const QByteArray chunk = file.read(chunkBytes);
+        const qint64 want = std::min(chunkBytes, file.size() - offset);
+        if (m_buffer.size() < want || m_buffer.size() > 2 * want + (1 << 20))
+            m_buffer.resize(want); // reused: no fresh pages for every batch
+        const qint64 got = file.read(m_buffer.data(), want);
+        if (got < 0)
+            throw std::runtime_error("reading " + file.fileName().toStdString() + " failed: " +
+                                     file.errorString().toStdString());
+        const QByteArrayView chunk(m_buffer.constData(), got);
         batch.more = offset + chunk.size() < file.size();
-        batch.points.reserve(chunk.size() / 40); // lines are rarely shorter; growing a list of points is costly
+        const char *const data = chunk.constData();
         qsizetype pos = 0;
         if (m_skippingLongLine) { // the rest of a line already reported as too long
             const qsizetype nl = chunk.indexOf('\n');
@@ -279,9 +392,9 @@ MetricsIngestor::Batch MetricsIngestor::ingest(bool final, qint64 chunkBytes)
             }
         }
         while (pos < chunk.size()) {
-            qsizetype nl = chunk.indexOf('\n', pos);
-            const bool lastPiece = nl < 0;
-            if (lastPiece) {
+            const void *found = std::memchr(data + pos, '\n', size_t(chunk.size() - pos));
+            qsizetype nl = found ? static_cast<const char *>(found) - data : -1;
+            if (nl < 0) {
                 const qint64 rest = chunk.size() - pos;
                 if (rest > kMaxLineBytes) {
                     warnings.append(u"metrics.jsonl line at byte %1 skipped: longer than %2 bytes"_s.arg(offset + pos)
@@ -295,16 +408,26 @@ MetricsIngestor::Batch MetricsIngestor::ingest(bool final, qint64 chunkBytes)
                     break; // half-written: wait for the rest
                 nl = chunk.size();
             }
-            const QByteArrayView line = QByteArrayView(chunk).sliced(pos, nl - pos);
+            const QByteArrayView line(data + pos, nl - pos);
+            FastLine fast;
             if (line.size() > kMaxLineBytes) {
                 warnings.append(u"metrics.jsonl line at byte %1 skipped: longer than %2 bytes"_s.arg(offset + pos)
                                     .arg(kMaxLineBytes));
                 ++batch.skipped;
+            } else if (parseFast(line, fast)) {
+                const int series = points.seriesOf(fast.name);
+                if (!fast.hasTime && now < 0)
+                    now = QDateTime::currentMSecsSinceEpoch();
+                points.append(series, fast.step >= 0 ? fast.step : nextStep(series), fast.value,
+                              fast.hasTime ? qint64(std::llround(fast.time * 1000.0)) : now);
             } else {
                 MetricPoint point;
                 const int before = int(warnings.size());
                 if (parseLine(line, offset + pos, point, warnings)) {
-                    batch.points.append(point);
+                    const int series = points.seriesOf(point.name);
+                    if (point.step < 0)
+                        point.step = nextStep(series);
+                    points.append(series, point);
                 } else if (warnings.size() > before) {
                     ++batch.skipped;
                 }
@@ -312,10 +435,12 @@ MetricsIngestor::Batch MetricsIngestor::ingest(bool final, qint64 chunkBytes)
             pos = nl + 1;
         }
         const qint64 consumed = std::min<qint64>(pos, chunk.size());
+        batch.count = points.count();
+        batch.series = points.nonEmpty();
         if (m_sink)
-            m_sink(m_db, m_runId, batch.points);
+            m_sink(m_db, m_runId, batch.series);
         else
-            MetricsSqlWriter::insert(m_db, m_runId, batch.points);
+            MetricChunks::append(m_db, m_runId, batch.series);
         for (const auto &[key, value] : m_pendingTags) {
             m_db.exec(u"DELETE FROM tags WHERE entity_kind = ? AND entity_id = ? AND tag_key = ?"_s,
                       {RunStore::tagEntityKind(), m_runId, key});
@@ -324,14 +449,14 @@ MetricsIngestor::Batch MetricsIngestor::ingest(bool final, qint64 chunkBytes)
         }
         batch.offset = offset + consumed;
         if (consumed > 0) {
-            const qint64 now = QDateTime::currentMSecsSinceEpoch();
+            const qint64 at = QDateTime::currentMSecsSinceEpoch();
             if (m_db.exec(u"UPDATE run_log_offsets SET byte_offset = ?, updated_at = ? WHERE run_id = ? AND "
                           u"file_name = ?"_s,
-                          {batch.offset, now, m_runId, fileName()})
+                          {batch.offset, at, m_runId, fileName()})
                     .numRowsAffected() == 0)
                 m_db.exec(u"INSERT INTO run_log_offsets (run_id, file_name, byte_offset, updated_at) "
                           u"VALUES (?, ?, ?, ?)"_s,
-                          {m_runId, fileName(), batch.offset, now});
+                          {m_runId, fileName(), batch.offset, at});
         }
     });
     for (const QString &warning : warnings)

@@ -6,7 +6,9 @@
 // with a warning in logs/mldesk_system.txt.
 #pragma once
 
+#include "core/runs/MetricsBatch.h"
 #include "core/runs/RunTypes.h"
+#include "core/store/MetricChunks.h"
 
 #include <QByteArrayView>
 #include <QHash>
@@ -27,30 +29,33 @@ public:
     MetricsIngestor(Database &db, qint64 runId, QString runDir);
 
     struct Batch {
-        QList<MetricPoint> points;
+        QList<MetricColumns> series; // what was stored: one per metric, each in the order it was logged
+        qsizetype count = 0;         // points in series
         int skipped = 0;
-        bool more = false; // stopped at chunkBytes: call again
-        qint64 offset = 0; // after this batch
+        bool more = false;                 // stopped at chunkBytes: call again
+        qint64 offset = 0;                 // after this batch
+        QList<MetricPoint> points() const; // series flattened, metric after metric (tests)
     };
     // final: the job has ended, so a last line without '\n' is complete.
     Batch ingest(bool final = false, qint64 chunkBytes = kDefaultChunkBytes);
     qint64 storedOffset() const;
 
-    // Bench seam: how a batch is stored inside the transaction (default: MetricsSqlWriter, chunks).
-    using Sink = std::function<void(Database &db, qint64 runId, const QList<MetricPoint> &points)>;
+    // Bench seam: how a batch is stored inside the transaction (default: MetricChunks::append).
+    using Sink = std::function<void(Database &db, qint64 runId, const QList<MetricColumns> &series)>;
     void setSink(Sink sink) { m_sink = std::move(sink); }
 
 private:
+    // The full parser (escapes, tags, images, odd values): false when the line is skipped or is a tag. A point
+    // without a step comes back with step -1.
     bool parseLine(QByteArrayView line, qint64 at, MetricPoint &point, QStringList &warnings);
-    qint64 nextStep(const QString &name);
 
     Database &m_db;
     qint64 m_runId;
     QString m_runDir;
     bool m_skippingLongLine = false;
-    QHash<QString, qint64> m_nextStep;
     QList<QPair<QString, QString>> m_pendingTags;
-    const QList<MetricPoint> *m_batch = nullptr; // the batch being parsed (for steps of step-less lines)
+    MetricsBatch m_points; // kept between batches with its memory (see MetricsBatch::clear)
+    QByteArray m_buffer;   // the bytes read, likewise
     Sink m_sink;
 };
 

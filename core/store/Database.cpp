@@ -166,20 +166,32 @@ QSqlDatabase Database::connection() const
 
 QSqlQuery Database::exec(const QString &sql, const QVariantList &bindings)
 {
+    QSqlQuery query = prepare(sql);
+    run(query, bindings);
+    return query;
+}
+
+QSqlQuery Database::prepare(const QString &sql)
+{
     QSqlQuery query(connection());
     const QString adapted = adaptSql(sql);
     if (!query.prepare(adapted))
         throwSqlError(u"SQL error preparing \"%1\""_s.arg(adapted), query.lastError());
-    for (const QVariant &value : bindings) {
+    return query;
+}
+
+void Database::run(QSqlQuery &query, const QVariantList &bindings)
+{
+    for (int i = 0; i < bindings.size(); ++i) {
+        const QVariant &value = bindings[i];
         // A null QString would bind as SQL NULL; callers mean "empty text". SQL NULL is an invalid QVariant.
         if (value.metaType().id() == QMetaType::QString && value.toString().isNull())
-            query.addBindValue(QString(0, QChar()));
+            query.bindValue(i, QString(0, QChar()));
         else
-            query.addBindValue(value);
+            query.bindValue(i, value);
     }
     if (!query.exec())
-        throwSqlError(u"SQL error running \"%1\""_s.arg(adapted), query.lastError());
-    return query;
+        throwSqlError(u"SQL error running \"%1\""_s.arg(query.lastQuery()), query.lastError());
 }
 
 QVariant Database::scalar(const QString &sql, const QVariantList &bindings)

@@ -37,6 +37,10 @@ public:
     // active query. Throws std::runtime_error on failure (with the driver's message); "database is locked" cannot
     // happen short of a 10 s stall (busy timeout).
     QSqlQuery exec(const QString &sql, const QVariantList &bindings = {});
+    // The same in two halves, for a statement run many times (a batch of metric chunks): prepared once, then run
+    // with each row's bindings.
+    QSqlQuery prepare(const QString &sql);
+    void run(QSqlQuery &query, const QVariantList &bindings);
     // First column of the first row, or an invalid QVariant when there is no row.
     QVariant scalar(const QString &sql, const QVariantList &bindings = {});
     // INSERT and return the new row's id.

@@ -97,11 +97,16 @@ void updateLatest(Database &db, qint64 runId, const MetricColumns &s)
 void MetricChunks::append(Database &db, qint64 runId, const QList<MetricColumns> &series)
 {
     qint64 seq = -1;
+    QSqlQuery insert; // prepared once per call: a batch may be hundreds of chunks
     for (const MetricColumns &s : series) {
         if (s.size() == 0)
             continue;
-        if (seq < 0)
+        if (seq < 0) {
             seq = lastSeq(db, runId);
+            insert = db.prepare(u"INSERT INTO run_metric_chunks (run_id, seq, name, point_count, first_step, "
+                                u"last_step, min_value, max_value, last_value, steps, value_data, times, texts, "
+                                u"summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s);
+        }
         for (qsizetype from = 0; from < s.size(); from += kMaxPoints) {
             const qsizetype n = std::min<qsizetype>(kMaxPoints, s.size() - from);
             qint64 lo = s.steps[from], hi = lo;
@@ -121,6 +126,7 @@ void MetricChunks::append(Database &db, qint64 runId, const QList<MetricColumns>
             }
             // Per block of kBlockPoints: first step, last step (int64), min, max (float64; NaN when none is finite).
             QByteArray summary;
+            summary.reserve((n + kBlockPoints - 1) / kBlockPoints * 32);
             for (qsizetype b = from; b < from + n; b += kBlockPoints) {
                 qint64 blockLo = s.steps[b], blockHi = blockLo;
                 double blockMin = std::numeric_limits<double>::quiet_NaN(), blockMax = blockMin;
@@ -141,12 +147,10 @@ void MetricChunks::append(Database &db, qint64 runId, const QList<MetricColumns>
             if (anyText)
                 texts = QString::fromUtf8(
                     QJsonDocument(QJsonArray::fromStringList(s.texts.mid(from, n))).toJson(QJsonDocument::Compact));
-            db.exec(u"INSERT INTO run_metric_chunks (run_id, seq, name, point_count, first_step, last_step, "
-                    u"min_value, max_value, last_value, steps, value_data, times, texts, summary) "
-                    u"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s,
-                    {runId, ++seq, s.name, qint64(n), lo, hi, nullable(min), nullable(max),
-                     nullable(s.values[from + n - 1]), consecutive ? QVariant() : QVariant(pack(s.steps, from, n)),
-                     pack(s.values, from, n), pack(s.times, from, n), texts, summary});
+            db.run(insert,
+                   {runId, ++seq, s.name, qint64(n), lo, hi, nullable(min), nullable(max),
+                    nullable(s.values[from + n - 1]), consecutive ? QVariant() : QVariant(pack(s.steps, from, n)),
+                    pack(s.values, from, n), pack(s.times, from, n), texts, summary});
         }
         updateLatest(db, runId, s);
     }

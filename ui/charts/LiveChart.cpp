@@ -24,7 +24,8 @@ namespace mldesk::ui {
 
 namespace {
 constexpr int kFrameMs = 40;
-constexpr int kFrameBudgetMs = 8; // per event; the rest of a frame continues in the next one
+constexpr int kFrameBudgetMs = 8;     // per event; the rest of a frame continues in the next one
+constexpr int kHiddenFrameEvery = 12; // about 2 frames a second while the charts are not shown
 } // namespace
 
 LiveChart::LiveChart(QWidget *parent) : QWidget(parent)
@@ -239,6 +240,9 @@ void LiveChart::refreshNow()
 
 void LiveChart::frame()
 {
+    // Hidden (another tab in front): a frame now and then keeps the charts near current at a fraction of the cost.
+    if (!isVisible() && ++m_hiddenFrames % kHiddenFrameEvery != 0)
+        return;
     drawFrame(false);
 }
 

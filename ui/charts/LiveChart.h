@@ -88,6 +88,7 @@ private:
     bool m_forceRedraw = false;
     QStringList m_pending;     // charts this frame has yet to redraw
     bool m_continuing = false; // a continuation of the frame is queued
+    int m_hiddenFrames = 0;
 
     QComboBox *m_xAxis = nullptr;
     QCheckBox *m_logScale = nullptr;

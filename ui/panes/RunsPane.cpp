@@ -3,6 +3,7 @@
 
 #include "core/experiments/ExperimentStore.h"
 #include "core/store/Database.h"
+#include "core/store/MetricChunks.h"
 #include "core/workspace/Workspace.h"
 #include "core/workspace/WorkspaceError.h"
 #include "ui/models/RunsFilterModel.h"
@@ -226,10 +227,12 @@ void RunsPane::setWorkspace(core::Workspace *workspace)
         }
         m_activities.clear();
         m_sweeps.reset();
+        m_reader.reset();
         m_service.reset();
         m_workspace = workspace;
         if (workspace) {
             m_service = std::make_unique<core::RunServiceHost>(*workspace, m_options);
+            m_reader = std::make_unique<core::StoreReader>(workspace->database());
             connectService();
             m_model->setMetricLookup([service = m_service.get()](qint64 id, const QString &name) {
                 for (const core::MetricLatest &latest : service->store().latestMetrics(id))
@@ -272,8 +275,10 @@ void RunsPane::runChanged(const core::RunRecord &run)
     m_model->upsert(run);
     updateActivity(run);
     if (RunDetails *d = details(run.uid)) {
-        if (const auto full = m_service->store().find(run.uid))
-            d->setRun(*full);
+        if (!run.history.isEmpty()) // the service's records are full ones: no need to read the store
+            d->setRun(run);
+        else
+            loadFullRecord(d);
     }
     if (m_experimentFilter->findData(run.experiment) < 0)
         m_experimentFilter->addItem(run.experiment, run.experiment);
@@ -400,7 +405,13 @@ RunDetails *RunsPane::openDetails(const QString &uid)
     }
     if (!m_service)
         return nullptr;
-    const auto run = m_service->store().find(uid);
+    // The table's record opens the tab at once; the full one (history) and the metrics are read off the GUI thread
+    // (a run's series may be a million points). A run not listed yet is looked up here (one row).
+    std::optional<core::RunRecord> run;
+    if (const int row = m_model->rowOf(uid); row >= 0)
+        run = m_model->run(row);
+    else
+        run = m_service->store().find(uid);
     if (!run)
         return nullptr;
     auto *d = new RunDetails(*run);
@@ -408,7 +419,12 @@ RunDetails *RunsPane::openDetails(const QString &uid)
     if (run->isSweep()) // a sweep's parent: its trials (issue 16)
         d->tabs()->insertTab(1, new SweepView(*m_workspace, *run), tr("Trials"));
     d->outputs()->setActivityList(activityList());
-    d->addMetrics(m_service->store().metrics(run->id));
+    loadFullRecord(d);
+    d->beginLoadingMetrics();
+    const qint64 id = run->id;
+    m_reader->read(
+        d, [id](core::Database &db) { return core::MetricChunks::chunksAfter(db, id, 0); },
+        [d](QList<core::MetricColumns> chunks) { d->loadMetrics(std::move(chunks)); });
     connect(d, &RunDetails::modelRegistered, this, &RunsPane::modelRegistered);
     connect(d, &RunDetails::cancelRequested, this, [this](const QString &id) {
         try {
@@ -420,6 +436,18 @@ RunDetails *RunsPane::openDetails(const QString &uid)
     m_details.insert(uid, d);
     m_tabs->setCurrentIndex(m_tabs->addTab(d, RunDetails::title(*run)));
     return d;
+}
+
+void RunsPane::loadFullRecord(RunDetails *details)
+{
+    const QString uid = details->uid();
+    m_reader->read(
+        details, [uid](core::Database &db) { return core::RunStore(db).find(uid); },
+        [details](std::optional<core::RunRecord> run) {
+            // Unless the service's signal brought a full record meanwhile (newer than this read).
+            if (run && details->run().history.isEmpty())
+                details->setRun(*run);
+        });
 }
 
 RunsChartsView *RunsPane::compareSelected()

@@ -7,6 +7,7 @@
 
 #include "core/models/ModelRegistry.h"
 #include "core/runs/RunServiceHost.h"
+#include "core/store/StoreReader.h"
 #include "core/sweeps/SweepService.h"
 #include "ui/panes/Pane.h"
 
@@ -47,6 +48,8 @@ public:
     void focusFind() override;
 
     core::RunServiceHost *service() const { return m_service.get(); }
+    // Reads of the store for the pane's views, off the GUI thread (a run's details: its full record, its metrics).
+    core::StoreReader *reader() const { return m_reader.get(); }
     RunsTableModel *model() const { return m_model; }
     RunsFilterModel *filterModel() const { return m_filter; }
     QTableView *table() const { return m_table; }
@@ -70,6 +73,7 @@ private:
     void reload();
     void connectService();
     void runChanged(const core::RunRecord &run);
+    void loadFullRecord(RunDetails *details); // read off the GUI thread, then shown
     void updateActivity(const core::RunRecord &run);
     void showMessage(const QString &text);
     QWidget *createListPage();
@@ -78,6 +82,7 @@ private:
     core::Workspace *m_workspace = nullptr;
     core::RunServiceOptions m_options;
     std::unique_ptr<core::RunServiceHost> m_service;
+    std::unique_ptr<core::StoreReader> m_reader;
     std::unique_ptr<core::SweepService> m_sweeps; // issue 16
     RunsTableModel *m_model = nullptr;
     RunsFilterModel *m_filter = nullptr;

@@ -10,6 +10,7 @@
 #include "ui/runs/RunSnapshot.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonArray>
@@ -19,6 +20,7 @@
 #include <QPushButton>
 #include <QTabWidget>
 #include <QTextBrowser>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -115,8 +117,56 @@ void RunDetails::setWorkspace(core::Workspace *workspace)
     m_outputs->setWorkspace(workspace);
 }
 
+void RunDetails::loadMetrics(QList<core::MetricColumns> chunks)
+{
+    m_loading = true;
+    m_toLoad += std::move(chunks);
+    continueLoading();
+}
+
+void RunDetails::continueLoading()
+{
+    // A few milliseconds of chunks per event (a 1M-point run is ~500 chunks): the window stays responsive.
+    QElapsedTimer budget;
+    budget.start();
+    qsizetype next = 0;
+    while (next < m_toLoad.size() && budget.elapsed() < 4)
+        addChunk(m_toLoad[next++]);
+    m_toLoad.remove(0, next);
+    if (!m_toLoad.isEmpty()) {
+        QTimer::singleShot(0, this, &RunDetails::continueLoading);
+        return;
+    }
+    m_loading = false;
+    addMetrics(std::exchange(m_waitingPoints, {}));
+}
+
+void RunDetails::addChunk(const core::MetricColumns &chunk)
+{
+    if (chunk.seq > 0 && chunk.seq <= m_metricSeq)
+        return;
+    m_metricSeq = std::max(m_metricSeq, chunk.seq);
+    QList<core::MetricPoint> images;
+    for (qsizetype i = 0; i < chunk.texts.size(); ++i)
+        if (!chunk.texts[i].isEmpty())
+            images.append({chunk.name, chunk.steps[i], chunk.values[i], chunk.times[i], chunk.texts[i], chunk.seq});
+    if (!images.isEmpty())
+        m_images->addPoints(images);
+    QList<MetricPoint> points;
+    points.reserve(chunk.size());
+    for (qsizetype i = 0; i < chunk.size(); ++i)
+        if (!(std::isnan(chunk.values[i]) && !chunk.texts.value(i).isEmpty()))
+            points.append(MetricPoint{double(chunk.steps[i]), chunk.times[i] / 1000.0, chunk.values[i]});
+    if (!points.isEmpty())
+        m_chart->appendPoints(m_run.uid, chunk.name, points);
+}
+
 void RunDetails::addMetrics(const QList<core::MetricPoint> &points)
 {
+    if (m_loading) {
+        m_waitingPoints += points;
+        return;
+    }
     // Chunks come from the store (the first load, then the service's signal): a chunk this view already holds is
     // skipped, so each point is drawn once whichever way it arrived.
     const qint64 held = m_metricSeq;

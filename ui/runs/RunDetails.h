@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/runs/RunTypes.h"
+#include "core/store/MetricChunks.h"
 
 #include <QWidget>
 
@@ -41,6 +42,12 @@ public:
     // The full record (with history) changed: refresh Overview, Outputs and the Cancel button.
     void setRun(const core::RunRecord &run);
     void addMetrics(const QList<core::MetricPoint> &points);
+    // The run's stored metrics are being read off the GUI thread (the Runs pane): live points wait until
+    // loadMetrics has drawn what was stored, so none is skipped for a newer chunk that came first.
+    void beginLoadingMetrics() { m_loading = true; }
+    // The store's chunks of the run (seq order); added a few at a time per event, then the waiting live points.
+    void loadMetrics(QList<core::MetricColumns> chunks);
+    bool isLoadingMetrics() const { return m_loading; }
     void logAppended(const QString &text); // a nudge: the view reads the file
 
     LiveChart *chart() const { return m_chart; }
@@ -59,9 +66,14 @@ signals:
 
 private:
     void showOverview();
+    void addChunk(const core::MetricColumns &chunk);
+    void continueLoading();
 
     core::RunRecord m_run;
     qint64 m_metricSeq = 0; // the store's metric chunks up to here are shown
+    bool m_loading = false;
+    QList<core::MetricColumns> m_toLoad;      // read from the store, not yet added
+    QList<core::MetricPoint> m_waitingPoints; // live points that came while loading
     QTabWidget *m_tabs = nullptr;
     QLabel *m_header = nullptr;
     QLabel *m_note = nullptr;
