@@ -5,6 +5,7 @@
 #include "core/workspace/WorkspaceError.h"
 #include "ui/MainWindow.h"
 #include "ui/Resources.h"
+#include "ui/Theme.h"
 #include "ui/panes/RunsPane.h"
 #include "ui/runs/RunDetails.h"
 
@@ -34,9 +35,10 @@ void setApplicationNames()
 struct Options {
     QCommandLineOption workspace{QStringList{QStringLiteral("w"), QStringLiteral("workspace")},
                                  QStringLiteral("Open the workspace in folder PATH."), QStringLiteral("PATH")};
-    QCommandLineOption pane{QStringLiteral("pane"),
-                            QStringLiteral("Start on pane NAME: datasets, environments, compute, runs or models."),
-                            QStringLiteral("NAME")};
+    QCommandLineOption pane{
+        QStringLiteral("pane"),
+        QStringLiteral("Start on pane NAME: datasets, environments, compute, runs, models or endpoints."),
+        QStringLiteral("NAME")};
     QCommandLineOption run{QStringLiteral("run"),
                            QStringLiteral("Open the details of run ID (on the Runs pane) once the workspace is open."),
                            QStringLiteral("ID")};
@@ -44,6 +46,10 @@ struct Options {
         QStringLiteral("run-tab"),
         QStringLiteral("With --run: show tab NAME: overview, metrics, logs, outputs, snapshot or images."),
         QStringLiteral("NAME")};
+    QCommandLineOption theme{QStringLiteral("theme"),
+                             QStringLiteral("Use theme NAME for this start: system, light or dark (View > Theme "
+                                            "changes it for good)."),
+                             QStringLiteral("NAME")};
     QCommandLineOption picker{QStringLiteral("picker"), QStringLiteral("Open the workspace picker after start.")};
     QCommandLineOption screenshot{
         QStringLiteral("screenshot"),
@@ -62,6 +68,7 @@ void configure(QCommandLineParser &parser, const Options &options)
     parser.addOption(options.pane);
     parser.addOption(options.run);
     parser.addOption(options.runTab);
+    parser.addOption(options.theme);
     parser.addOption(options.picker);
     parser.addOption(options.screenshot);
 }
@@ -135,14 +142,24 @@ int main(int argc, char **argv)
                      qPrintable(parser.positionalArguments().constFirst()));
         return 1;
     }
-    const QStringList paneNames{QStringLiteral("datasets"), QStringLiteral("environments"), QStringLiteral("compute"),
-                                QStringLiteral("runs"), QStringLiteral("models")};
+    const QStringList paneNames{QStringLiteral("datasets"), QStringLiteral("environments"),
+                                QStringLiteral("compute"),  QStringLiteral("runs"),
+                                QStringLiteral("models"),   QStringLiteral("endpoints")};
     const int pane = parser.isSet(options.pane) ? paneNames.indexOf(parser.value(options.pane).toLower()) : 0;
     if (pane < 0) {
         std::fprintf(stderr, "mldesk: unknown pane '%s'; choose one of %s\n", qPrintable(parser.value(options.pane)),
                      qPrintable(paneNames.join(QStringLiteral(", "))));
         return 1;
     }
+
+    const QString theme =
+        parser.isSet(options.theme) ? parser.value(options.theme).toLower() : mldesk::core::Settings::theme();
+    if (!mldesk::ui::Theme::names().contains(theme)) {
+        std::fprintf(stderr, "mldesk: unknown theme '%s'; choose one of %s\n", qPrintable(parser.value(options.theme)),
+                     qPrintable(mldesk::ui::Theme::names().join(QStringLiteral(", "))));
+        return 1;
+    }
+    mldesk::ui::Theme::apply(theme);
 
     mldesk::ui::MainWindow window;
     window.showPane(pane);

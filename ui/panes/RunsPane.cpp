@@ -2,11 +2,13 @@
 #include "ui/panes/RunsPane.h"
 
 #include "core/experiments/ExperimentStore.h"
+#include "core/runs/RunMetricSummary.h"
 #include "core/workspace/Workspace.h"
 #include "core/workspace/WorkspaceError.h"
 #include "ui/models/RunsFilterModel.h"
 #include "ui/models/RunsTableModel.h"
 #include "ui/runs/CompareView.h"
+#include "ui/runs/RunColumnChooser.h"
 #include "ui/runs/RunDetails.h"
 #include "ui/runs/RunOutputs.h"
 #include "ui/runs/SubmitRunDialog.h"
@@ -24,8 +26,6 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
-
-#include <cmath>
 
 namespace mldesk::ui {
 
@@ -91,9 +91,14 @@ QWidget *RunsPane::createListPage()
     m_tagFilter->setMaximumWidth(140);
     m_textFilter = new QLineEdit;
     m_textFilter->setObjectName(QStringLiteral("runFilter"));
-    m_textFilter->setPlaceholderText(tr("Filter runs"));
+    m_textFilter->setPlaceholderText(tr("Filter: text or learning-rate<0.01 Accuracy>0.9"));
+    m_textFilter->setToolTip(RunsFilterModel::syntaxHelp());
     m_textFilter->setClearButtonEnabled(true);
-    m_textFilter->setMaximumWidth(220);
+    m_textFilter->setMinimumWidth(200);
+    m_textFilter->setMaximumWidth(360);
+    auto *columns = new QPushButton(tr("Columns\u2026"));
+    columns->setObjectName(QStringLiteral("runColumnsButton"));
+    columns->setToolTip(tr("Choose the table's columns (also: right-click the header)"));
 
     auto *tools = new QHBoxLayout;
     tools->addWidget(submit);
@@ -106,6 +111,7 @@ QWidget *RunsPane::createListPage()
     tools->addWidget(m_stateFilter);
     tools->addWidget(m_tagFilter);
     tools->addWidget(m_textFilter);
+    tools->addWidget(columns);
 
     m_table = new QTableView;
     m_table->setObjectName(QStringLiteral("runsTable"));
@@ -127,9 +133,15 @@ QWidget *RunsPane::createListPage()
     m_table->horizontalHeader()->resizeSection(RunsTableModel::Compute, 100);
     m_table->horizontalHeader()->resizeSection(RunsTableModel::Started, 130);
     m_table->horizontalHeader()->resizeSection(RunsTableModel::Duration, 75);
-    m_table->horizontalHeader()->resizeSection(RunsTableModel::Loss, 70);
-    m_table->horizontalHeader()->resizeSection(RunsTableModel::Accuracy, 75);
+    m_table->horizontalHeader()->setDefaultSectionSize(95); // hyperparameter and metric columns
     m_table->sortByColumn(RunsTableModel::Started, Qt::DescendingOrder);
+    m_columns = new RunColumnChooser(m_table, m_model, this);
+
+    m_textFilterError = new QLabel;
+    m_textFilterError->setObjectName(QStringLiteral("runFilterError"));
+    m_textFilterError->setWordWrap(true);
+    m_textFilterError->setStyleSheet(QStringLiteral("color: #d9534f;")); // readable on light and dark
+    m_textFilterError->hide();
 
     m_message = new QLabel;
     m_message->setObjectName(QStringLiteral("runsMessage"));
@@ -141,6 +153,7 @@ QWidget *RunsPane::createListPage()
     layout->setContentsMargins(0, 6, 0, 0);
     layout->addLayout(tools);
     layout->addWidget(m_message);
+    layout->addWidget(m_textFilterError);
     layout->addWidget(m_table, 1);
 
     connect(submit, &QPushButton::clicked, this, &RunsPane::openSubmitDialog);
@@ -159,14 +172,21 @@ QWidget *RunsPane::createListPage()
     });
     connect(m_table, &QTableView::doubleClicked, this,
             [this](const QModelIndex &index) { openDetails(index.data(RunsTableModel::UidRole).toString()); });
-    connect(m_experimentFilter, &QComboBox::currentIndexChanged, this,
-            [this] { m_filter->setExperiment(m_experimentFilter->currentData().toString()); });
+    connect(m_experimentFilter, &QComboBox::currentIndexChanged, this, [this] {
+        m_filter->setExperiment(m_experimentFilter->currentData().toString());
+        m_columns->setExperiment(m_experimentFilter->currentData().toString()); // its column set
+    });
     connect(m_stateFilter, &QComboBox::currentIndexChanged, this, [this] {
         const QVariant state = m_stateFilter->currentData();
         m_filter->setState(state.isValid() ? std::optional<int>(state.toInt()) : std::nullopt);
     });
     connect(m_tagFilter, &QLineEdit::textChanged, m_filter, &RunsFilterModel::setTag);
-    connect(m_textFilter, &QLineEdit::textChanged, m_filter, &RunsFilterModel::setText);
+    connect(m_textFilter, &QLineEdit::textChanged, this, [this](const QString &text) {
+        const QString error = m_filter->setText(text);
+        m_textFilterError->setText(error);
+        m_textFilterError->setVisible(!error.isEmpty());
+    });
+    connect(columns, &QPushButton::clicked, this, [this] { m_columns->openDialog(window()); });
     return page;
 }
 
@@ -186,12 +206,6 @@ void RunsPane::setWorkspace(core::Workspace *workspace)
         if (workspace) {
             m_service = std::make_unique<core::RunServiceHost>(*workspace, m_options);
             connectService();
-            m_model->setMetricLookup([service = m_service.get()](qint64 id, const QString &name) {
-                for (const core::MetricLatest &latest : service->store().latestMetrics(id))
-                    if (latest.name == name)
-                        return latest.value;
-                return std::nan("");
-            });
             m_service->start();
             // Sweeps (issue 16): this window drives the workspace's sweeps too (a lease per sweep decides who).
             m_sweeps = std::make_unique<core::SweepService>(workspace->path(), core::SweepService::Options{});
@@ -265,7 +279,7 @@ void RunsPane::reload()
     emptyState()->hide();
     m_tabs->show();
     const QList<core::RunRecord> runs = m_service->store().list();
-    m_model->setRuns(runs);
+    m_model->setRuns(runs, core::loadRunMetricSummaries(m_workspace->database()));
     const QString experiment = m_experimentFilter->currentData().toString();
     m_experimentFilter->blockSignals(true);
     m_experimentFilter->clear();

@@ -23,6 +23,7 @@ class QTableView;
 namespace mldesk::ui {
 
 class CompareView;
+class RunColumnChooser;
 class RunDetails;
 class RunsFilterModel;
 class RunsTableModel;
@@ -46,6 +47,7 @@ public:
     RunsTableModel *model() const { return m_model; }
     RunsFilterModel *filterModel() const { return m_filter; }
     QTableView *table() const { return m_table; }
+    RunColumnChooser *columnChooser() const { return m_columns; }
 
     SubmitRunDialog *openSubmitDialog();
     SubmitSweepDialog *openSubmitSweepDialog(); // issue 16
@@ -80,6 +82,8 @@ private:
     QComboBox *m_stateFilter = nullptr;
     QLineEdit *m_tagFilter = nullptr;
     QLineEdit *m_textFilter = nullptr;
+    QLabel *m_textFilterError = nullptr; // what is wrong with the filter expression
+    RunColumnChooser *m_columns = nullptr;
     QLabel *m_message = nullptr;
     QHash<QString, QPointer<RunDetails>> m_details;
     QHash<QString, int> m_activities; // uid -> activity id while the run is active
