@@ -4,7 +4,7 @@
 // arguments, a tag and 6 metrics of 10 points (last/min/max: 18 columns), beside the 7 fixed columns.
 // Not a test: run build-*/bench/ui-runs-bench [runs] (offscreen: QT_QPA_PLATFORM=offscreen).
 #include "core/experiments/ExperimentStore.h"
-#include "core/runs/RunMetricSummary.h"
+#include "core/runs/RunTableData.h"
 #include "core/runs/RunStore.h"
 #include "core/store/Database.h"
 #include "core/store/MetricChunks.h"

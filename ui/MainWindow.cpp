@@ -191,7 +191,7 @@ void MainWindow::addThemeMenu(QMenu *view)
         action->setObjectName(name + QStringLiteral("ThemeAction"));
         action->setCheckable(true);
         action->setChecked(Theme::current() == name);
-        action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K, key));
+        action->setShortcut(QKeySequence(QKeyCombination(Qt::CTRL, Qt::Key_K), QKeyCombination(key)));
         group->addAction(action);
         connect(action, &QAction::triggered, this, [name] {
             Theme::apply(name);

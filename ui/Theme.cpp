@@ -1,7 +1,11 @@
 // Theme: Fusion with a light or dark palette, or the platform's own style and palette.
 #include "ui/Theme.h"
 
+#include <QAbstractAxis>
 #include <QApplication>
+#include <QChart>
+#include <QChartView>
+#include <QLegend>
 #include <QStyle>
 #include <QStyleFactory>
 
@@ -85,6 +89,26 @@ void apply(const QString &name)
     QStyle *fusion = QStyleFactory::create(QStringLiteral("Fusion"));
     QApplication::setStyle(fusion);
     QApplication::setPalette(theme == QStringLiteral("dark") ? darkPalette() : fusion->standardPalette());
+}
+
+void styleChart(QChartView *view)
+{
+    QChart *chart = view->chart();
+    const QPalette p = view->palette();
+    const QColor text = p.color(QPalette::Text);
+    QColor grid = text;
+    grid.setAlpha(40);
+    chart->setBackgroundBrush(p.base());
+    chart->setBackgroundRoundness(0);
+    view->setBackgroundBrush(p.base());
+    chart->setTitleBrush(text);
+    chart->legend()->setLabelColor(text);
+    for (QAbstractAxis *axis : chart->axes()) {
+        axis->setLabelsColor(text);
+        axis->setTitleBrush(text);
+        axis->setGridLineColor(grid);
+        axis->setLinePenColor(p.color(QPalette::Mid));
+    }
 }
 
 QString current()

@@ -8,6 +8,9 @@
 #include <QString>
 #include <QStringList>
 
+class QChart;
+class QChartView;
+
 namespace mldesk::ui::Theme {
 
 QStringList names(); // system, light, dark
@@ -16,5 +19,8 @@ void apply(const QString &name);
 QString current();
 bool isDark(const QPalette &palette);
 QPalette darkPalette();
+// A chart in the view's palette (a chart theme's white background and black text are unreadable on dark): the
+// background, title, legend, and every axis's labels, titles and grid. Call after its axes are added.
+void styleChart(QChartView *view);
 
 } // namespace mldesk::ui::Theme

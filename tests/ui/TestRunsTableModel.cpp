@@ -6,7 +6,7 @@
 #include "UiTestSupport.h"
 
 #include "core/experiments/ExperimentStore.h"
-#include "core/runs/RunMetricSummary.h"
+#include "core/runs/RunTableData.h"
 #include "core/runs/RunStore.h"
 #include "core/store/Database.h"
 #include "core/store/MetricChunks.h"

@@ -34,8 +34,6 @@ bool looksLikeExpression(const QString &text)
 RunsFilterModel::RunsFilterModel(QObject *parent) : QSortFilterProxyModel(parent)
 {
     setSortRole(RunsTableModel::SortRole);
-    m_collator.setNumericMode(true);
-    m_collator.setCaseSensitivity(Qt::CaseInsensitive);
 }
 
 QString RunsFilterModel::syntaxHelp()
@@ -212,7 +210,40 @@ bool RunsFilterModel::lessThan(const QModelIndex &left, const QModelIndex &right
         return l.toDouble() < r.toDouble();
     if (ln != rn)
         return ln; // numbers before text
-    return m_collator.compare(l.toString(), r.toString()) < 0;
+    return naturalCompare(l.toString(), r.toString()) < 0;
+}
+
+int RunsFilterModel::naturalCompare(const QString &a, const QString &b)
+{
+    // QCollator's numeric mode needs ICU, which not every Qt build has: digit runs are compared here.
+    qsizetype i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        if (a[i].isDigit() && b[j].isDigit()) {
+            const qsizetype si = i, sj = j;
+            while (i < a.size() && a[i].isDigit())
+                ++i;
+            while (j < b.size() && b[j].isDigit())
+                ++j;
+            QStringView x = QStringView(a).mid(si, i - si), y = QStringView(b).mid(sj, j - sj);
+            while (x.size() > 1 && x.front() == u'0')
+                x = x.mid(1);
+            while (y.size() > 1 && y.front() == u'0')
+                y = y.mid(1);
+            if (x.size() != y.size())
+                return x.size() < y.size() ? -1 : 1;
+            if (const int c = x.compare(y); c != 0)
+                return c;
+            continue;
+        }
+        const QChar x = a[i].toCaseFolded(), y = b[j].toCaseFolded();
+        if (x != y)
+            return x < y ? -1 : 1;
+        ++i;
+        ++j;
+    }
+    if (i < a.size() || j < b.size())
+        return i < a.size() ? 1 : -1;
+    return a.compare(b);
 }
 
 } // namespace mldesk::ui

@@ -6,7 +6,6 @@
 
 #include "core/filter/FilterExpression.h"
 
-#include <QCollator>
 #include <QSortFilterProxyModel>
 
 #include <optional>
@@ -28,6 +27,8 @@ public:
     QString textError() const { return m_textError; }
 
     static QString syntaxHelp();
+    // <0, 0, >0: digit runs compare as numbers ("run 2" < "run 10"), the rest case-insensitively.
+    static int naturalCompare(const QString &a, const QString &b);
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
@@ -49,7 +50,6 @@ private:
     QString m_expression; // as typed, when it is an expression
     QList<Clause> m_clauses;
     QString m_textError;
-    QCollator m_collator;
 };
 
 } // namespace mldesk::ui

@@ -5,7 +5,7 @@
 // sort and filter without touching the store; live updates replace one row and append new columns at the end.
 #pragma once
 
-#include "core/runs/RunMetricSummary.h"
+#include "core/runs/RunTableData.h"
 #include "core/runs/RunTypes.h"
 
 #include <QAbstractTableModel>
@@ -34,7 +34,7 @@ public:
 
     explicit RunsTableModel(QObject *parent = nullptr);
 
-    // Newest first is the caller's order; summaries: every run's metrics (see core/runs/RunMetricSummary).
+    // Newest first is the caller's order; summaries: every run's metrics (see core/runs/RunTableData).
     void setRuns(QList<core::RunRecord> runs, const core::RunMetricSummaries &summaries = {});
     // Inserts (at the top) or updates the run with this uid.
     void upsert(const core::RunRecord &run);

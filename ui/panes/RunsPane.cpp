@@ -2,7 +2,7 @@
 #include "ui/panes/RunsPane.h"
 
 #include "core/experiments/ExperimentStore.h"
-#include "core/runs/RunMetricSummary.h"
+#include "core/runs/RunTableData.h"
 #include "core/workspace/Workspace.h"
 #include "core/workspace/WorkspaceError.h"
 #include "ui/models/RunsFilterModel.h"
@@ -278,8 +278,8 @@ void RunsPane::reload()
     }
     emptyState()->hide();
     m_tabs->show();
-    const QList<core::RunRecord> runs = m_service->store().list();
-    m_model->setRuns(runs, core::loadRunMetricSummaries(m_workspace->database()));
+    core::RunTableData table = core::loadRunTable(m_workspace->database());
+    m_model->setRuns(std::move(table.runs), table.metrics);
     const QString experiment = m_experimentFilter->currentData().toString();
     m_experimentFilter->blockSignals(true);
     m_experimentFilter->clear();
@@ -288,8 +288,8 @@ void RunsPane::reload()
         m_experimentFilter->addItem(e.name, e.name);
     m_experimentFilter->setCurrentIndex(std::max(0, m_experimentFilter->findData(experiment)));
     m_experimentFilter->blockSignals(false);
-    for (const core::RunRecord &run : runs)
-        updateActivity(run);
+    for (int row = 0; row < m_model->rowCount(); ++row)
+        updateActivity(m_model->run(row));
 }
 
 void RunsPane::focusFind()

@@ -1,6 +1,8 @@
-// RunMetricSummary: one portable query over the latest-value table joined with per-chunk extremes.
-#include "core/runs/RunMetricSummary.h"
+// RunTableData: the runs, all their tags in one query, and one portable query over the latest-value table joined
+// with per-chunk extremes.
+#include "core/runs/RunTableData.h"
 
+#include "core/runs/RunStore.h"
 #include "core/store/Database.h"
 
 #include <QSqlQuery>
@@ -31,6 +33,21 @@ RunMetricSummaries loadRunMetricSummaries(Database &db)
         metrics->insert(q.value(1).toString(), {number(2), number(3), number(4)});
     }
     return out;
+}
+
+RunTableData loadRunTable(Database &db)
+{
+    RunTableData data;
+    data.runs = RunStore(db).list();
+    QHash<qint64, QMap<QString, QString>> tags;
+    QSqlQuery t =
+        db.exec(u"SELECT entity_id, tag_key, tag_value FROM tags WHERE entity_kind = ?"_s, {RunStore::tagEntityKind()});
+    while (t.next())
+        tags[t.value(0).toLongLong()].insert(t.value(1).toString(), t.value(2).toString());
+    for (RunRecord &run : data.runs)
+        run.tags = tags.value(run.id);
+    data.metrics = loadRunMetricSummaries(db);
+    return data;
 }
 
 } // namespace mldesk::core
