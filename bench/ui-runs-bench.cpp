@@ -4,8 +4,8 @@
 // arguments, a tag and 6 metrics of 10 points (last/min/max: 18 columns), beside the 7 fixed columns.
 // Not a test: run build-*/bench/ui-runs-bench [runs] (offscreen: QT_QPA_PLATFORM=offscreen).
 #include "core/experiments/ExperimentStore.h"
-#include "core/runs/RunTableData.h"
 #include "core/runs/RunStore.h"
+#include "core/runs/RunTableData.h"
 #include "core/store/Database.h"
 #include "core/store/MetricChunks.h"
 #include "core/workspace/Workspace.h"
@@ -58,8 +58,12 @@ int main(int argc, char **argv)
                 ids.append(store.insert(run));
             }
         }
-        // 6 metrics x 10 points per run, written in batches of runs (one transaction each).
+        // Finished, as nearly all runs of a workspace this size are (10,000 queued runs would have the run service
+        // reconcile them all while the table loads).
         core::Database &db = workspace->database();
+        db.exec(QStringLiteral("UPDATE runs SET state = 'Completed', started_at = created_at, "
+                               "ended_at = created_at + 60000"));
+        // 6 metrics x 10 points per run, written in batches of runs (one transaction each).
         for (int from = 0; from < count; from += 500) {
             db.writeTransaction([&] {
                 for (int i = from; i < std::min(count, from + 500); ++i) {
@@ -107,6 +111,16 @@ int main(int argc, char **argv)
     QPixmap target(pane.size());
     t.restart();
     pane.setWorkspace(workspace.get());
+    const double returned = t.nsecsElapsed() / 1e6;
+    // A large workspace loads on a worker: the event loop runs until the rows are in, and its longest turn is the
+    // longest the GUI thread stalled (setWorkspace itself, or swapping the rows in and sorting them).
+    double stall = returned;
+    while (pane.model()->rowCount() < count) {
+        QElapsedTimer turn;
+        turn.start();
+        QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents, 20);
+        stall = std::max(stall, turn.nsecsElapsed() / 1e6);
+    }
     const double load = t.nsecsElapsed() / 1e6;
     t.restart();
     static_cast<QWidget &>(pane).render(&target);
@@ -120,7 +134,10 @@ int main(int argc, char **argv)
                 pane.model()->rowCount());
     std::printf("    of which: read runs %.1f ms, metric summaries %.1f ms, model %.1f ms (each alone)\n", readRuns,
                 readSummaries, buildModel);
-    std::printf("  open (service, read, model)  %7.1f ms\n", load);
+    std::printf("  setWorkspace returned        %7.1f ms\n", returned);
+    std::printf("  longest GUI-thread stall     %7.1f ms  (budget 300 ms: %s)\n", stall,
+                stall < 300 ? "met" : "MISSED");
+    std::printf("  open (service, read, model)  %7.1f ms  (until the rows are in)\n", load);
     std::printf("  first paint                  %7.1f ms\n", paint);
     std::printf("  open + first paint           %7.1f ms  (budget 300 ms: %s)\n", load + paint,
                 load + paint < 300 ? "met" : "MISSED");

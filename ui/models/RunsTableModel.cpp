@@ -76,7 +76,7 @@ QString jsonText(const QJsonValue &v)
 
 RunsTableModel::RunsTableModel(QObject *parent) : QAbstractTableModel(parent)
 {
-    setRuns({});
+    setContents(prepare({}, {}));
 }
 
 QColor RunsTableModel::stateColor(RunState state)
@@ -150,26 +150,21 @@ QList<QPair<QString, QString>> RunsTableModel::hyperparameters(const core::RunRe
     return out;
 }
 
-void RunsTableModel::setRuns(QList<core::RunRecord> runs, const core::RunMetricSummaries &summaries)
+RunsTableModel::Contents RunsTableModel::prepare(QList<core::RunRecord> runs, const core::RunMetricSummaries &summaries)
 {
-    beginResetModel();
-    m_rows.clear();
-    m_rows.reserve(runs.size());
-    m_columns.clear();
-    m_columnOfKey.clear();
-    m_paramSlots.clear();
-    m_metricSlots.clear();
+    Contents out;
+    out.rows.reserve(runs.size());
     for (int c = 0; c < FixedColumnCount; ++c)
-        m_columns.append({Group::Run, QString::fromLatin1(kFixedKeys[c]), Stat::Last, c});
+        out.columns.append({Group::Run, QString::fromLatin1(kFixedKeys[c]), Stat::Last, c});
     QList<QString> paramOrder;
     QMap<QString, QString> tagKeys; // lower -> as first seen: sorted, case-insensitively unique
     for (core::RunRecord &run : runs) {
         Row row;
         for (const auto &[name, value] : hyperparameters(run)) {
-            int slot = m_paramSlots.value(name, -1);
+            int slot = out.paramSlots.value(name, -1);
             if (slot < 0) {
-                slot = int(m_paramSlots.size());
-                m_paramSlots.insert(name, slot);
+                slot = int(out.paramSlots.size());
+                out.paramSlots.insert(name, slot);
                 paramOrder.append(name);
             }
             if (row.params.size() <= slot)
@@ -179,12 +174,12 @@ void RunsTableModel::setRuns(QList<core::RunRecord> runs, const core::RunMetricS
         for (auto it = run.tags.cbegin(); it != run.tags.cend(); ++it)
             tagKeys.insert(it.key().toLower(), it.key());
         row.run = std::move(run);
-        m_rows.append(std::move(row));
+        out.rows.append(std::move(row));
     }
     for (int slot = 0; slot < paramOrder.size(); ++slot)
-        m_columns.append({Group::Hyperparameter, paramOrder[slot], Stat::Last, slot});
+        out.columns.append({Group::Hyperparameter, paramOrder[slot], Stat::Last, slot});
     for (const QString &key : std::as_const(tagKeys))
-        m_columns.append({Group::Tag, key, Stat::Last, 0});
+        out.columns.append({Group::Tag, key, Stat::Last, 0});
     // Metrics with a number somewhere (an image series has none), sorted by name.
     QMap<QString, QString> metricNames;
     for (const auto &metrics : summaries) {
@@ -194,22 +189,33 @@ void RunsTableModel::setRuns(QList<core::RunRecord> runs, const core::RunMetricS
         }
     }
     for (const QString &name : std::as_const(metricNames)) {
-        const int slot = int(m_metricSlots.size());
-        m_metricSlots.insert(name, slot);
+        const int slot = int(out.metricSlots.size());
+        out.metricSlots.insert(name, slot);
         for (Stat stat : {Stat::Last, Stat::Min, Stat::Max})
-            m_columns.append({Group::Metric, name, stat, slot});
+            out.columns.append({Group::Metric, name, stat, slot});
     }
     const core::MetricSummary none{kNaN, kNaN, kNaN};
-    for (Row &row : m_rows) {
-        row.metrics.fill(none, m_metricSlots.size());
+    for (Row &row : out.rows) {
+        row.metrics.fill(none, out.metricSlots.size());
         const auto found = summaries.constFind(row.run.id);
         if (found == summaries.cend())
             continue;
         for (auto it = found->cbegin(); it != found->cend(); ++it) {
-            if (const int slot = m_metricSlots.value(it.key(), -1); slot >= 0)
+            if (const int slot = out.metricSlots.value(it.key(), -1); slot >= 0)
                 row.metrics[slot] = *it;
         }
     }
+    return out;
+}
+
+void RunsTableModel::setContents(Contents contents)
+{
+    beginResetModel();
+    m_rows = std::move(contents.rows);
+    m_columns = std::move(contents.columns);
+    m_paramSlots = std::move(contents.paramSlots);
+    m_metricSlots = std::move(contents.metricSlots);
+    m_columnOfKey.clear();
     for (int c = 0; c < m_columns.size(); ++c)
         m_columnOfKey.insert(columnKey(c), c);
     reindex();
@@ -323,7 +329,11 @@ void RunsTableModel::addMetrics(const QString &uid, const QList<core::MetricPoin
 
 QString RunsTableModel::columnKey(int column) const
 {
-    const ColumnInfo &c = m_columns.at(column);
+    return columnKey(m_columns.at(column));
+}
+
+QString RunsTableModel::columnKey(const ColumnInfo &c)
+{
     switch (c.group) {
     case Group::Run:
         return QStringLiteral("run:") + c.name;
@@ -459,9 +469,9 @@ QVariant RunsTableModel::data(const QModelIndex &index, int role) const
         return QVariant(Qt::AlignRight | Qt::AlignVCenter);
     if (role == SortRole || role == FilterRole) {
         switch (column) {
-        case Started:
+        case Started: // a number sorts 10,000 rows faster than a QDateTime
             if (role == SortRole)
-                return r.started.isValid() ? r.started : r.created;
+                return double((r.started.isValid() ? r.started : r.created).toMSecsSinceEpoch());
             break;
         case Duration: // seconds, as "duration>60" reads
             return role == SortRole ? QVariant(double(r.durationMs())) : QVariant(r.durationMs() / 1000.0);

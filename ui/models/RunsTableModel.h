@@ -34,8 +34,36 @@ public:
 
     explicit RunsTableModel(QObject *parent = nullptr);
 
+    // The table's rows and columns, built apart from the model: prepare() needs no model, so a worker thread can do
+    // the parsing and grouping of 10,000 runs and the GUI thread only swaps them in (setContents).
+    struct ColumnInfo {
+        Group group = Group::Run;
+        QString name; // hyperparameter, metric or tag key; the title of a fixed column
+        Stat stat = Stat::Last;
+        int slot = 0; // index into Row::params / Row::metrics; Column for Group::Run
+    };
+    struct Param {
+        QString text;
+        double number = 0; // NaN unless text is a number
+    };
+    struct Row {
+        core::RunRecord run;
+        QList<Param> params;                // by hyperparameter slot; empty text: not given
+        QList<core::MetricSummary> metrics; // by metric slot; all NaN: the run has none
+    };
+    struct Contents {
+        QList<Row> rows;
+        QList<ColumnInfo> columns;
+        QHash<QString, int> paramSlots; // by name
+        QHash<QString, int> metricSlots;
+    };
     // Newest first is the caller's order; summaries: every run's metrics (see core/runs/RunTableData).
-    void setRuns(QList<core::RunRecord> runs, const core::RunMetricSummaries &summaries = {});
+    static Contents prepare(QList<core::RunRecord> runs, const core::RunMetricSummaries &summaries);
+    void setContents(Contents contents);
+    void setRuns(QList<core::RunRecord> runs, const core::RunMetricSummaries &summaries = {})
+    {
+        setContents(prepare(std::move(runs), summaries));
+    }
     // Inserts (at the top) or updates the run with this uid.
     void upsert(const core::RunRecord &run);
     // Live metric points: last/min/max follow, a new metric gets its columns.
@@ -62,22 +90,6 @@ public:
     static QColor stateColor(core::RunState state);
 
 private:
-    struct ColumnInfo {
-        Group group = Group::Run;
-        QString name; // hyperparameter, metric or tag key; the title of a fixed column
-        Stat stat = Stat::Last;
-        int slot = 0; // index into Row::params / Row::metrics; Column for Group::Run
-    };
-    struct Param {
-        QString text;
-        double number = 0; // NaN unless text is a number
-    };
-    struct Row {
-        core::RunRecord run;
-        QList<Param> params;                // by hyperparameter slot; empty text: not given
-        QList<core::MetricSummary> metrics; // by metric slot; all NaN: the run has none
-    };
-
     void fillRow(Row &row, const core::RunRecord &run, bool announceColumns);
     int paramSlot(const QString &name, bool announce);
     int metricSlot(const QString &name, bool announce);
@@ -85,6 +97,9 @@ private:
     void appendColumns(const QList<ColumnInfo> &columns, bool announce);
     QVariant value(const Row &row, const ColumnInfo &column) const; // double or text; invalid: none
     void reindex();
+
+    static QString columnKey(const ColumnInfo &c);
+
 
     QList<Row> m_rows;
     QHash<QString, int> m_rowOfUid;

@@ -3,6 +3,7 @@
 
 #include "core/experiments/ExperimentStore.h"
 #include "core/runs/RunTableData.h"
+#include "core/store/Database.h"
 #include "core/workspace/Workspace.h"
 #include "core/workspace/WorkspaceError.h"
 #include "ui/models/RunsFilterModel.h"
@@ -17,6 +18,7 @@
 #include "ui/widgets/ActivityList.h"
 
 #include <QComboBox>
+#include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -26,6 +28,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 namespace mldesk::ui {
 
@@ -269,6 +272,7 @@ void RunsPane::updateActivity(const core::RunRecord &run)
 
 void RunsPane::reload()
 {
+    ++m_loadGeneration; // a load still in flight is for what was shown before
     if (!m_workspace) {
         m_model->setRuns({});
         m_tabs->hide();
@@ -278,8 +282,36 @@ void RunsPane::reload()
     }
     emptyState()->hide();
     m_tabs->show();
-    core::RunTableData table = core::loadRunTable(m_workspace->database());
-    m_model->setRuns(std::move(table.runs), table.metrics);
+    // A small workspace loads here (a few ms, and the table is never empty meanwhile); a large one on a worker with
+    // its own connection - reading and grouping 10,000 runs x 50 columns takes longer than the GUI thread may stall.
+    constexpr qint64 kLoadInPlace = 2000;
+    core::Database &db = m_workspace->database();
+    if (db.scalar(QStringLiteral("SELECT COUNT(*) FROM runs")).toLongLong() <= kLoadInPlace) {
+        core::RunTableData table = core::loadRunTable(db);
+        showTable(RunsTableModel::prepare(std::move(table.runs), table.metrics));
+    } else {
+        const int generation = m_loadGeneration;
+        auto *watcher = new QFutureWatcher<std::optional<RunsTableModel::Contents>>(this);
+        connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation] {
+            watcher->deleteLater();
+            if (generation != m_loadGeneration)
+                return;
+            if (auto contents = watcher->result())
+                showTable(std::move(*contents));
+            else
+                showMessage(tr("Could not read the runs of this workspace; see the log. Try View > Refresh (F5)."));
+        });
+        watcher->setFuture(QtConcurrent::run([file = db.filePath()]() -> std::optional<RunsTableModel::Contents> {
+            try {
+                const auto connection = core::Database::open(file);
+                core::RunTableData table = core::loadRunTable(*connection);
+                return RunsTableModel::prepare(std::move(table.runs), table.metrics);
+            } catch (const std::exception &e) {
+                qWarning("runs: reading the runs table failed: %s", e.what());
+                return std::nullopt;
+            }
+        }));
+    }
     const QString experiment = m_experimentFilter->currentData().toString();
     m_experimentFilter->blockSignals(true);
     m_experimentFilter->clear();
@@ -288,6 +320,11 @@ void RunsPane::reload()
         m_experimentFilter->addItem(e.name, e.name);
     m_experimentFilter->setCurrentIndex(std::max(0, m_experimentFilter->findData(experiment)));
     m_experimentFilter->blockSignals(false);
+}
+
+void RunsPane::showTable(RunsTableModel::Contents contents)
+{
+    m_model->setContents(std::move(contents));
     for (int row = 0; row < m_model->rowCount(); ++row)
         updateActivity(m_model->run(row));
 }

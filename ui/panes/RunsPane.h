@@ -7,6 +7,7 @@
 #include "core/models/ModelRegistry.h"
 #include "core/runs/RunServiceHost.h"
 #include "core/sweeps/SweepService.h"
+#include "ui/models/RunsTableModel.h"
 #include "ui/panes/Pane.h"
 
 #include <QHash>
@@ -26,7 +27,6 @@ class CompareView;
 class RunColumnChooser;
 class RunDetails;
 class RunsFilterModel;
-class RunsTableModel;
 class SubmitRunDialog;
 class SubmitSweepDialog;
 
@@ -64,6 +64,7 @@ signals:
 
 private:
     void reload();
+    void showTable(RunsTableModel::Contents contents);
     void connectService();
     void runChanged(const core::RunRecord &run);
     void updateActivity(const core::RunRecord &run);
@@ -87,6 +88,7 @@ private:
     QLabel *m_message = nullptr;
     QHash<QString, QPointer<RunDetails>> m_details;
     QHash<QString, int> m_activities; // uid -> activity id while the run is active
+    int m_loadGeneration = 0;         // which reload() a worker's result belongs to
 };
 
 } // namespace mldesk::ui
