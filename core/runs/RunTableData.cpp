@@ -5,7 +5,10 @@
 #include "core/runs/RunStore.h"
 #include "core/store/Database.h"
 
+#include <QSqlError>
 #include <QSqlQuery>
+
+#include <stdexcept>
 
 #include <cmath>
 
@@ -16,9 +19,14 @@ namespace mldesk::core {
 RunMetricSummaries loadRunMetricSummaries(Database &db)
 {
     RunMetricSummaries out;
-    QSqlQuery q = db.exec(u"SELECT l.run_id, l.name, l.value, c.lo, c.hi FROM run_metric_latest l LEFT JOIN "
-                          u"(SELECT run_id, name, MIN(min_value) AS lo, MAX(max_value) AS hi FROM run_metric_chunks "
-                          u"GROUP BY run_id, name) c ON c.run_id = l.run_id AND c.name = l.name"_s);
+    // Forward only: 10,000 runs x 6 metrics are 60,000 rows, read once (the default caches them all first).
+    QSqlQuery q(db.connection());
+    q.setForwardOnly(true);
+    const QString sql = u"SELECT l.run_id, l.name, l.value, c.lo, c.hi FROM run_metric_latest l LEFT JOIN "
+                        u"(SELECT run_id, name, MIN(min_value) AS lo, MAX(max_value) AS hi FROM run_metric_chunks "
+                        u"GROUP BY run_id, name) c ON c.run_id = l.run_id AND c.name = l.name"_s;
+    if (!q.prepare(sql) || !q.exec())
+        throw std::runtime_error("SQL error reading the metric summaries: " + q.lastError().text().toStdString());
     const auto number = [&q](int column) {
         return q.value(column).isNull() ? std::nan("") : q.value(column).toDouble();
     };

@@ -97,8 +97,7 @@ QWidget *RunsPane::createListPage()
     m_textFilter->setPlaceholderText(tr("Filter: text or learning-rate<0.01 Accuracy>0.9"));
     m_textFilter->setToolTip(RunsFilterModel::syntaxHelp());
     m_textFilter->setClearButtonEnabled(true);
-    m_textFilter->setMinimumWidth(200);
-    m_textFilter->setMaximumWidth(360);
+    m_textFilter->setMinimumWidth(260);
     auto *columns = new QPushButton(tr("Columns\u2026"));
     columns->setObjectName(QStringLiteral("runColumnsButton"));
     columns->setToolTip(tr("Choose the table's columns (also: right-click the header)"));
@@ -110,11 +109,13 @@ QWidget *RunsPane::createListPage()
     tools->addWidget(compare);
     tools->addWidget(cancel);
     tools->addStretch(1);
-    tools->addWidget(m_experimentFilter);
-    tools->addWidget(m_stateFilter);
-    tools->addWidget(m_tagFilter);
-    tools->addWidget(m_textFilter);
-    tools->addWidget(columns);
+    // The filters get a row of their own: the expression box needs the width (and stays readable at 200 %).
+    auto *filters = new QHBoxLayout;
+    filters->addWidget(m_textFilter, 1);
+    filters->addWidget(m_experimentFilter);
+    filters->addWidget(m_stateFilter);
+    filters->addWidget(m_tagFilter);
+    filters->addWidget(columns);
 
     m_table = new QTableView;
     m_table->setObjectName(QStringLiteral("runsTable"));
@@ -130,15 +131,8 @@ QWidget *RunsPane::createListPage()
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 10);
     m_table->horizontalHeader()->setStretchLastSection(true);
-    m_table->horizontalHeader()->resizeSection(RunsTableModel::Experiment, 110);
-    m_table->horizontalHeader()->resizeSection(RunsTableModel::Name, 170);
-    m_table->horizontalHeader()->resizeSection(RunsTableModel::State, 105);
-    m_table->horizontalHeader()->resizeSection(RunsTableModel::Compute, 100);
-    m_table->horizontalHeader()->resizeSection(RunsTableModel::Started, 130);
-    m_table->horizontalHeader()->resizeSection(RunsTableModel::Duration, 75);
-    m_table->horizontalHeader()->setDefaultSectionSize(95); // hyperparameter and metric columns
     m_table->sortByColumn(RunsTableModel::Started, Qt::DescendingOrder);
-    m_columns = new RunColumnChooser(m_table, m_model, this);
+    m_columns = new RunColumnChooser(m_table, m_model, this); // which columns show, and their widths
 
     m_textFilterError = new QLabel;
     m_textFilterError->setObjectName(QStringLiteral("runFilterError"));
@@ -155,6 +149,7 @@ QWidget *RunsPane::createListPage()
     auto *layout = new QVBoxLayout(page);
     layout->setContentsMargins(0, 6, 0, 0);
     layout->addLayout(tools);
+    layout->addLayout(filters);
     layout->addWidget(m_message);
     layout->addWidget(m_textFilterError);
     layout->addWidget(m_table, 1);

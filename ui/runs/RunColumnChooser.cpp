@@ -6,6 +6,7 @@
 
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLineEdit>
@@ -14,6 +15,8 @@
 #include <QTableView>
 #include <QTreeWidget>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace mldesk::ui {
 
@@ -55,6 +58,11 @@ RunColumnChooser::RunColumnChooser(QTableView *table, RunsTableModel *model, QOb
     QAbstractItemModel *shown = table->model();
     connect(shown, &QAbstractItemModel::modelReset, this, &RunColumnChooser::apply);
     connect(shown, &QAbstractItemModel::columnsInserted, this, &RunColumnChooser::apply);
+    // A width the user gives a column stays with it (by key) through resets, which size every section anew.
+    connect(header, &QHeaderView::sectionResized, this, [this](int column, int, int size) {
+        if (!m_applying && column < m_model->columnCount())
+            m_widths.insert(m_model->columnKey(column), size);
+    });
     setExperiment({});
 }
 
@@ -107,11 +115,40 @@ void RunColumnChooser::resetToDefaults()
     apply();
 }
 
+int RunColumnChooser::defaultWidth(int column) const
+{
+    const QFontMetrics fm = m_table->horizontalHeader()->fontMetrics();
+    const int title = fm.horizontalAdvance(m_model->headerData(column, Qt::Horizontal).toString()) + 28;
+    switch (column) {
+    case RunsTableModel::Experiment:
+        return std::max(title, fm.horizontalAdvance(QStringLiteral("keras-mnist")) + 24);
+    case RunsTableModel::Name: // the colour swatch, then a name like "keras mlp lr=0.001"
+        return std::max(title, fm.horizontalAdvance(QStringLiteral("keras mlp lr=0.0005")) + 44);
+    case RunsTableModel::State: // the icon, "Completed" and room for the note's sign
+        return std::max(title, fm.horizontalAdvance(QStringLiteral("Completed \u26A0")) + 36);
+    case RunsTableModel::Compute:
+        return std::max(title, fm.horizontalAdvance(QStringLiteral("local (cpu:0)")) + 16);
+    case RunsTableModel::Started:
+        return std::max(title, fm.horizontalAdvance(QStringLiteral("2026-12-02 00:00")) + 16);
+    case RunsTableModel::Duration:
+        return std::max(title, fm.horizontalAdvance(QStringLiteral("59 min 59 s")) + 16);
+    default:
+        break;
+    }
+    // Hyperparameters, metrics and tags: their title, within reason (the tooltip has the rest).
+    return std::clamp(title, fm.horizontalAdvance(QStringLiteral("0.00000")) + 16, 220);
+}
+
 void RunColumnChooser::apply()
 {
     QHeaderView *header = m_table->horizontalHeader();
-    for (int c = 0; c < m_model->columnCount(); ++c)
-        header->setSectionHidden(c, !m_choices.value(m_model->columnKey(c), shownByDefault(*m_model, c)));
+    m_applying = true;
+    for (int c = 0; c < m_model->columnCount(); ++c) {
+        const QString key = m_model->columnKey(c);
+        header->setSectionHidden(c, !m_choices.value(key, shownByDefault(*m_model, c)));
+        header->resizeSection(c, m_widths.value(key, defaultWidth(c)));
+    }
+    m_applying = false;
 }
 
 QMenu *RunColumnChooser::createMenu(int column, QWidget *parent)

@@ -4,6 +4,7 @@
 // last value; min/max and per-tag columns on request.
 #pragma once
 
+#include <QHash>
 #include <QMap>
 #include <QObject>
 #include <QPointer>
@@ -38,11 +39,14 @@ public:
 
 private:
     void apply();
+    int defaultWidth(int column) const;
 
     QTableView *m_table;
     RunsTableModel *m_model;
     QString m_experiment;
     QMap<QString, bool> m_choices; // what the user chose for this experiment
+    QHash<QString, int> m_widths;  // column key -> width the user gave it (this session)
+    bool m_applying = false;
     QPointer<QDialog> m_dialog;
 };
 
