@@ -230,30 +230,28 @@ void RunsTableModel::reindex()
         m_rowOfUid.insert(m_rows[i].run.uid, i);
 }
 
-void RunsTableModel::appendColumns(const QList<ColumnInfo> &columns, bool announce)
+void RunsTableModel::appendColumns(const QList<ColumnInfo> &columns)
 {
     const int first = int(m_columns.size());
-    if (announce)
-        beginInsertColumns({}, first, first + int(columns.size()) - 1);
+    beginInsertColumns({}, first, first + int(columns.size()) - 1);
     for (const ColumnInfo &c : columns) {
         m_columns.append(c);
         m_columnOfKey.insert(columnKey(int(m_columns.size()) - 1), int(m_columns.size()) - 1);
     }
-    if (announce)
-        endInsertColumns();
+    endInsertColumns();
 }
 
-int RunsTableModel::paramSlot(const QString &name, bool announce)
+int RunsTableModel::paramSlot(const QString &name)
 {
     if (const int slot = m_paramSlots.value(name, -1); slot >= 0)
         return slot;
     const int slot = int(m_paramSlots.size());
     m_paramSlots.insert(name, slot);
-    appendColumns({{Group::Hyperparameter, name, Stat::Last, slot}}, announce);
+    appendColumns({{Group::Hyperparameter, name, Stat::Last, slot}});
     return slot;
 }
 
-int RunsTableModel::metricSlot(const QString &name, bool announce)
+int RunsTableModel::metricSlot(const QString &name)
 {
     if (const int slot = m_metricSlots.value(name, -1); slot >= 0)
         return slot;
@@ -261,29 +259,28 @@ int RunsTableModel::metricSlot(const QString &name, bool announce)
     m_metricSlots.insert(name, slot);
     appendColumns({{Group::Metric, name, Stat::Last, slot},
                    {Group::Metric, name, Stat::Min, slot},
-                   {Group::Metric, name, Stat::Max, slot}},
-                  announce);
+                   {Group::Metric, name, Stat::Max, slot}});
     return slot;
 }
 
-void RunsTableModel::tagColumn(const QString &key, bool announce)
+void RunsTableModel::tagColumn(const QString &key)
 {
     if (!m_columnOfKey.contains(QStringLiteral("tag:") + key))
-        appendColumns({{Group::Tag, key, Stat::Last, 0}}, announce);
+        appendColumns({{Group::Tag, key, Stat::Last, 0}});
 }
 
-void RunsTableModel::fillRow(Row &row, const core::RunRecord &run, bool announceColumns)
+void RunsTableModel::fillRow(Row &row, const core::RunRecord &run)
 {
     row.run = run;
     row.params.clear();
     for (const auto &[name, value] : hyperparameters(run)) {
-        const int slot = paramSlot(name, announceColumns);
+        const int slot = paramSlot(name);
         if (row.params.size() <= slot)
             row.params.resize(slot + 1);
         row.params[slot] = {value, numberOf(value)};
     }
     for (auto it = run.tags.cbegin(); it != run.tags.cend(); ++it)
-        tagColumn(it.key(), announceColumns);
+        tagColumn(it.key());
 }
 
 void RunsTableModel::upsert(const core::RunRecord &run)
@@ -291,7 +288,7 @@ void RunsTableModel::upsert(const core::RunRecord &run)
     Row fresh;
     if (const int row = rowOf(run.uid); row >= 0)
         fresh.metrics = m_rows[row].metrics;
-    fillRow(fresh, run, true); // new columns first: a row is never inserted while columns are
+    fillRow(fresh, run); // new columns first: a row is never inserted while columns are
     if (const int row = rowOf(run.uid); row >= 0) {
         m_rows[row] = std::move(fresh);
         emit dataChanged(index(row, 0), index(row, columnCount() - 1));
@@ -311,7 +308,7 @@ void RunsTableModel::addMetrics(const QString &uid, const QList<core::MetricPoin
     for (const core::MetricPoint &p : points) {
         if (std::isnan(p.value))
             continue;
-        const int slot = metricSlot(p.name, true);
+        const int slot = metricSlot(p.name);
         QList<core::MetricSummary> &metrics = m_rows[rowOf(uid)].metrics;
         if (metrics.size() <= slot)
             metrics.resize(slot + 1, {kNaN, kNaN, kNaN});

@@ -90,16 +90,16 @@ public:
     static QColor stateColor(core::RunState state);
 
 private:
-    void fillRow(Row &row, const core::RunRecord &run, bool announceColumns);
-    int paramSlot(const QString &name, bool announce);
-    int metricSlot(const QString &name, bool announce);
-    void tagColumn(const QString &key, bool announce);
-    void appendColumns(const QList<ColumnInfo> &columns, bool announce);
+    // Live additions: a new hyperparameter, metric or tag key appends its columns (announced to the views).
+    void fillRow(Row &row, const core::RunRecord &run);
+    int paramSlot(const QString &name);
+    int metricSlot(const QString &name);
+    void tagColumn(const QString &key);
+    void appendColumns(const QList<ColumnInfo> &columns);
     QVariant value(const Row &row, const ColumnInfo &column) const; // double or text; invalid: none
     void reindex();
 
     static QString columnKey(const ColumnInfo &c);
-
 
     QList<Row> m_rows;
     QHash<QString, int> m_rowOfUid;
