@@ -7,7 +7,10 @@
 
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QtConcurrent/QtConcurrentRun>
 
+#include <exception>
+#include <memory>
 #include <stdexcept>
 
 #include <cmath>
@@ -46,6 +49,22 @@ RunMetricSummaries loadRunMetricSummaries(Database &db)
 RunTableData loadRunTable(Database &db)
 {
     RunTableData data;
+    // The metric summaries on a second connection and thread while this one reads the runs and their tags (the two
+    // take about as long). A waiting pool thread runs the task itself when no other thread is free.
+    std::exception_ptr failed; // QtConcurrent would turn a std::exception into QUnhandledException: keep the message
+    QFuture<RunMetricSummaries> metrics = QtConcurrent::run([&db, &failed] {
+        try {
+            const std::unique_ptr<Database> connection = db.openForThisThread();
+            return loadRunMetricSummaries(*connection);
+        } catch (...) {
+            failed = std::current_exception();
+            return RunMetricSummaries();
+        }
+    });
+    struct Join { // never leave the task running over a Database that may be gone (an exception below)
+        QFuture<RunMetricSummaries> &future;
+        ~Join() { future.waitForFinished(); }
+    } join{metrics};
     data.runs = RunStore(db).list();
     QHash<qint64, QMap<QString, QString>> tags;
     QSqlQuery t =
@@ -54,7 +73,9 @@ RunTableData loadRunTable(Database &db)
         tags[t.value(0).toLongLong()].insert(t.value(1).toString(), t.value(2).toString());
     for (RunRecord &run : data.runs)
         run.tags = tags.value(run.id);
-    data.metrics = loadRunMetricSummaries(db);
+    data.metrics = metrics.result();
+    if (failed)
+        std::rethrow_exception(failed);
     return data;
 }
 

@@ -158,18 +158,39 @@ RunsTableModel::Contents RunsTableModel::prepare(QList<core::RunRecord> runs, co
         out.columns.append({Group::Run, QString::fromLatin1(kFixedKeys[c]), Stat::Last, c});
     QList<QString> paramOrder;
     QMap<QString, QString> tagKeys; // lower -> as first seen: sorted, case-insensitively unique
+    // Runs of one experiment mostly share their argument lines: each distinct line is parsed once, and its rows
+    // share one list of values (implicitly shared).
+    QHash<QString, QList<Param>> parsed; // arguments joined by \x1f -> params by slot
     for (core::RunRecord &run : runs) {
         Row row;
-        for (const auto &[name, value] : hyperparameters(run)) {
-            int slot = out.paramSlots.value(name, -1);
-            if (slot < 0) {
-                slot = int(out.paramSlots.size());
-                out.paramSlots.insert(name, slot);
-                paramOrder.append(name);
+        // A sweep child's sampled values are merged in per run: only plain runs share a parse.
+        const bool shared = run.hyperparameters.isEmpty();
+        QString line;
+        if (shared) {
+            QJsonArray array = run.configuration.value(QStringLiteral("arguments")).toArray();
+            if (array.isEmpty())
+                array = run.configuration.value(QStringLiteral("resolved_arguments")).toArray();
+            for (const QJsonValue &v : std::as_const(array)) {
+                line += v.toString();
+                line += u'\x1f';
             }
-            if (row.params.size() <= slot)
-                row.params.resize(slot + 1);
-            row.params[slot] = {value, numberOf(value)};
+        }
+        if (const auto hit = shared ? parsed.constFind(line) : parsed.cend(); hit != parsed.cend()) {
+            row.params = *hit;
+        } else {
+            for (const auto &[name, value] : hyperparameters(run)) {
+                int slot = out.paramSlots.value(name, -1);
+                if (slot < 0) {
+                    slot = int(out.paramSlots.size());
+                    out.paramSlots.insert(name, slot);
+                    paramOrder.append(name);
+                }
+                if (row.params.size() <= slot)
+                    row.params.resize(slot + 1);
+                row.params[slot] = {value, numberOf(value)};
+            }
+            if (shared)
+                parsed.insert(line, row.params);
         }
         for (auto it = run.tags.cbegin(); it != run.tags.cend(); ++it)
             tagKeys.insert(it.key().toLower(), it.key());
