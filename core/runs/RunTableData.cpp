@@ -7,6 +7,7 @@
 
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <exception>
@@ -50,9 +51,11 @@ RunTableData loadRunTable(Database &db)
 {
     RunTableData data;
     // The metric summaries on a second connection and thread while this one reads the runs and their tags (the two
-    // take about as long). A waiting pool thread runs the task itself when no other thread is free.
+    // take about as long). Not on the global pool: Qt's raster painting waits for its threads, and a load that held
+    // them all stalled the GUI thread's paint for as long as the load took.
     std::exception_ptr failed; // QtConcurrent would turn a std::exception into QUnhandledException: keep the message
-    QFuture<RunMetricSummaries> metrics = QtConcurrent::run([&db, &failed] {
+    static QThreadPool pool;
+    QFuture<RunMetricSummaries> metrics = QtConcurrent::run(&pool, [&db, &failed] {
         try {
             const std::unique_ptr<Database> connection = db.openForThisThread();
             return loadRunMetricSummaries(*connection);

@@ -27,6 +27,7 @@
 #include <QTabBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QThreadPool>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -296,16 +297,19 @@ void RunsPane::reload()
             else
                 showMessage(tr("Could not read the runs of this workspace; see the log. Try View > Refresh (F5)."));
         });
-        watcher->setFuture(QtConcurrent::run([file = db.filePath()]() -> std::optional<RunsTableModel::Contents> {
-            try {
-                const auto connection = core::Database::open(file);
-                core::RunTableData table = core::loadRunTable(*connection);
-                return RunsTableModel::prepare(std::move(table.runs), table.metrics);
-            } catch (const std::exception &e) {
-                qWarning("runs: reading the runs table failed: %s", e.what());
-                return std::nullopt;
-            }
-        }));
+        // Its own pool: the global one's threads are what Qt's raster painting waits for (see loadRunTable).
+        static QThreadPool loaders;
+        watcher->setFuture(
+            QtConcurrent::run(&loaders, [file = db.filePath()]() -> std::optional<RunsTableModel::Contents> {
+                try {
+                    const auto connection = core::Database::open(file);
+                    core::RunTableData table = core::loadRunTable(*connection);
+                    return RunsTableModel::prepare(std::move(table.runs), table.metrics);
+                } catch (const std::exception &e) {
+                    qWarning("runs: reading the runs table failed: %s", e.what());
+                    return std::nullopt;
+                }
+            }));
     }
     const QString experiment = m_experimentFilter->currentData().toString();
     m_experimentFilter->blockSignals(true);
