@@ -15,6 +15,7 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QJsonArray>
 #include <QLineEdit>
 #include <QPixmap>
@@ -22,9 +23,11 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QThread>
+#include <QTimer>
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 using namespace mldesk;
 
@@ -88,18 +91,25 @@ int main(int argc, char **argv)
     if (getloadavg(loads, 3) < 0)
         loads[0] = loads[1] = loads[2] = -1;
     std::printf("  load average %.2f %.2f %.2f (%d CPUs)\n", loads[0], loads[1], loads[2], QThread::idealThreadCount());
+    const auto cpuMs = [] {
+        return double(std::clock()) * 1000.0 / CLOCKS_PER_SEC;
+    };
+    double cpu[4] = {cpuMs(), 0, 0, 0};
     t.restart();
     const QList<core::RunRecord> listed = core::RunStore(workspace->database()).list();
     const double readRuns = t.nsecsElapsed() / 1e6;
+    cpu[1] = cpuMs();
     t.restart();
     const core::RunMetricSummaries summaries = core::loadRunMetricSummaries(workspace->database());
     const double readSummaries = t.nsecsElapsed() / 1e6;
+    cpu[2] = cpuMs();
     t.restart();
     {
         ui::RunsTableModel model;
         model.setRuns(listed, summaries);
     }
     const double buildModel = t.nsecsElapsed() / 1e6;
+    cpu[3] = cpuMs();
 
     core::RunServiceOptions options;
     options.schedule = false; // measure the view, not starting 10,000 queued runs
@@ -109,19 +119,36 @@ int main(int argc, char **argv)
     pane.resize(1200, 800);
     pane.show();
     QPixmap target(pane.size());
+    const std::clock_t cpuBefore = std::clock();
     t.restart();
     pane.setWorkspace(workspace.get());
     const double returned = t.nsecsElapsed() / 1e6;
-    // A large workspace loads on a worker: the event loop runs until the rows are in, and its longest turn is the
-    // longest the GUI thread stalled (setWorkspace itself, or swapping the rows in and sorting them).
+    // A large workspace loads on a worker: the event loop waits (as the app's does: no busy polling, which would take
+    // a core from the worker) until the rows are in. The longest the GUI thread stalled is the most a 5 ms timer came
+    // late (or setWorkspace itself).
     double stall = returned;
-    while (pane.model()->rowCount() < count) {
-        QElapsedTimer turn;
-        turn.start();
-        QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents, 20);
-        stall = std::max(stall, turn.nsecsElapsed() / 1e6);
+    {
+        QEventLoop loop;
+        QElapsedTimer since;
+        since.start();
+        QTimer tick;
+        tick.setTimerType(Qt::PreciseTimer);
+        tick.setInterval(5);
+        QObject::connect(&tick, &QTimer::timeout, &loop, [&] {
+            stall = std::max(stall, since.nsecsElapsed() / 1e6 - 5);
+            since.restart();
+        });
+        QObject::connect(pane.model(), &QAbstractItemModel::modelReset, &loop, [&] {
+            if (pane.model()->rowCount() >= count)
+                loop.quit();
+        });
+        tick.start();
+        if (pane.model()->rowCount() < count)
+            loop.exec();
+        stall = std::max(stall, since.nsecsElapsed() / 1e6 - 5); // the turn that swapped the rows in
     }
     const double load = t.nsecsElapsed() / 1e6;
+    const double loadCpu = double(std::clock() - cpuBefore) * 1000.0 / CLOCKS_PER_SEC; // all threads
     t.restart();
     static_cast<QWidget &>(pane).render(&target);
     const double paint = t.nsecsElapsed() / 1e6;
@@ -132,12 +159,15 @@ int main(int argc, char **argv)
     const double scroll = t.nsecsElapsed() / 1e6;
     std::printf("  columns                      %7d   (%d runs)\n", pane.model()->columnCount(),
                 pane.model()->rowCount());
-    std::printf("    of which: read runs %.1f ms, metric summaries %.1f ms, model %.1f ms (each alone)\n", readRuns,
-                readSummaries, buildModel);
+    std::printf(
+        "    of which: read runs %.1f ms (%.0f CPU), metric summaries %.1f ms (%.0f CPU), model %.1f ms (%.0f CPU)"
+        " (each alone, one after another)\n",
+        readRuns, cpu[1] - cpu[0], readSummaries, cpu[2] - cpu[1], buildModel, cpu[3] - cpu[2]);
     std::printf("  setWorkspace returned        %7.1f ms\n", returned);
     std::printf("  longest GUI-thread stall     %7.1f ms  (budget 300 ms: %s)\n", stall,
                 stall < 300 ? "met" : "MISSED");
-    std::printf("  open (service, read, model)  %7.1f ms  (until the rows are in)\n", load);
+    std::printf("  open (service, read, model)  %7.1f ms  (until the rows are in; %.0f ms CPU, all threads)\n", load,
+                loadCpu);
     std::printf("  first paint                  %7.1f ms\n", paint);
     std::printf("  open + first paint           %7.1f ms  (budget 300 ms: %s)\n", load + paint,
                 load + paint < 300 ? "met" : "MISSED");
