@@ -4,6 +4,7 @@
 #include "core/settings/Settings.h"
 #include "core/workspace/Workspace.h"
 #include "ui/Resources.h"
+#include "ui/Theme.h"
 #include "ui/dialogs/DeleteActions.h"
 #include "ui/panes/ComputePane.h"
 #include "ui/panes/DatasetsPane.h"
@@ -24,6 +25,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QListWidget>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
@@ -31,6 +33,8 @@
 #include <QStatusBar>
 #include <QTableView>
 #include <QVBoxLayout>
+
+#include <tuple>
 
 namespace mldesk::ui {
 
@@ -174,6 +178,28 @@ MainWindow::~MainWindow()
         pane->setWorkspace(nullptr);
 }
 
+void MainWindow::addThemeMenu(QMenu *view)
+{
+    // View > Theme: chords (Ctrl+K then a letter) as editors have them; the choice is remembered.
+    QMenu *themes = view->addMenu(tr("&Theme"));
+    auto *group = new QActionGroup(themes);
+    const QList<std::tuple<QString, QString, Qt::Key>> entries{{QStringLiteral("system"), tr("&System"), Qt::Key_S},
+                                                               {QStringLiteral("light"), tr("&Light"), Qt::Key_L},
+                                                               {QStringLiteral("dark"), tr("&Dark"), Qt::Key_D}};
+    for (const auto &[name, title, key] : entries) {
+        QAction *action = themes->addAction(title);
+        action->setObjectName(name + QStringLiteral("ThemeAction"));
+        action->setCheckable(true);
+        action->setChecked(Theme::current() == name);
+        action->setShortcut(QKeySequence(QKeyCombination(Qt::CTRL, Qt::Key_K), QKeyCombination(key)));
+        group->addAction(action);
+        connect(action, &QAction::triggered, this, [name] {
+            Theme::apply(name);
+            core::Settings::setTheme(name);
+        });
+    }
+}
+
 void MainWindow::createMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
@@ -222,6 +248,7 @@ void MainWindow::createMenus()
     refreshAction->setObjectName(QStringLiteral("refreshAction"));
     refreshAction->setShortcut(QKeySequence(Qt::Key_F5)); // not QKeySequence::Refresh: it holds Ctrl+R on X11
     connect(refreshAction, &QAction::triggered, this, &MainWindow::refresh);
+    addThemeMenu(view);
 
     QMenu *run = menuBar()->addMenu(tr("&Run"));
     QAction *submit = run->addAction(ui::icon(QStringLiteral("runs")), tr("&Submit Run\u2026"));

@@ -11,6 +11,7 @@
 
 class QActionGroup;
 class QLabel;
+class QMenu;
 class QListWidget;
 class QStackedWidget;
 class QTableView;
@@ -65,6 +66,7 @@ protected:
 
 private:
     void createMenus();
+    void addThemeMenu(QMenu *view);
     QWidget *createNoWorkspacePage();
     void updateWorkspaceLabels();
     // The panes' named tables, whose column widths are kept in core::Settings between sessions.

@@ -5,6 +5,7 @@
 #include "core/workspace/WorkspaceError.h"
 #include "ui/MainWindow.h"
 #include "ui/Resources.h"
+#include "ui/Theme.h"
 #include "ui/panes/RunsPane.h"
 #include "ui/runs/RunDetails.h"
 
@@ -49,6 +50,10 @@ struct Options {
         QStringLiteral("runs-view"),
         QStringLiteral("On the Runs pane show VIEW: table, or charts (the runs overlaid per metric)."),
         QStringLiteral("VIEW")};
+    QCommandLineOption theme{QStringLiteral("theme"),
+                             QStringLiteral("Use theme NAME for this start: system, light or dark (View > Theme "
+                                            "changes it for good)."),
+                             QStringLiteral("NAME")};
     QCommandLineOption picker{QStringLiteral("picker"), QStringLiteral("Open the workspace picker after start.")};
     QCommandLineOption screenshot{
         QStringLiteral("screenshot"),
@@ -68,6 +73,7 @@ void configure(QCommandLineParser &parser, const Options &options)
     parser.addOption(options.run);
     parser.addOption(options.runTab);
     parser.addOption(options.runsView);
+    parser.addOption(options.theme);
     parser.addOption(options.picker);
     parser.addOption(options.screenshot);
 }
@@ -150,6 +156,15 @@ int main(int argc, char **argv)
                      qPrintable(paneNames.join(QStringLiteral(", "))));
         return 1;
     }
+
+    const QString theme =
+        parser.isSet(options.theme) ? parser.value(options.theme).toLower() : mldesk::core::Settings::theme();
+    if (!mldesk::ui::Theme::names().contains(theme)) {
+        std::fprintf(stderr, "mldesk: unknown theme '%s'; choose one of %s\n", qPrintable(parser.value(options.theme)),
+                     qPrintable(mldesk::ui::Theme::names().join(QStringLiteral(", "))));
+        return 1;
+    }
+    mldesk::ui::Theme::apply(theme);
 
     mldesk::ui::MainWindow window;
     window.showPane(pane);

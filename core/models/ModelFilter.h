@@ -1,5 +1,6 @@
 // ModelFilter: the filter expressions of `model list --filter` and the GUI's search box, parsed once and matched
-// against model versions. Syntax (also printed by `mldesk-cli model list --help`, see syntaxHelp()):
+// against model versions; the scanner is core/filter/FilterExpression's. Syntax (also printed by
+// `mldesk-cli model list --help`, see syntaxHelp()):
 //   EXPR   := CLAUSE { ("," | "and") CLAUSE }           all clauses must hold
 //   CLAUSE := FIELD OP VALUE | "tag:" KEY               the second form: the tag is set (any value)
 //   FIELD  := name | framework | description | version | run | tag:KEY | prop:KEY | KEY (a property);
@@ -14,25 +15,17 @@
 #include <QMap>
 #include <QString>
 
-#include "core/workspace/WorkspaceError.h"
+#include "core/filter/FilterExpression.h"
 
 namespace mldesk::core {
 
 struct ModelVersion;
 
-// A parse error: the message names the 1-based column and what was expected there.
-class ModelFilterError : public WorkspaceError {
-public:
-    ModelFilterError(const QString &message, int column) : WorkspaceError(message), m_column(column) {}
-    int column() const { return m_column; }
-
-private:
-    int m_column;
-};
+using ModelFilterError = FilterError; // the message names the 1-based column and what was expected there
 
 class ModelFilter final {
 public:
-    enum class Op { Equal, NotEqual, Contains, Less, LessEqual, Greater, GreaterEqual, Exists };
+    using Op = FilterExpression::Op;
     enum class Field { Name, Framework, Description, Version, Run, Tag, Property };
     struct Clause {
         Field field = Field::Name;

@@ -167,6 +167,13 @@ QList<RunRecord> RunStore::active() const
                  {});
 }
 
+QList<RunRecord> RunStore::activeSweeps() const
+{
+    return query(u" WHERE r.run_kind = 'sweep' AND r.state NOT IN ('Completed', 'Failed', 'Canceled')"
+                 u" ORDER BY r.created_at, r.id"_s,
+                 {});
+}
+
 QList<RunRecord> RunStore::children(qint64 parentId) const
 {
     return query(u" WHERE r.parent_run_id = ? ORDER BY r.trial_index, r.id"_s, {parentId});

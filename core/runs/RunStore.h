@@ -47,6 +47,9 @@ public:
     // Not yet Completed/Failed/Canceled, oldest first. Sweep parents are left out (their controller drives them), and
     // so are a script's child runs (ScriptChildRuns: their parent's watcher follows them).
     QList<RunRecord> active() const;
+    // Sweep parents not yet Completed/Failed/Canceled, oldest first (the sweep controller's poll: it must not read
+    // every run of a 10,000-run workspace each pass).
+    QList<RunRecord> activeSweeps() const;
     // A sweep's children by trial index (issue 16).
     QList<RunRecord> children(qint64 parentId) const;
     RunState stateOf(qint64 id) const;

@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QSettings>
+#include <QUrl>
 
 #include <memory>
 
@@ -19,6 +20,8 @@ const QString kMainWindowGeometry = u"mainWindow/geometry"_s; // QByteArray from
 const QString kMainWindowState = u"mainWindow/state"_s;       // QByteArray from QMainWindow::saveState
 const QString kColumnWidths = u"columns/%1"_s;                // QStringList of widths in pixels, per table objectName
 const QString kContainerEngine = u"containers/engine"_s;      // QString: auto, podman, docker or a path
+const QString kRunColumns = u"runColumns/%1"_s; // QStringList "+KEY"/"-KEY", per experiment (percent-encoded; "*": all)
+const QString kTheme = u"view/theme"_s;         // QString: system, light or dark
 
 std::unique_ptr<QSettings> store()
 {
@@ -119,6 +122,37 @@ void Settings::setColumnWidths(const QString &table, const QList<int> &widths)
     for (int w : widths)
         list.append(QString::number(w));
     store()->setValue(kColumnWidths.arg(table), list);
+}
+
+QMap<QString, bool> Settings::runColumns(const QString &experiment)
+{
+    QMap<QString, bool> shown;
+    const QString key = experiment.isEmpty() ? u"*"_s : QString::fromLatin1(QUrl::toPercentEncoding(experiment));
+    for (const QString &entry : store()->value(kRunColumns.arg(key)).toStringList()) {
+        if (entry.size() > 1 && (entry.startsWith(u'+') || entry.startsWith(u'-')))
+            shown.insert(entry.mid(1), entry.startsWith(u'+'));
+    }
+    return shown;
+}
+
+void Settings::setRunColumns(const QString &experiment, const QMap<QString, bool> &shown)
+{
+    QStringList list;
+    for (auto it = shown.cbegin(); it != shown.cend(); ++it)
+        list.append((it.value() ? u"+"_s : u"-"_s) + it.key());
+    const QString key = experiment.isEmpty() ? u"*"_s : QString::fromLatin1(QUrl::toPercentEncoding(experiment));
+    store()->setValue(kRunColumns.arg(key), list);
+}
+
+QString Settings::theme()
+{
+    const QString theme = store()->value(kTheme, u"system"_s).toString();
+    return theme == u"light"_s || theme == u"dark"_s ? theme : u"system"_s;
+}
+
+void Settings::setTheme(const QString &theme)
+{
+    store()->setValue(kTheme, theme);
 }
 
 QString Settings::containerEngine()

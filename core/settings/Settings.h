@@ -5,6 +5,7 @@
 
 #include <QByteArray>
 #include <QList>
+#include <QMap>
 #include <QString>
 #include <QStringList>
 
@@ -27,6 +28,15 @@ public:
     // Column widths of a main table (its objectName), left to right; empty when never saved.
     static QList<int> columnWidths(const QString &table);
     static void setColumnWidths(const QString &table, const QList<int> &widths);
+
+    // The Runs table's column choices per experiment (empty: all experiments): column key -> shown. Keys absent
+    // keep their default.
+    static QMap<QString, bool> runColumns(const QString &experiment);
+    static void setRunColumns(const QString &experiment, const QMap<QString, bool> &shown);
+
+    // View > Theme: "system" (the platform's palette), "light" or "dark".
+    static QString theme();
+    static void setTheme(const QString &theme);
 
     // The container engine for container environments: "auto" (podman, else docker), "podman", "docker" or a path.
     static QString containerEngine();

@@ -84,11 +84,7 @@ RunRecord SweepStore::create(const SweepSpec &spec, const QString &yamlText)
 
 QList<RunRecord> SweepStore::activeSweeps() const
 {
-    QList<RunRecord> out;
-    for (const RunRecord &r : m_runs.list())
-        if (r.isSweep() && r.isActive())
-            out.prepend(r); // list() is newest first
-    return out;
+    return m_runs.activeSweeps();
 }
 
 RunRecord SweepStore::get(const QString &uid) const

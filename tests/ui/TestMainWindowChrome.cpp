@@ -1,16 +1,20 @@
 // TestMainWindowChrome: the rough edges of issue 17 - no pane or dialog shows a literal '&' in a label, every menu
 // action has a keyboard shortcut and Help > Keyboard Shortcuts (F1) lists them all, and Register Model proposes
-// the run's experiment as the model name ("keras-mnist", not "model-model").
+// the run's experiment as the model name ("keras-mnist", not "model-model"). View > Theme > Dark gives the whole
+// application a dark palette (remembered), and System goes back to the platform's.
 #include "UiTestSupport.h"
 
 #include "../core/ModelTestSupport.h"
 #include "core/models/ModelRegistry.h"
+#include "core/settings/Settings.h"
 #include "core/workspace/Workspace.h"
 #include "ui/MainWindow.h"
+#include "ui/Theme.h"
 #include "ui/dialogs/RegisterModelDialog.h"
 #include "ui/widgets/ShortcutsDialog.h"
 
 #include <QAbstractButton>
+#include <QAction>
 #include <QApplication>
 #include <QComboBox>
 #include <QFormLayout>
@@ -99,6 +103,7 @@ private slots:
     void proposedModelName_data();
     void proposedModelName();
     void registerModelProposesExperiment();
+    void themeMenuSwitchesPalette();
 
 private:
     QTemporaryDir m_settings;
@@ -187,6 +192,11 @@ void TestMainWindowChrome::noLabelShowsAmpersand()
         {QStringLiteral("shortcutsDialog"),
          [&] {
              QTest::keyClick(&window, Qt::Key_F1);
+         }},
+        {QStringLiteral("runColumnsDialog"),
+         [&] {
+             window.showPane(MainWindow::Runs);
+             QTest::mouseClick(child<QPushButton>(&window, QStringLiteral("runColumnsButton")), Qt::LeftButton);
          }},
         {QStringLiteral("cleanUpBox"),
          [&] {
@@ -296,4 +306,22 @@ void TestMainWindowChrome::registerModelProposesExperiment()
 }
 
 QTEST_MAIN(TestMainWindowChrome)
+void TestMainWindowChrome::themeMenuSwitchesPalette()
+{
+    MainWindow window;
+    window.show();
+    const QPalette before = QApplication::palette();
+    auto *dark = window.findChild<QAction *>(QStringLiteral("darkThemeAction"));
+    QVERIFY(dark);
+    dark->trigger();
+    QVERIFY(mldesk::ui::Theme::isDark(QApplication::palette()));
+    QTRY_VERIFY(mldesk::ui::Theme::isDark(window.palette())); // the widgets follow
+    // Text stays readable: light on dark.
+    QVERIFY(QApplication::palette().color(QPalette::Text).lightness() > 200);
+    QCOMPARE(mldesk::core::Settings::theme(), QStringLiteral("dark"));
+    window.findChild<QAction *>(QStringLiteral("systemThemeAction"))->trigger();
+    QCOMPARE(QApplication::palette().color(QPalette::Window), before.color(QPalette::Window));
+    QCOMPARE(mldesk::core::Settings::theme(), QStringLiteral("system"));
+}
+
 #include "TestMainWindowChrome.moc"

@@ -105,6 +105,7 @@ void MetricChart::ensureAxes(const ChartOptions &options)
     for (QAbstractAxis *axis : {m_xAxis, m_yAxis}) {
         axis->setLabelsColor(palette().text().color());
         axis->setTitleBrush(palette().text());
+        axis->setGridLineColor(QColor::fromRgbF(0.5, 0.5, 0.5, 0.35)); // the theme's grid glares on a dark base
     }
     c->addAxis(m_xAxis, Qt::AlignBottom);
     c->addAxis(m_yAxis, Qt::AlignLeft);

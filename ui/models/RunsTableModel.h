@@ -1,16 +1,16 @@
-// RunsTableModel: every run of a workspace for the Runs table - experiment, name, state (with an icon; a warning
-// sign and a tooltip while the run has a note), compute, started, duration, key metrics (Loss, Accuracy: their last
-// values) and tags. Flat and cheap per cell so 10,000 runs scroll smoothly; live updates replace one row. Needs only
-// QtCore + QIcon: the row logic could move to core/ (CONVENTIONS 9) with the icon left to a proxy.
+// RunsTableModel: every run of a workspace for the Runs table - fixed columns (experiment, name, state with an icon
+// and a warning sign while the run has a note, compute, started, duration, tags), then one column per
+// hyperparameter (parsed from the arguments, "--name value" and "--name=value", and a sweep child's sampled values),
+// per tag key, and last/min/max per metric (issue 17). Values are kept per row, flat, so 10,000 runs x 50 columns
+// sort and filter without touching the store; live updates replace one row and append new columns at the end.
 #pragma once
 
+#include "core/runs/RunTableData.h"
 #include "core/runs/RunTypes.h"
 
 #include <QAbstractTableModel>
 #include <QHash>
 #include <QList>
-
-#include <functional>
 
 namespace mldesk::ui {
 
@@ -19,24 +19,67 @@ class RunsTableModel final : public QAbstractTableModel {
     Q_DISABLE_COPY_MOVE(RunsTableModel)
 
 public:
-    enum Column { Experiment, Name, State, Compute, Started, Duration, Loss, Accuracy, Tags, ColumnCount };
-    enum Role { SortRole = Qt::UserRole, UidRole, StateRole, TagsTextRole };
-
-    // metricLookup(runId, name) gives a finished run's last value of a metric (NaN when none); it is asked once
-    // per run and metric, when the cell is first shown.
-    using MetricLookup = std::function<double(qint64 runId, const QString &name)>;
+    enum Column { Experiment, Name, State, Compute, Started, Duration, Tags, FixedColumnCount };
+    enum Role {
+        SortRole = Qt::UserRole, // a double for numbers, else text; invalid when the run has no value
+        UidRole,
+        StateRole,
+        TagsTextRole,
+        FilterRole,      // what a filter clause compares: a double for numbers, else text; invalid when none
+        ColumnKeyRole,   // header: a stable key ("run:Name", "hp:learning-rate", "metric:Loss:min", "tag:stage")
+        ColumnGroupRole, // header: a Group
+    };
+    enum class Group { Run, Hyperparameter, Metric, Tag };
+    enum class Stat { Last, Min, Max };
 
     explicit RunsTableModel(QObject *parent = nullptr);
-    void setMetricLookup(MetricLookup lookup) { m_lookup = std::move(lookup); }
 
-    void setRuns(QList<core::RunRecord> runs); // newest first is the caller's order
+    // The table's rows and columns, built apart from the model: prepare() needs no model, so a worker thread can do
+    // the parsing and grouping of 10,000 runs and the GUI thread only swaps them in (setContents).
+    struct ColumnInfo {
+        Group group = Group::Run;
+        QString name; // hyperparameter, metric or tag key; the title of a fixed column
+        Stat stat = Stat::Last;
+        int slot = 0; // index into Row::params / Row::metrics; Column for Group::Run
+    };
+    struct Param {
+        QString text;
+        double number = 0; // NaN unless text is a number
+    };
+    struct Row {
+        core::RunRecord run;
+        QList<Param> params;                // by hyperparameter slot; empty text: not given
+        QList<core::MetricSummary> metrics; // by metric slot; all NaN: the run has none
+    };
+    struct Contents {
+        QList<Row> rows;
+        QList<ColumnInfo> columns;
+        QHash<QString, int> paramSlots; // by name
+        QHash<QString, int> metricSlots;
+    };
+    // Newest first is the caller's order; summaries: every run's metrics (see core/runs/RunTableData).
+    static Contents prepare(QList<core::RunRecord> runs, const core::RunMetricSummaries &summaries);
+    void setContents(Contents contents);
+    void setRuns(QList<core::RunRecord> runs, const core::RunMetricSummaries &summaries = {})
+    {
+        setContents(prepare(std::move(runs), summaries));
+    }
     // Inserts (at the top) or updates the run with this uid.
     void upsert(const core::RunRecord &run);
-    // Live metric points: key metric cells follow the last value.
+    // Live metric points: last/min/max follow, a new metric gets its columns.
     void addMetrics(const QString &uid, const QList<core::MetricPoint> &points);
 
     int rowOf(const QString &uid) const { return m_rowOfUid.value(uid, -1); }
-    const core::RunRecord &run(int row) const { return m_runs.at(row); }
+    const core::RunRecord &run(int row) const { return m_rows.at(row).run; }
+
+    int columnOf(const QString &key) const { return m_columnOfKey.value(key, -1); }
+    QString columnKey(int column) const;
+    Group columnGroup(int column) const;
+    // The column a filter's field names (case-insensitive; leading dashes ignored): a fixed column's title, a
+    // hyperparameter, a metric (its last value), "METRIC.min"/"METRIC.max", or a header title. -1: none.
+    int columnForField(const QString &field) const;
+    // Hyperparameter of a run's arguments and sweep values, by name (without dashes), in argument order.
+    static QList<QPair<QString, QString>> hyperparameters(const core::RunRecord &run);
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -47,14 +90,23 @@ public:
     static QColor stateColor(core::RunState state);
 
 private:
-    double metric(int row, const QString &name) const;
+    // Live additions: a new hyperparameter, metric or tag key appends its columns (announced to the views).
+    void fillRow(Row &row, const core::RunRecord &run);
+    int paramSlot(const QString &name);
+    int metricSlot(const QString &name);
+    void tagColumn(const QString &key);
+    void appendColumns(const QList<ColumnInfo> &columns);
+    QVariant value(const Row &row, const ColumnInfo &column) const; // double or text; invalid: none
     void reindex();
 
-    QList<core::RunRecord> m_runs;
+    static QString columnKey(const ColumnInfo &c);
+
+    QList<Row> m_rows;
     QHash<QString, int> m_rowOfUid;
-    // uid -> metric name -> last value; mutable: filled lazily from m_lookup.
-    mutable QHash<QString, QHash<QString, double>> m_metrics;
-    MetricLookup m_lookup;
+    QList<ColumnInfo> m_columns;
+    QHash<QString, int> m_columnOfKey;
+    QHash<QString, int> m_paramSlots; // by name
+    QHash<QString, int> m_metricSlots;
 };
 
 } // namespace mldesk::ui

@@ -6,6 +6,7 @@
 #include "core/endpoints/TestImages.h"
 #include "core/http/HttpClient.h"
 #include "core/workspace/Workspace.h"
+#include "ui/Theme.h"
 #include "ui/models/TableModel.h"
 #include "ui/widgets/TableViews.h"
 
@@ -169,6 +170,7 @@ EndpointsPane::EndpointsPane(QWidget *parent)
     auto *chartView = new QChartView(chart);
     chartView->setObjectName(u"trafficChart"_s);
     chartView->setRenderHint(QPainter::Antialiasing);
+    Theme::styleChart(chartView); // readable in the dark theme too
     m_clock.start();
     auto *sampler = new QTimer(this);
     sampler->setInterval(1000);

@@ -2,12 +2,14 @@
 #include "ui/panes/RunsPane.h"
 
 #include "core/experiments/ExperimentStore.h"
+#include "core/runs/RunTableData.h"
 #include "core/store/Database.h"
 #include "core/store/MetricChunks.h"
 #include "core/workspace/Workspace.h"
 #include "core/workspace/WorkspaceError.h"
 #include "ui/models/RunsFilterModel.h"
 #include "ui/models/RunsTableModel.h"
+#include "ui/runs/RunColumnChooser.h"
 #include "ui/runs/RunDetails.h"
 #include "ui/runs/RunOutputs.h"
 #include "ui/runs/RunsChartsView.h"
@@ -18,6 +20,7 @@
 
 #include <QButtonGroup>
 #include <QComboBox>
+#include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
@@ -28,9 +31,11 @@
 #include <QTabBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QThreadPool>
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <cmath>
@@ -99,9 +104,13 @@ QWidget *RunsPane::createListPage()
     m_tagFilter->setMaximumWidth(140);
     m_textFilter = new QLineEdit;
     m_textFilter->setObjectName(QStringLiteral("runFilter"));
-    m_textFilter->setPlaceholderText(tr("Filter runs"));
+    m_textFilter->setPlaceholderText(tr("Filter: text or learning-rate<0.01 Accuracy>0.9"));
+    m_textFilter->setToolTip(RunsFilterModel::syntaxHelp());
     m_textFilter->setClearButtonEnabled(true);
-    m_textFilter->setMaximumWidth(220);
+    m_textFilter->setMinimumWidth(260);
+    auto *columns = new QPushButton(tr("Columns\u2026"));
+    columns->setObjectName(QStringLiteral("runColumnsButton"));
+    columns->setToolTip(tr("Choose the table's columns (also: right-click the header)"));
 
     // Table | Charts (issue 17): the same runs as rows or as overlaid curves.
     m_tableButton = new QToolButton;
@@ -128,10 +137,13 @@ QWidget *RunsPane::createListPage()
     tools->addWidget(compare);
     tools->addWidget(cancel);
     tools->addStretch(1);
-    tools->addWidget(m_experimentFilter);
-    tools->addWidget(m_stateFilter);
-    tools->addWidget(m_tagFilter);
-    tools->addWidget(m_textFilter);
+    // The filters get a row of their own: the expression box needs the width (and stays readable at 200 %).
+    auto *filters = new QHBoxLayout;
+    filters->addWidget(m_textFilter, 1);
+    filters->addWidget(m_experimentFilter);
+    filters->addWidget(m_stateFilter);
+    filters->addWidget(m_tagFilter);
+    filters->addWidget(columns);
 
     m_table = new QTableView;
     m_table->setObjectName(QStringLiteral("runsTable"));
@@ -147,15 +159,14 @@ QWidget *RunsPane::createListPage()
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 10);
     m_table->horizontalHeader()->setStretchLastSection(true);
-    m_table->horizontalHeader()->resizeSection(RunsTableModel::Experiment, 110);
-    m_table->horizontalHeader()->resizeSection(RunsTableModel::Name, 170);
-    m_table->horizontalHeader()->resizeSection(RunsTableModel::State, 105);
-    m_table->horizontalHeader()->resizeSection(RunsTableModel::Compute, 100);
-    m_table->horizontalHeader()->resizeSection(RunsTableModel::Started, 130);
-    m_table->horizontalHeader()->resizeSection(RunsTableModel::Duration, 75);
-    m_table->horizontalHeader()->resizeSection(RunsTableModel::Loss, 70);
-    m_table->horizontalHeader()->resizeSection(RunsTableModel::Accuracy, 75);
     m_table->sortByColumn(RunsTableModel::Started, Qt::DescendingOrder);
+    m_columns = new RunColumnChooser(m_table, m_model, this); // which columns show, and their widths
+
+    m_textFilterError = new QLabel;
+    m_textFilterError->setObjectName(QStringLiteral("runFilterError"));
+    m_textFilterError->setWordWrap(true);
+    m_textFilterError->setStyleSheet(QStringLiteral("color: #d9534f;")); // readable on light and dark
+    m_textFilterError->hide();
 
     m_message = new QLabel;
     m_message->setObjectName(QStringLiteral("runsMessage"));
@@ -171,7 +182,9 @@ QWidget *RunsPane::createListPage()
     m_pages->setObjectName(QStringLiteral("runsPages"));
     m_pages->addWidget(m_table);
     m_pages->addWidget(m_charts);
+    layout->addLayout(filters);
     layout->addWidget(m_message);
+    layout->addWidget(m_textFilterError);
     layout->addWidget(m_pages, 1);
 
     m_chartRunsTimer = new QTimer(this);
@@ -205,14 +218,21 @@ QWidget *RunsPane::createListPage()
     });
     connect(m_table, &QTableView::doubleClicked, this,
             [this](const QModelIndex &index) { openDetails(index.data(RunsTableModel::UidRole).toString()); });
-    connect(m_experimentFilter, &QComboBox::currentIndexChanged, this,
-            [this] { m_filter->setExperiment(m_experimentFilter->currentData().toString()); });
+    connect(m_experimentFilter, &QComboBox::currentIndexChanged, this, [this] {
+        m_filter->setExperiment(m_experimentFilter->currentData().toString());
+        m_columns->setExperiment(m_experimentFilter->currentData().toString()); // its column set
+    });
     connect(m_stateFilter, &QComboBox::currentIndexChanged, this, [this] {
         const QVariant state = m_stateFilter->currentData();
         m_filter->setState(state.isValid() ? std::optional<int>(state.toInt()) : std::nullopt);
     });
     connect(m_tagFilter, &QLineEdit::textChanged, m_filter, &RunsFilterModel::setTag);
-    connect(m_textFilter, &QLineEdit::textChanged, m_filter, &RunsFilterModel::setText);
+    connect(m_textFilter, &QLineEdit::textChanged, this, [this](const QString &text) {
+        const QString error = m_filter->setText(text);
+        m_textFilterError->setText(error);
+        m_textFilterError->setVisible(!error.isEmpty());
+    });
+    connect(columns, &QPushButton::clicked, this, [this] { m_columns->openDialog(window()); });
     return page;
 }
 
@@ -234,12 +254,6 @@ void RunsPane::setWorkspace(core::Workspace *workspace)
             m_service = std::make_unique<core::RunServiceHost>(*workspace, m_options);
             m_reader = std::make_unique<core::StoreReader>(workspace->database());
             connectService();
-            m_model->setMetricLookup([service = m_service.get()](qint64 id, const QString &name) {
-                for (const core::MetricLatest &latest : service->store().latestMetrics(id))
-                    if (latest.name == name)
-                        return latest.value;
-                return std::nan("");
-            });
             m_service->start();
             // Sweeps (issue 16): this window drives the workspace's sweeps too (a lease per sweep decides who).
             m_sweeps = std::make_unique<core::SweepService>(workspace->path(), core::SweepService::Options{});
@@ -306,6 +320,7 @@ void RunsPane::updateActivity(const core::RunRecord &run)
 
 void RunsPane::reload()
 {
+    ++m_loadGeneration; // a load still in flight is for what was shown before
     if (!m_workspace) {
         m_model->setRuns({});
         m_tabs->hide();
@@ -315,8 +330,39 @@ void RunsPane::reload()
     }
     emptyState()->hide();
     m_tabs->show();
-    const QList<core::RunRecord> runs = m_service->store().list();
-    m_model->setRuns(runs);
+    // A small workspace loads here (a few ms, and the table is never empty meanwhile); a large one on a worker with
+    // its own connection - reading and grouping 10,000 runs x 50 columns takes longer than the GUI thread may stall.
+    constexpr qint64 kLoadInPlace = 2000;
+    core::Database &db = m_workspace->database();
+    if (db.scalar(QStringLiteral("SELECT COUNT(*) FROM runs")).toLongLong() <= kLoadInPlace) {
+        core::RunTableData table = core::loadRunTable(db);
+        showTable(RunsTableModel::prepare(std::move(table.runs), table.metrics));
+    } else {
+        const int generation = m_loadGeneration;
+        auto *watcher = new QFutureWatcher<std::optional<RunsTableModel::Contents>>(this);
+        connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation] {
+            watcher->deleteLater();
+            if (generation != m_loadGeneration)
+                return;
+            if (auto contents = watcher->result())
+                showTable(std::move(*contents));
+            else
+                showMessage(tr("Could not read the runs of this workspace; see the log. Try View > Refresh (F5)."));
+        });
+        // Its own pool: the global one's threads are what Qt's raster painting waits for (see loadRunTable).
+        static QThreadPool loaders;
+        watcher->setFuture(
+            QtConcurrent::run(&loaders, [file = db.filePath()]() -> std::optional<RunsTableModel::Contents> {
+                try {
+                    const auto connection = core::Database::open(file);
+                    core::RunTableData table = core::loadRunTable(*connection);
+                    return RunsTableModel::prepare(std::move(table.runs), table.metrics);
+                } catch (const std::exception &e) {
+                    qWarning("runs: reading the runs table failed: %s", e.what());
+                    return std::nullopt;
+                }
+            }));
+    }
     const QString experiment = m_experimentFilter->currentData().toString();
     m_experimentFilter->blockSignals(true);
     m_experimentFilter->clear();
@@ -325,8 +371,13 @@ void RunsPane::reload()
         m_experimentFilter->addItem(e.name, e.name);
     m_experimentFilter->setCurrentIndex(std::max(0, m_experimentFilter->findData(experiment)));
     m_experimentFilter->blockSignals(false);
-    for (const core::RunRecord &run : runs)
-        updateActivity(run);
+}
+
+void RunsPane::showTable(RunsTableModel::Contents contents)
+{
+    m_model->setContents(std::move(contents));
+    for (int row = 0; row < m_model->rowCount(); ++row)
+        updateActivity(m_model->run(row));
 }
 
 void RunsPane::focusFind()

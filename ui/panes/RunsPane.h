@@ -9,6 +9,7 @@
 #include "core/runs/RunServiceHost.h"
 #include "core/store/StoreReader.h"
 #include "core/sweeps/SweepService.h"
+#include "ui/models/RunsTableModel.h"
 #include "ui/panes/Pane.h"
 
 #include <QHash>
@@ -27,10 +28,10 @@ class QTimer;
 
 namespace mldesk::ui {
 
+class RunColumnChooser;
 class RunsChartsView;
 class RunDetails;
 class RunsFilterModel;
-class RunsTableModel;
 class SubmitRunDialog;
 class SubmitSweepDialog;
 
@@ -53,6 +54,7 @@ public:
     RunsTableModel *model() const { return m_model; }
     RunsFilterModel *filterModel() const { return m_filter; }
     QTableView *table() const { return m_table; }
+    RunColumnChooser *columnChooser() const { return m_columns; }
 
     SubmitRunDialog *openSubmitDialog();
     SubmitSweepDialog *openSubmitSweepDialog(); // issue 16
@@ -71,6 +73,7 @@ signals:
 
 private:
     void reload();
+    void showTable(RunsTableModel::Contents contents);
     void connectService();
     void runChanged(const core::RunRecord &run);
     void loadFullRecord(RunDetails *details); // read off the GUI thread, then shown
@@ -97,9 +100,12 @@ private:
     QComboBox *m_stateFilter = nullptr;
     QLineEdit *m_tagFilter = nullptr;
     QLineEdit *m_textFilter = nullptr;
+    QLabel *m_textFilterError = nullptr; // what is wrong with the filter expression
+    RunColumnChooser *m_columns = nullptr;
     QLabel *m_message = nullptr;
     QHash<QString, QPointer<RunDetails>> m_details;
     QHash<QString, int> m_activities; // uid -> activity id while the run is active
+    int m_loadGeneration = 0;         // which reload() a worker's result belongs to
 };
 
 } // namespace mldesk::ui
