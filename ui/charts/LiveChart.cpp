@@ -72,7 +72,7 @@ LiveChart::LiveChart(QWidget *parent) : QWidget(parent)
     m_scalars = new QTableWidget(0, 0);
     m_scalars->setObjectName(QStringLiteral("scalarTable"));
     m_scalars->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_scalars->horizontalHeader()->setStretchLastSection(true);
+    m_scalars->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch); // every run's name readable
     m_scalars->setVisible(false);
 
     auto *inner = new QWidget;
@@ -318,8 +318,12 @@ void LiveChart::rebuildLayout()
 {
     const QStringList names = chartNames();
     const int columns = names.size() > 1 ? 2 : 1;
+    for (int c = 0; c < 2; ++c)
+        m_grid->setColumnStretch(c, c < columns ? 1 : 0); // equal columns, whatever a chart's legend asks for
     for (int i = 0; i < names.size(); ++i) {
         MetricChart *chart = m_charts.value(names[i]);
+        chart->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+        chart->setMinimumWidth(280);
         m_grid->removeWidget(chart);
         m_grid->addWidget(chart, i / columns, i % columns);
         chart->show();
