@@ -222,8 +222,12 @@ void EndpointsPane::setWorkspace(core::Workspace *workspace)
     ++m_generation;
     m_model->setRows({});
     m_dataset->clear();
-    if (!workspace)
+    // The pane's own table and tabs say everything once a workspace is open: the big icon only without one.
+    emptyState()->setVisible(!workspace);
+    if (!workspace) {
+        showCount(nullptr, 0, {}, {}, {}, {});
         return;
+    }
     for (const core::DatasetSummary &d : core::DatasetRegistry(workspace->database()).list())
         m_dataset->addItem(d.name);
     reload();
