@@ -167,6 +167,24 @@ void LocalProcessBackend::check(RunWatch &w)
     if (w.identity.pid == 0) {
         // Claimed but not started yet: is the MLDesk process preparing it still there?
         if (w.run.state != RunState::Running && preparerGone(w.run) && !LocalProcess::readProcessRecord(w.run.runDir)) {
+            // Still Preparing: its job was never started (Starting comes before the supervisor), so it is queued
+            // again rather than failed - a kill -9 of the process preparing it loses no trial and starts none twice.
+            RunStore store(m_workspace.database());
+            if (w.run.state == RunState::Preparing && !w.run.cancelRequested &&
+                store.transition(w.run.id, {RunState::Preparing}, RunState::Queued,
+                                 u"preparation interrupted: the MLDesk process preparing it ended"_s,
+                                 {{u"device"_s, QString()}, {u"backend_job_id"_s, QString()}})) {
+                appendSystemLog(w.run.runDir,
+                                u"preparation interrupted (the MLDesk process preparing it ended); queued again"_s);
+                m_watcher.refresh(w.run.uid);
+                m_watcher.requeued(w.run.uid);
+                return;
+            }
+            // Starting: the supervisor may have been spawned just before the preparer died and be about to write its
+            // record; give it a while (a supervisor writes it within milliseconds of starting) before failing.
+            const QDateTime since = w.run.history.isEmpty() ? w.run.created : w.run.history.constLast().at;
+            if (w.run.state == RunState::Starting && since.msecsTo(QDateTime::currentDateTimeUtc()) < 30 * 1000)
+                return;
             m_watcher.finalize(w, std::nullopt,
                                u"the run was interrupted while it was being prepared (the MLDesk process preparing "
                                u"it ended)"_s);

@@ -45,6 +45,10 @@ RunService::RunService(Workspace &workspace, RunServiceOptions options, QObject 
     });
     connect(m_watcher.get(), &RunWatcher::endedHere, this,
             [this](const QString &) { RunEvents::announce(m_workspace.path()); });
+    connect(m_watcher.get(), &RunWatcher::runRequeued, this, [this](const QString &) {
+        wake(); // queued again: this scheduler and (through RunEvents) the others may start it
+        RunEvents::announce(m_workspace.path());
+    });
     m_poll.setInterval(m_options.pollIntervalMs);
     connect(&m_poll, &QTimer::timeout, this, &RunService::tick);
 }

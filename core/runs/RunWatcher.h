@@ -65,6 +65,8 @@ public:
     void finalize(RunWatch &w, const std::optional<LocalProcess::ExitRecord> &exit, const QString &vanished);
     // A backend ended a run itself (could not start, canceled before it started): views and the scheduler hear it.
     void ended(const QString &uid);
+    // A backend put a run back in the queue (its preparer died before the job started): the schedulers hear it.
+    void requeued(const QString &uid) { emit runRequeued(uid); }
 
     void warn(const QString &message) { emit warning(message); }
     void noteChanged(const RunRecord &run) { emit runNoteChanged(run); }
@@ -79,6 +81,7 @@ signals:
     void runEnded(const QString &uid);
     // This process ended the run (finalized it, or its backend ended it): other processes are told (RunEvents).
     void endedHere(const QString &uid);
+    void runRequeued(const QString &uid);
 
 private:
     void pollRun(RunWatch &w);

@@ -259,21 +259,37 @@ private slots:
         QVERIFY2(r.failureReason.contains(u"process vanished"_s), qPrintable(r.failureReason));
     }
 
-    void abandonedPreparationFails()
+    void abandonedPreparationIsQueuedAgain()
     {
-        // A run an MLDesk process claimed and was preparing when it died: another process fails it.
+        // A run an MLDesk process claimed and was preparing when it died (kill -9): its job never started, so another
+        // process queues it again - nothing lost, nothing started twice. One already Starting (its supervisor may be
+        // on its way) fails instead.
         const QString src = m_dir.filePath(u"py-abandoned"_s);
         writeText(src + u"/a.py"_s, u"print(1)\n"_s);
         RunServiceOptions options;
         options.schedule = false;
         RunService service(*m_ws, options);
-        const RunRecord submitted = service.submit(scriptRequest(src, u"a.py"_s));
-        QVERIFY(service.store().transition(submitted.id, {RunState::Queued}, RunState::Preparing, u"cpu:0"_s,
+        const RunRecord preparing = service.submit(scriptRequest(src, u"a.py"_s));
+        const RunRecord starting = service.submit(scriptRequest(src, u"a.py"_s));
+        QVERIFY(service.store().transition(preparing.id, {RunState::Queued}, RunState::Preparing, u"cpu:0"_s,
                                            {{u"backend_job_id"_s, u"preparing:999999999:12345"_s}}));
+        QVERIFY(service.store().transition(starting.id, {RunState::Queued}, RunState::Starting, u"cpu:1"_s,
+                                           {{u"backend_job_id"_s, u"preparing:999999999:12345"_s}}));
+        // Starting for longer than a supervisor takes to write its record (it may have been spawned just before).
+        QVERIFY(
+            m_ws->database()
+                .exec(u"UPDATE run_state_history SET changed_at = changed_at - 60000 WHERE run_id = ?"_s, {starting.id})
+                .numRowsAffected() > 0);
         service.reconcile();
-        const RunRecord r = service.store().get(submitted.uid);
-        QCOMPARE(r.state, RunState::Failed);
-        QVERIFY2(r.failureReason.contains(u"interrupted while it was being prepared"_s), qPrintable(r.failureReason));
+        const RunRecord again = service.store().get(preparing.uid);
+        QCOMPARE(again.state, RunState::Queued);
+        QVERIFY(again.device.isEmpty());
+        QVERIFY2(again.history.constLast().detail.contains(u"preparation interrupted"_s),
+                 qPrintable(again.history.constLast().detail));
+        const RunRecord failed = service.store().get(starting.uid);
+        QCOMPARE(failed.state, RunState::Failed);
+        QVERIFY2(failed.failureReason.contains(u"interrupted while it was being prepared"_s),
+                 qPrintable(failed.failureReason));
     }
 
     void twoRunsQueueForOneGpu()
