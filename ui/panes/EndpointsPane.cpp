@@ -260,13 +260,18 @@ void EndpointsPane::runAsync(const std::function<void(core::Workspace &)> &work,
 void EndpointsPane::reload()
 {
     auto rows = std::make_shared<QList<Row>>();
+    const quint64 sequence = ++m_reloadsStarted;
     runAsync(
         [rows](core::Workspace &ws) {
             core::EndpointService service(ws);
             for (const core::Endpoint &e : service.list())
                 rows->append({e, service.status(e)});
         },
-        [this, rows](const QString &error) {
+        [this, rows, sequence](const QString &error) {
+            // A reload that began before the one already shown read an older state (e.g. before a delete): dropped.
+            if (sequence < m_reloadShown)
+                return;
+            m_reloadShown = sequence;
             if (!error.isEmpty())
                 return showMessage(error, true);
             const QString selected = currentEndpoint();

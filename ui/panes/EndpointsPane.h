@@ -103,7 +103,9 @@ private:
     double m_lastReadingAt = 0;
     core::TrafficSample m_lastTraffic;
     bool m_sampling = false;
-    int m_generation = 0; // bumped per workspace: answers for an older one are dropped
+    int m_generation = 0;         // bumped per workspace: answers for an older one are dropped
+    quint64 m_reloadsStarted = 0; // reloads begun, and the newest whose result is shown
+    quint64 m_reloadShown = 0;
 };
 
 } // namespace mldesk::ui
