@@ -62,6 +62,8 @@ private slots:
         host.start();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
         QCOMPARE(finished.at(0).at(0).toULongLong(), ticket);
+        // The spy records on the emitting (host) thread; the lambda's queued call reaches this thread after it.
+        QTRY_VERIFY_WITH_TIMEOUT(submittedOn != nullptr, 60000);
         QCOMPARE(submittedOn, thread());
         const RunRecord run = finished.at(0).at(1).value<RunRecord>();
         QCOMPARE(run.state, RunState::Queued);
