@@ -108,6 +108,24 @@ bool LocalProcess::signalGroup(qint64 groupId, int signal)
     return groupId > 0 && ::kill(pid_t(-groupId), signal) == 0;
 }
 
+bool LocalProcess::anyProcessIn(const QString &dir)
+{
+    const QString canonical = QFileInfo(dir).canonicalFilePath();
+    if (canonical.isEmpty())
+        return false;
+    const QString below = canonical + u'/';
+    const QStringList entries = QDir(u"/proc"_s).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &entry : entries) {
+        if (entry.isEmpty() || !entry.front().isDigit())
+            continue;
+        const QString cwd =
+            QFile::symLinkTarget(u"/proc/"_s + entry + u"/cwd"_s); // empty for zombies and unreadable ones
+        if (cwd == canonical || cwd.startsWith(below))
+            return true;
+    }
+    return false;
+}
+
 std::optional<LocalProcess::ExitRecord> LocalProcess::readExitRecord(const QString &runDir)
 {
     if (!QFileInfo::exists(runDir + u"/exit.json"_s))

@@ -42,6 +42,9 @@ public:
     // True while a member of the process group still runs (zombies waiting to be reaped do not count).
     static bool groupExists(qint64 groupId);
     static bool signalGroup(qint64 groupId, int signal);
+    // True while some process works in dir or below it (its current directory): a run's supervisor enters its run
+    // folder before anything else, and QProcess enters it before exec, so a supervisor on its way is seen too.
+    static bool anyProcessIn(const QString &dir);
 
     static std::optional<ExitRecord> readExitRecord(const QString &runDir);
     static std::optional<ProcessRecord> readProcessRecord(const QString &runDir);

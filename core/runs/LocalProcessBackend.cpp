@@ -62,8 +62,7 @@ void LocalProcessBackend::close()
 
 void LocalProcessBackend::launch(const RunRecord &run, const RunLaunchPlan &plan)
 {
-    RunStore(m_workspace.database()).setColumns(run.id, {{u"backend_job_id"_s, QVariant(preparingMark())}});
-    LocalRunLauncher::Options options;
+    LocalRunLauncher::Options options; // the claim recorded who prepares it (preparingMark())
     options.trainerPath = m_options.trainerPath;
     options.supervisorPath = m_options.supervisorPath;
     options.cpuThreads = plan.cpuThreads;
@@ -180,11 +179,28 @@ void LocalProcessBackend::check(RunWatch &w)
                 m_watcher.requeued(w.run.uid);
                 return;
             }
-            // Starting: the supervisor may have been spawned just before the preparer died and be about to write its
-            // record; give it a while (a supervisor writes it within milliseconds of starting) before failing.
+            // Starting: the preparer died between Starting and the supervisor's record. A supervisor spawned just
+            // before works in the run folder at once and writes its record within milliseconds: while one is there,
+            // wait (30 s at most). With none there after a moment, the job was never started: queued again, as above.
             const QDateTime since = w.run.history.isEmpty() ? w.run.created : w.run.history.constLast().at;
-            if (w.run.state == RunState::Starting && since.msecsTo(QDateTime::currentDateTimeUtc()) < 30 * 1000)
-                return;
+            const qint64 age = since.msecsTo(QDateTime::currentDateTimeUtc());
+            if (w.run.state == RunState::Starting) {
+                if (age < 1000 || (age < 30 * 1000 && LocalProcess::anyProcessIn(w.run.runDir))) {
+                    m_watcher.pollSoon(w.run.uid, 200);
+                    return;
+                }
+                if (!w.run.cancelRequested && !LocalProcess::anyProcessIn(w.run.runDir) &&
+                    store.transition(
+                        w.run.id, {RunState::Starting}, RunState::Queued,
+                        u"start interrupted: the MLDesk process starting it ended before its job started"_s,
+                        {{u"device"_s, QString()}, {u"backend_job_id"_s, QString()}})) {
+                    appendSystemLog(w.run.runDir, u"start interrupted (the MLDesk process starting it ended before "
+                                                  u"its job started); queued again"_s);
+                    m_watcher.refresh(w.run.uid);
+                    m_watcher.requeued(w.run.uid);
+                    return;
+                }
+            }
             m_watcher.finalize(w, std::nullopt,
                                u"the run was interrupted while it was being prepared (the MLDesk process preparing "
                                u"it ended)"_s);

@@ -137,8 +137,10 @@ std::optional<RunRecord> RunScheduler::claimSlot(const RunRecord &run)
         if (chosen.isEmpty())
             return;
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
-        if (db.exec(u"UPDATE runs SET state = 'Preparing', device = ? WHERE id = ? AND state = 'Queued'"_s,
-                    {chosen, run.id})
+        // The claim says who prepares it (see preparingMark()), so a kill -9 right after it is seen as such.
+        if (db.exec(
+                  u"UPDATE runs SET state = 'Preparing', device = ?, backend_job_id = ? WHERE id = ? AND state = 'Queued'"_s,
+                  {chosen, preparingMark(), run.id})
                 .numRowsAffected() != 1) {
             chosen.clear();
             return;

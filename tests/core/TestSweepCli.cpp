@@ -192,7 +192,8 @@ private slots:
         QCOMPARE(kids.size(), 4);
         for (int i = 0; i < kids.size(); ++i) {
             QCOMPARE(kids[i].trialIndex.value_or(-1), i);
-            QCOMPARE(kids[i].state, RunState::Completed);
+            QVERIFY2(kids[i].state == RunState::Completed,
+                     qPrintable(u"trial %1 ended %2: %3"_s.arg(i).arg(int(kids[i].state)).arg(kids[i].failureReason)));
         }
     }
 
