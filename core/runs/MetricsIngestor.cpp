@@ -57,10 +57,79 @@ struct Entry {
     Field name, value, step, time, type, path;
 };
 
+// The tokens both flat-line parsers below read. Each moves p past what it read and returns false for anything
+// else (the caller then hands the line to the next parser).
 void skipSpace(const char *&p, const char *end)
 {
     while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
         ++p;
+}
+
+// A string without escapes: `"text"`.
+bool scanString(const char *&p, const char *end, QByteArrayView &text)
+{
+    if (p == end || *p++ != '"')
+        return false;
+    const char *start = p;
+    while (p < end && *p != '"' && *p != '\\')
+        ++p;
+    if (p == end || *p != '"')
+        return false;
+    text = QByteArrayView(start, p - start);
+    ++p;
+    return true;
+}
+
+// `"key" :` and the space after it, up to the value.
+bool scanKey(const char *&p, const char *end, QByteArrayView &key)
+{
+    skipSpace(p, end);
+    if (!scanString(p, end, key))
+        return false;
+    skipSpace(p, end);
+    if (p == end || *p++ != ':')
+        return false;
+    skipSpace(p, end);
+    return p < end;
+}
+
+inline bool isNumberChar(char c)
+{
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+// A JSON number (no leading '+'), read exactly by from_chars.
+bool scanNumber(const char *&p, const char *end, double &out)
+{
+    const char *start = p;
+    while (p < end && isNumberChar(*p))
+        ++p;
+    if (start == p || *start == '+')
+        return false;
+    const auto [ptr, ec] = std::from_chars(start, p, out);
+    return ec == std::errc() && ptr == p;
+}
+
+// After a member: ',' (another follows) or '}' (the object ends).
+enum class After { Next, Close, Bad };
+After scanAfterMember(const char *&p, const char *end)
+{
+    skipSpace(p, end);
+    if (p < end && (*p == ',' || *p == '}'))
+        return *p++ == ',' ? After::Next : After::Close;
+    return After::Bad;
+}
+
+// An object's opening brace, or its end after it (only space may follow the closing brace).
+bool scanOpen(const char *&p, const char *end)
+{
+    skipSpace(p, end);
+    return p < end && *p++ == '{';
+}
+bool atLineEnd(const char *&p, const char *end)
+{
+    skipSpace(p, end);
+    return p == end;
 }
 
 // The flat objects jobs write ({"name":"Loss","step":3,"value":0.41,"time":...}) without building a JSON DOM:
@@ -69,48 +138,29 @@ bool parseFlat(QByteArrayView line, Entry &entry)
 {
     const char *p = line.data();
     const char *end = p + line.size();
-    skipSpace(p, end);
-    if (p == end || *p++ != '{')
+    if (!scanOpen(p, end))
         return false;
+    skipSpace(p, end);
+    if (p < end && *p == '}')
+        return atLineEnd(++p, end);
     for (;;) {
-        skipSpace(p, end);
-        if (p < end && *p == '}') {
-            ++p;
-            break;
-        }
-        if (p == end || *p++ != '"')
-            return false;
-        const char *keyStart = p;
-        while (p < end && *p != '"' && *p != '\\')
-            ++p;
-        if (p == end || *p != '"')
-            return false;
-        const QByteArrayView key(keyStart, p - keyStart);
-        ++p;
-        skipSpace(p, end);
-        if (p == end || *p++ != ':')
-            return false;
-        skipSpace(p, end);
-        if (p == end)
+        QByteArrayView key;
+        if (!scanKey(p, end, key))
             return false;
         Entry::Field field;
         if (*p == '"') {
-            const char *start = ++p;
-            while (p < end && *p != '"' && *p != '\\')
-                ++p;
-            if (p == end || *p != '"')
+            QByteArrayView bytes;
+            if (!scanString(p, end, bytes))
                 return false;
             field.kind = Entry::Kind::String;
             // Lines repeat a few names: reuse the last string instead of converting (and allocating) again.
             static thread_local QByteArray lastBytes;
             static thread_local QString lastText;
-            const QByteArrayView bytes(start, p - start);
             if (bytes != lastBytes) {
                 lastBytes = bytes.toByteArray();
                 lastText = QString::fromUtf8(bytes);
             }
             field.text = lastText;
-            ++p;
         } else if (*p == '{' || *p == '[') {
             return false;
         } else if (*p == 't' || *p == 'f' || *p == 'n') {
@@ -126,14 +176,7 @@ bool parseFlat(QByteArrayView line, Entry &entry)
             if (field.kind == Entry::Kind::Missing)
                 return false;
         } else {
-            const char *start = p;
-            while (p < end &&
-                   ((*p >= '0' && *p <= '9') || *p == '-' || *p == '+' || *p == '.' || *p == 'e' || *p == 'E'))
-                ++p;
-            if (start == p || *start == '+')
-                return false;
-            const auto [ptr, ec] = std::from_chars(start, p, field.number);
-            if (ec != std::errc() || ptr != p)
+            if (!scanNumber(p, end, field.number))
                 return false;
             field.kind = Entry::Kind::Number;
         }
@@ -149,19 +192,12 @@ bool parseFlat(QByteArrayView line, Entry &entry)
             entry.type = std::move(field);
         else if (key == "path")
             entry.path = std::move(field);
-        skipSpace(p, end);
-        if (p < end && *p == ',') {
-            ++p;
-            continue;
-        }
-        if (p < end && *p == '}') {
-            ++p;
-            break;
-        }
-        return false;
+        const After after = scanAfterMember(p, end);
+        if (after == After::Bad)
+            return false;
+        if (after == After::Close)
+            return atLineEnd(p, end);
     }
-    skipSpace(p, end);
-    return p == end;
 }
 
 // The line every job writes, {"name":"Loss","step":3,"value":0.41,"time":1700000000.5} (keys in any order, step
@@ -176,65 +212,24 @@ struct FastLine {
     bool hasTime = false;
 };
 
-inline bool isNumberChar(char c)
-{
-    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
-}
-
-inline bool parseFinite(const char *&p, const char *end, double &out)
-{
-    const char *start = p;
-    while (p < end && isNumberChar(*p))
-        ++p;
-    if (start == p || *start == '+')
-        return false;
-    const auto [ptr, ec] = std::from_chars(start, p, out);
-    return ec == std::errc() && ptr == p && std::isfinite(out);
-}
-
 bool parseFast(QByteArrayView line, FastLine &f)
 {
     const char *p = line.data();
     const char *end = p + line.size();
-    auto space = [&] {
-        while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
-            ++p;
-    };
-    space();
-    if (p == end || *p++ != '{')
+    if (!scanOpen(p, end))
         return false;
     for (;;) {
-        space();
-        if (p == end || *p++ != '"')
+        QByteArrayView key;
+        if (!scanKey(p, end, key))
             return false;
-        const char *key = p;
-        while (p < end && *p != '"' && *p != '\\')
-            ++p;
-        if (p == end || *p != '"')
-            return false;
-        const qsizetype keyLength = p - key;
-        ++p;
-        space();
-        if (p == end || *p++ != ':')
-            return false;
-        space();
-        if (p == end)
-            return false;
-        if (keyLength == 4 && std::memcmp(key, "name", 4) == 0) {
-            if (*p++ != '"')
+        if (key == "name") {
+            if (!scanString(p, end, f.name))
                 return false;
-            const char *start = p;
-            while (p < end && *p != '"' && *p != '\\')
-                ++p;
-            if (p == end || *p != '"')
-                return false;
-            f.name = QByteArrayView(start, p - start);
-            ++p;
-        } else if (keyLength == 5 && std::memcmp(key, "value", 5) == 0) {
-            if (!parseFinite(p, end, f.value))
+        } else if (key == "value") {
+            if (!scanNumber(p, end, f.value) || !std::isfinite(f.value))
                 return false;
             f.hasValue = true;
-        } else if (keyLength == 4 && std::memcmp(key, "step", 4) == 0) {
+        } else if (key == "step") {
             if (end - p >= 4 && std::memcmp(p, "null", 4) == 0) {
                 f.step = -1;
                 p += 4;
@@ -247,27 +242,21 @@ bool parseFast(QByteArrayView line, FastLine &f)
                     return false; // a fraction, an exponent, a sign, 15 digits or more: the full parser
                 f.step = step;
             }
-        } else if (keyLength == 4 && std::memcmp(key, "time", 4) == 0) {
-            if (!parseFinite(p, end, f.time))
+        } else if (key == "time") {
+            if (!scanNumber(p, end, f.time) || !std::isfinite(f.time))
                 return false;
             f.hasTime = true;
         } else {
             return false;
         }
-        space();
-        if (p < end && *p == ',') {
-            ++p;
-            continue;
-        }
-        if (p < end && *p == '}') {
-            ++p;
+        const After after = scanAfterMember(p, end);
+        if (after == After::Bad)
+            return false;
+        if (after == After::Close)
             break;
-        }
-        return false;
     }
-    space();
     // A longer name may still be within 255 characters: the full parser counts them.
-    return p == end && f.hasValue && !f.name.isEmpty() && f.name.size() <= 255;
+    return atLineEnd(p, end) && f.hasValue && !f.name.isEmpty() && f.name.size() <= 255;
 }
 
 Entry::Field fieldOf(const QJsonValue &v)
@@ -376,8 +365,8 @@ MetricsIngestor::Batch MetricsIngestor::ingest(bool final, qint64 chunkBytes)
             m_buffer.resize(want); // reused: no fresh pages for every batch
         const qint64 got = file.read(m_buffer.data(), want);
         if (got < 0)
-            throw std::runtime_error("reading " + file.fileName().toStdString() + " failed: " +
-                                     file.errorString().toStdString());
+            throw std::runtime_error("reading " + file.fileName().toStdString() +
+                                     " failed: " + file.errorString().toStdString());
         const QByteArrayView chunk(m_buffer.constData(), got);
         batch.more = offset + chunk.size() < file.size();
         const char *const data = chunk.constData();

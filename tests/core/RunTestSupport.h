@@ -4,6 +4,7 @@
 
 #include "CoreTestSupport.h"
 #include "core/datasets/DatasetRegistry.h"
+#include "core/runs/LocalProcess.h"
 #include "core/runs/RunService.h"
 #include "core/store/BlobStore.h"
 #include "core/workspace/Workspace.h"
@@ -15,6 +16,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRandomGenerator>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -23,6 +25,26 @@
 namespace mldesk::test {
 
 using namespace Qt::StringLiterals;
+
+// What the run tests need before their first run: a temporary folder, mldesk-supervisor (a failure without it) and
+// python3 (skipped without it). Call it first in initTestCase and return when it is false: the failure or the skip
+// is recorded for initTestCase, which skips or fails the whole test.
+inline bool runPartsPresent(const QTemporaryDir &dir)
+{
+    if (!dir.isValid()) {
+        QTest::qFail("cannot make a temporary folder", __FILE__, __LINE__);
+        return false;
+    }
+    if (core::LocalProcess::findSupervisor().isEmpty()) {
+        QTest::qFail("mldesk-supervisor not found (MLDESK_SUPERVISOR)", __FILE__, __LINE__);
+        return false;
+    }
+    if (QStandardPaths::findExecutable(u"python3"_s).isEmpty()) {
+        QTest::qSkip("python3 is not installed", __FILE__, __LINE__);
+        return false;
+    }
+    return true;
+}
 
 inline void writeIdx(const QString &path, const QList<quint32> &dims, const QByteArray &data)
 {

@@ -4,9 +4,7 @@
 #include "RunTestSupport.h"
 
 #include "core/environments/AzureMlShim.h"
-#include "core/runs/LocalProcess.h"
 
-#include <QStandardPaths>
 #include <QtTest>
 
 using namespace Qt::StringLiterals;
@@ -45,9 +43,8 @@ private slots:
 
     void azureScriptRunsUnderSystemPython()
     {
-        QVERIFY2(!LocalProcess::findSupervisor().isEmpty(), "mldesk-supervisor not found (MLDESK_SUPERVISOR)");
-        if (QStandardPaths::findExecutable(u"python3"_s).isEmpty())
-            QSKIP("python3 is not installed");
+        if (!runPartsPresent(m_dir))
+            return;
         auto ws = Workspace::create(m_dir.filePath(u"ws"_s), u"azure"_s);
         const QString src = m_dir.filePath(u"sample"_s);
         // In the style of the Azure ML samples (train.py of the sklearn / keras tutorials).

@@ -5,11 +5,9 @@
 // Real mldesk-supervisor and python3 processes; conditions only, never durations.
 #include "RunTestSupport.h"
 
-#include "core/runs/LocalProcess.h"
 #include "core/runs/RunScheduler.h"
 #include "core/runs/RunSubmitter.h"
 
-#include <QStandardPaths>
 #include <QtTest>
 
 using namespace Qt::StringLiterals;
@@ -63,10 +61,8 @@ private:
 private slots:
     void initTestCase()
     {
-        QVERIFY(m_dir.isValid());
-        QVERIFY2(!LocalProcess::findSupervisor().isEmpty(), "mldesk-supervisor not found (MLDESK_SUPERVISOR)");
-        if (QStandardPaths::findExecutable(u"python3"_s).isEmpty())
-            QSKIP("python3 is not installed");
+        if (!runPartsPresent(m_dir))
+            return;
         m_ws = Workspace::create(m_dir.filePath(u"ws"_s), u"sched"_s);
         m_src = m_dir.filePath(u"src"_s);
         writeText(m_src + u"/wait.py"_s,

@@ -9,7 +9,6 @@
 #include "core/workspace/WorkspaceError.h"
 
 #include <QSignalSpy>
-#include <QStandardPaths>
 #include <QtTest>
 
 #include <csignal>
@@ -61,11 +60,9 @@ private:
 private slots:
     void initTestCase()
     {
-        QVERIFY(m_dir.isValid());
-        QVERIFY2(!LocalProcess::findSupervisor().isEmpty(), "mldesk-supervisor not found (MLDESK_SUPERVISOR)");
+        if (!runPartsPresent(m_dir))
+            return;
         QVERIFY2(!LocalProcess::findTrainer().isEmpty(), "mldesk-train not found (MLDESK_TRAIN)");
-        if (QStandardPaths::findExecutable(u"python3"_s).isEmpty())
-            QSKIP("python3 is not installed");
         m_ws = Workspace::create(m_dir.filePath(u"ws"_s), u"runs"_s);
         writeSyntheticMnist(m_dir.filePath(u"data"_s));
         registerFolder(*m_ws, u"synth"_s, m_dir.filePath(u"data"_s));
@@ -261,9 +258,10 @@ private slots:
 
     void abandonedPreparationIsQueuedAgain()
     {
-        // A run an MLDesk process claimed and was preparing when it died (kill -9): its job never started, so another
-        // process queues it again - nothing lost, nothing started twice. One already Starting (its supervisor may be
-        // on its way) fails instead.
+        // Runs an MLDesk process claimed and was preparing or starting when it died (kill -9). With nothing working
+        // in the run folder, the job never started: another process queues it again - nothing lost, nothing started
+        // twice. One Starting whose folder has a process in it (its supervisor on its way, say) is waited for, and
+        // fails when no supervisor record comes.
         const QString src = m_dir.filePath(u"py-abandoned"_s);
         writeText(src + u"/a.py"_s, u"print(1)\n"_s);
         RunServiceOptions options;
@@ -271,25 +269,47 @@ private slots:
         RunService service(*m_ws, options);
         const RunRecord preparing = service.submit(scriptRequest(src, u"a.py"_s));
         const RunRecord starting = service.submit(scriptRequest(src, u"a.py"_s));
+        const RunRecord stuck = service.submit(scriptRequest(src, u"a.py"_s));
+        const QString deadPreparer = u"preparing:999999999:12345"_s;
         QVERIFY(service.store().transition(preparing.id, {RunState::Queued}, RunState::Preparing, u"cpu:0"_s,
-                                           {{u"backend_job_id"_s, u"preparing:999999999:12345"_s}}));
-        QVERIFY(service.store().transition(starting.id, {RunState::Queued}, RunState::Starting, u"cpu:1"_s,
-                                           {{u"backend_job_id"_s, u"preparing:999999999:12345"_s}}));
-        // Starting for longer than a supervisor takes to write its record (it may have been spawned just before).
-        QVERIFY(
-            m_ws->database()
-                .exec(u"UPDATE run_state_history SET changed_at = changed_at - 60000 WHERE run_id = ?"_s, {starting.id})
-                .numRowsAffected() > 0);
+                                           {{u"backend_job_id"_s, deadPreparer}}));
+        for (const RunRecord &run : {starting, stuck}) {
+            QVERIFY(service.store().transition(run.id, {RunState::Queued}, RunState::Starting, u"cpu:1"_s,
+                                               {{u"backend_job_id"_s, deadPreparer}}));
+            // Starting for longer than a supervisor takes to write its record.
+            QVERIFY(
+                m_ws->database()
+                    .exec(u"UPDATE run_state_history SET changed_at = changed_at - 60000 WHERE run_id = ?"_s, {run.id})
+                    .numRowsAffected() > 0);
+        }
+        QProcess inFolder; // works in stuck's run folder, as a supervisor would, but never writes a record
+        inFolder.setWorkingDirectory(stuck.runDir);
+        inFolder.start(u"sleep"_s, {u"600"_s});
+        QVERIFY(inFolder.waitForStarted());
         service.reconcile();
+        inFolder.kill();
+        inFolder.waitForFinished();
+
         const RunRecord again = service.store().get(preparing.uid);
         QCOMPARE(again.state, RunState::Queued);
         QVERIFY(again.device.isEmpty());
         QVERIFY2(again.history.constLast().detail.contains(u"preparation interrupted"_s),
                  qPrintable(again.history.constLast().detail));
-        const RunRecord failed = service.store().get(starting.uid);
+        const RunRecord restarted = service.store().get(starting.uid);
+        QCOMPARE(restarted.state, RunState::Queued);
+        QVERIFY(restarted.device.isEmpty());
+        QVERIFY2(restarted.history.constLast().detail.contains(u"start interrupted"_s),
+                 qPrintable(restarted.history.constLast().detail));
+        const RunRecord failed = service.store().get(stuck.uid);
         QCOMPARE(failed.state, RunState::Failed);
         QVERIFY2(failed.failureReason.contains(u"interrupted while it was being prepared"_s),
                  qPrintable(failed.failureReason));
+
+        // Queued again, they run to the end like any other run.
+        RunService runner(*m_ws);
+        runner.start();
+        QCOMPARE(waitForEnd(runner, preparing.uid).state, RunState::Completed);
+        QCOMPARE(waitForEnd(runner, starting.uid).state, RunState::Completed);
     }
 
     void twoRunsQueueForOneGpu()

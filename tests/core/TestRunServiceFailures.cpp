@@ -5,13 +5,11 @@
 #include "RunTestSupport.h"
 
 #include "core/environments/EnvironmentRegistry.h"
-#include "core/runs/LocalProcess.h"
 #include "core/runs/RunStore.h"
 #include "core/store/Database.h"
 
 #include <QProcess>
 #include <QScopeGuard>
-#include <QStandardPaths>
 #include <QtTest>
 
 #include <stdexcept>
@@ -69,10 +67,8 @@ private:
 private slots:
     void initTestCase()
     {
-        QVERIFY(m_dir.isValid());
-        QVERIFY2(!LocalProcess::findSupervisor().isEmpty(), "mldesk-supervisor not found (MLDESK_SUPERVISOR)");
-        if (QStandardPaths::findExecutable(u"python3"_s).isEmpty())
-            QSKIP("python3 is not installed");
+        if (!runPartsPresent(m_dir))
+            return;
     }
 
     // Tried in the issue: a 12 MB tmpfs workspace, a job writing a 7 MB output - it ended Completed.

@@ -4,12 +4,10 @@
 // back as submitFailed with core's message; cancel validates on the caller's thread.
 #include "RunTestSupport.h"
 
-#include "core/runs/LocalProcess.h"
 #include "core/runs/RunServiceHost.h"
 #include "core/workspace/WorkspaceError.h"
 
 #include <QSignalSpy>
-#include <QStandardPaths>
 #include <QThread>
 #include <QtTest>
 
@@ -27,10 +25,8 @@ private:
 private slots:
     void initTestCase()
     {
-        QVERIFY(m_dir.isValid());
-        QVERIFY2(!LocalProcess::findSupervisor().isEmpty(), "mldesk-supervisor not found (MLDESK_SUPERVISOR)");
-        if (QStandardPaths::findExecutable(u"python3"_s).isEmpty())
-            QSKIP("python3 is not installed");
+        if (!runPartsPresent(m_dir))
+            return;
         m_ws = Workspace::create(m_dir.filePath(u"ws"_s), u"host"_s);
     }
 

@@ -4,11 +4,9 @@
 // with their metrics, and end as the script said or with their parent.
 #include "RunTestSupport.h"
 
-#include "core/runs/LocalProcess.h"
 #include "core/runs/RunStore.h"
 #include "core/runs/ScriptChildRuns.h"
 
-#include <QStandardPaths>
 #include <QtTest>
 
 using namespace Qt::StringLiterals;
@@ -38,10 +36,8 @@ private:
 private slots:
     void initTestCase()
     {
-        QVERIFY(m_dir.isValid());
-        QVERIFY2(!LocalProcess::findSupervisor().isEmpty(), "mldesk-supervisor not found (MLDESK_SUPERVISOR)");
-        if (QStandardPaths::findExecutable(u"python3"_s).isEmpty())
-            QSKIP("python3 is not installed");
+        if (!runPartsPresent(m_dir))
+            return;
         m_ws = Workspace::create(m_dir.filePath(u"ws"_s), u"runs"_s);
     }
 
