@@ -251,6 +251,8 @@ int show(CliContext &context)
         {u"sampling"_s, u"Sampling"_s, core::SweepSpec::samplingName(spec.sampling)},
         {u"primary_metric"_s, u"Primary metric"_s, spec.primaryMetric},
         {u"goal"_s, u"Goal"_s, spec.goal == core::SweepSpec::Goal::Maximize ? u"maximize"_s : u"minimize"_s},
+        {u"priority"_s, u"Priority"_s, // its trials' (run set-priority may have changed it since the file said)
+         context.out().json() ? QJsonValue(parent.priority) : QJsonValue(core::runPriorityText(parent.priority))},
         {u"trials"_s, u"Trials"_s,
          u"%1 of %2 (%3 at a time)"_s.arg(children.size()).arg(spec.maxTotalTrials).arg(spec.maxConcurrentTrials)},
         {u"early_termination"_s, u"Early termination"_s, spec.earlyTermination.className()},
