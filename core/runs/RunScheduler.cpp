@@ -58,11 +58,11 @@ QStringList RunScheduler::localSlots()
         for (int gpu : gpus)
             for (int i = 0; i < std::max(1, m_options.runsPerGpu); ++i)
                 places.append(u"gpu:%1"_s.arg(gpu));
-        if (places.isEmpty()) {
-            const int cpu = m_options.cpuSlots > 0 ? m_options.cpuSlots : std::max(1, QThread::idealThreadCount() / 4);
-            for (int i = 0; i < cpu; ++i)
-                places.append(u"cpu:%1"_s.arg(i));
-        }
+        const int cpu = !places.isEmpty()        ? m_options.cpuSlotsBesideGpus
+                        : m_options.cpuSlots > 0 ? m_options.cpuSlots
+                                                 : std::max(1, QThread::idealThreadCount() / 4);
+        for (int i = 0; i < cpu; ++i)
+            places.append(u"cpu:%1"_s.arg(i));
         m_slots = places;
     }
     return *m_slots;
@@ -107,9 +107,8 @@ void RunScheduler::schedule()
     ++m_passes;
     try {
         m_watcher.attachActive(); // what it claims is followed from its first state on
-        const QList<RunRecord> active = m_store.active();
-        scheduleLocal(active);
-        scheduleSlurm(active);
+        scheduleLocal();
+        scheduleSlurm(m_store.queued());
     } catch (...) {
         m_inPass = false;
         throw;
@@ -117,58 +116,102 @@ void RunScheduler::schedule()
     m_inPass = false;
 }
 
-std::optional<RunRecord> RunScheduler::claimSlot(const RunRecord &run)
+namespace {
+
+// The slot kind a run asks for (RunSubmitter writes it into the configuration; runs from before it: any).
+RunRequest::Device deviceNeed(const RunRecord &run)
+{
+    const QString device = run.configuration.value(u"resources"_s).toObject().value(u"device"_s).toString();
+    return device == u"gpu"_s   ? RunRequest::Device::Gpu
+           : device == u"cpu"_s ? RunRequest::Device::Cpu
+                                : RunRequest::Device::Any;
+}
+
+bool fits(RunRequest::Device need, const QString &slot, bool machineHasCpuSlots)
+{
+    switch (need) {
+    case RunRequest::Device::Gpu:
+        return slot.startsWith(u"gpu:"_s);
+    case RunRequest::Device::Cpu: // where every slot is a GPU, a CPU run takes one as before
+        return slot.startsWith(u"cpu:"_s) || !machineHasCpuSlots;
+    case RunRequest::Device::Any:
+        break;
+    }
+    return true;
+}
+
+} // namespace
+
+std::optional<RunRecord> RunScheduler::claimNext()
 {
     const QStringList places = localSlots();
+    const bool hasCpuSlots =
+        std::any_of(places.cbegin(), places.cend(), [](const QString &s) { return s.startsWith(u"cpu:"_s); });
+    const bool hasGpuSlots =
+        std::any_of(places.cbegin(), places.cend(), [](const QString &s) { return s.startsWith(u"gpu:"_s); });
     Database &db = m_workspace.database();
-    QString chosen;
+    qint64 claimed = 0;
     db.writeTransaction([&] {
-        QStringList busy;
+        QStringList free = places;
         QSqlQuery q = db.exec(u"SELECT device FROM runs WHERE state IN ('Preparing', 'Starting', 'Running')"
                               u" AND device <> ''"_s);
         while (q.next())
-            busy.append(q.value(0).toString());
-        for (const QString &slot : places) {
-            if (busy.removeOne(slot))
-                continue; // taken (each entry of places is one place)
-            chosen = slot;
-            break;
-        }
-        if (chosen.isEmpty())
+            free.removeOne(q.value(0).toString()); // taken (each entry of places is one place)
+        if (free.isEmpty())
             return;
-        const qint64 now = QDateTime::currentMSecsSinceEpoch();
-        // The claim says who prepares it (see preparingMark()), so a kill -9 right after it is seen as such.
-        if (db.exec(
-                  u"UPDATE runs SET state = 'Preparing', device = ?, backend_job_id = ? WHERE id = ? AND state = 'Queued'"_s,
-                  {chosen, preparingMark(), run.id})
-                .numRowsAffected() != 1) {
-            chosen.clear();
+        // The queue as the store orders it, read under the write lock: every process offers a free slot to the same
+        // run, whichever process's list happens to be older.
+        for (const RunRecord &run : m_store.queued()) {
+            if (!isLocal(run))
+                continue;
+            const RunRequest::Device need = deviceNeed(run);
+            if (need == RunRequest::Device::Gpu && !hasGpuSlots) {
+                // It can never start here: say so on the run (once), and leave the slots to the runs behind it.
+                const QString note = u"waiting for a GPU: this machine has none (submit it with --device any)"_s;
+                if (run.note != note)
+                    db.exec(u"UPDATE runs SET backend_note = ? WHERE id = ?"_s, {note, run.id});
+                continue;
+            }
+            const auto slot =
+                std::find_if(free.cbegin(), free.cend(), [&](const QString &s) { return fits(need, s, hasCpuSlots); });
+            if (slot == free.cend())
+                continue; // nothing of its kind is free: the runs behind it may still fit (no head-of-line block)
+            const qint64 now = QDateTime::currentMSecsSinceEpoch();
+            // The claim says who prepares it (see preparingMark()), so a kill -9 right after it is seen as such.
+            // A queued local run's only note is the "waiting for a GPU" above: it no longer holds.
+            if (db.exec(u"UPDATE runs SET state = 'Preparing', device = ?, backend_job_id = ?, backend_note = ''"
+                        u" WHERE id = ? AND state = 'Queued'"_s,
+                        {*slot, preparingMark(), run.id})
+                    .numRowsAffected() != 1)
+                continue;
+            db.exec(
+                u"INSERT INTO run_state_history (run_id, state, changed_at, detail) VALUES (?, 'Preparing', ?, ?)"_s,
+                {run.id, now, *slot});
+            claimed = run.id;
             return;
         }
-        db.exec(u"INSERT INTO run_state_history (run_id, state, changed_at, detail) VALUES (?, 'Preparing', ?, ?)"_s,
-                {run.id, now, chosen});
     });
-    if (chosen.isEmpty())
+    if (claimed == 0)
         return std::nullopt;
-    return m_store.findById(run.id);
+    return m_store.findById(claimed);
 }
 
-void RunScheduler::scheduleLocal(const QList<RunRecord> &active)
+void RunScheduler::scheduleLocal()
 {
-    for (const RunRecord &run : active) {
-        if (run.state != RunState::Queued || !isLocal(run))
-            continue;
-        std::optional<RunRecord> claimed = claimSlot(run);
+    // One claim per transaction, so another process's engine gets the write lock between them; a pass claims at most
+    // one run per slot, whatever its launches do meanwhile.
+    for (qsizetype i = 0; i < localSlots().size(); ++i) {
+        const std::optional<RunRecord> claimed = claimNext();
         if (!claimed)
-            break; // first come, first served: later runs wait behind this one
-        m_watcher.refresh(run.uid);
+            break;
+        m_watcher.refresh(claimed->uid);
         m_backendFor(*claimed).launch(*claimed, {threadsFor(claimed->device)});
     }
 }
 
-void RunScheduler::scheduleSlurm(const QList<RunRecord> &active)
+void RunScheduler::scheduleSlurm(const QList<RunRecord> &queued)
 {
-    for (const RunRecord &run : active) {
+    for (const RunRecord &run : queued) { // highest priority first: the cluster hears of those first
         if (isLocal(run) || run.state != RunState::Queued || !run.backendJobId.isEmpty())
             continue;
         // No local slot: the cluster schedules it. The claim says who prepares it (see preparingMark()).

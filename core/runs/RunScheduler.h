@@ -1,9 +1,12 @@
 // RunScheduler: which queued run starts where. Local runs take a slot of this machine - one run per GPU (runsPerGpu),
 // or on a machine without GPUs a number of CPU slots that share the cores (each CPU run gets its part of them as its
-// thread count, so the runs at once never oversubscribe the machine); Slurm runs need no local slot (the cluster
-// queues them). First come, first served: a local run that finds no slot holds back the ones behind it. A slot is
-// claimed in one write transaction, so several MLDesk processes scheduling one workspace never share a slot. The
-// claimed run goes to its RunBackend. wake() runs a pass on the next turn of the event loop: the engine wakes it
+// thread count, so the runs at once never oversubscribe the machine), and CPU slots beside the GPUs when asked for
+// (cpuSlotsBesideGpus); Slurm runs need no local slot (the cluster queues them). Priorities (issue 12 item 1): among
+// the queued runs that can start now, the highest priority starts first, ties first come, first served; a run that
+// finds no slot of its kind (a GPU run while every GPU is busy) holds back no other run that fits a free slot. A slot
+// is claimed in one write transaction that reads the queue from the store in priority order, so several MLDesk
+// processes scheduling one workspace never share a slot and all follow one order. The claimed run goes to its
+// RunBackend. wake() runs a pass on the next turn of the event loop: the engine wakes it
 // when a run is submitted or ends (here, or in another process: RunEvents), so a sweep's next trial starts as soon
 // as a slot frees rather than at the next poll.
 #pragma once
@@ -53,9 +56,11 @@ public:
     int passes() const { return m_passes; } // for diagnostics and tests of the wake-up
 
 private:
-    std::optional<RunRecord> claimSlot(const RunRecord &run);
-    void scheduleLocal(const QList<RunRecord> &active);
-    void scheduleSlurm(const QList<RunRecord> &active);
+    // In one write transaction: the highest-priority queued local run that fits a free slot, moved to Preparing
+    // on it; nullopt when none fits.
+    std::optional<RunRecord> claimNext();
+    void scheduleLocal();
+    void scheduleSlurm(const QList<RunRecord> &queued);
 
     Workspace &m_workspace;
     RunStore &m_store;

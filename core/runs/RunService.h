@@ -36,6 +36,9 @@ struct RunServiceOptions {
     int runsPerGpu = 1;
     int cpuSlots = 0; // concurrent CPU runs on a machine without GPUs; 0: max(1, cores / 4)
     int cpuCores = 0; // the cores CPU runs share (each gets cpuCores / CPU slots threads); 0: this machine's
+    // CPU slots a machine with GPUs offers beside them, for runs that ask for a CPU (RunRequest::Device::Cpu) or
+    // any slot; 0: none (every local run takes a GPU there).
+    int cpuSlotsBesideGpus = 0;
     // Test seam: the GPU indexes of this machine. nullopt: ask `mldesk-train --list-devices` once.
     std::optional<QList<int>> gpus;
     bool schedule = true;                  // start queued runs (false: only watch)

@@ -116,6 +116,17 @@ void RunServiceHost::cancel(const QString &uid)
     post([uid](RunService &service) { service.cancel(uid); });
 }
 
+void RunServiceHost::setPriority(const QString &uid, int priority)
+{
+    if (const QString problem = runPriorityProblem(priority); !problem.isEmpty())
+        throw WorkspaceError(problem);
+    if (const QString refusal = RunStore::priorityRefusal(m_store.get(uid)); !refusal.isEmpty())
+        throw WorkspaceError(refusal);
+    post([this, uid, priority](RunService &service) {
+        emit runPriorityChanged(service.store().setPriority(uid, priority));
+    });
+}
+
 void RunServiceHost::start()
 {
     post([](RunService &service) { service.start(); });

@@ -42,6 +42,10 @@ public:
     // Throws WorkspaceError for an unknown or finished run; the rest (signals, SIGTERM) happens on the service's
     // thread, which reports problems through warning().
     void cancel(const QString &uid);
+    // Throws WorkspaceError for a priority out of range, an unknown run or one that has started (RunStore::
+    // setPriority); the write happens on the service's thread, then runPriorityChanged, or warning() when the run
+    // started meanwhile.
+    void setPriority(const QString &uid, int priority);
     void start();
     bool isWatching(const QString &uid) const;
 
@@ -53,6 +57,7 @@ signals:
     void logAppended(const QString &uid, const QString &text);
     void metricsAppended(const QString &uid, const QList<mldesk::core::MetricPoint> &points);
     void runNoteChanged(const mldesk::core::RunRecord &run);
+    void runPriorityChanged(const mldesk::core::RunRecord &run);
     void warning(const QString &message);
 
 private:

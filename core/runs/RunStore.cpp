@@ -37,7 +37,8 @@ const QString kSelect = u"SELECT r.id, r.run_uid, e.name, r.display_name, r.stat
                         u" r.ended_at, r.configuration_json, r.exit_code, r.exit_signal, r.failure_reason,"
                         u" c.name, r.run_dir, r.device, r.process_id, r.process_start_ticks, r.cancel_requested,"
                         u" r.outputs_manifest_json, r.backend_job_id, r.backend_note,"
-                        u" r.run_kind, r.parent_run_id, p.run_uid, r.trial_index, r.hyperparameters_json"
+                        u" r.run_kind, r.parent_run_id, p.run_uid, r.trial_index, r.hyperparameters_json,"
+                        u" r.priority"
                         u" FROM runs r JOIN experiments e ON e.id = r.experiment_id"
                         u" LEFT JOIN compute_targets c ON c.id = r.compute_target_id"
                         u" LEFT JOIN runs p ON p.id = r.parent_run_id"_s;
@@ -51,8 +52,8 @@ qint64 RunStore::insert(const NewRun &run)
     m_db.writeTransaction([&] {
         id = m_db.insert(u"INSERT INTO runs (run_uid, experiment_id, display_name, state, created_at,"
                          u" configuration_json, compute_target_id, environment_version_id, run_dir,"
-                         u" snapshot_manifest_json, run_kind, parent_run_id, trial_index, hyperparameters_json)"
-                         u" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s,
+                         u" snapshot_manifest_json, run_kind, parent_run_id, trial_index, hyperparameters_json,"
+                         u" priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s,
                          {run.uid, run.experimentId, run.displayName, runStateName(RunState::Queued), now,
                           QString::fromUtf8(QJsonDocument(run.configuration).toJson(QJsonDocument::Compact)),
                           run.computeTargetId ? QVariant(run.computeTargetId) : QVariant(),
@@ -60,7 +61,8 @@ qint64 RunStore::insert(const NewRun &run)
                           run.snapshotManifestJson.isEmpty() ? u"[]"_s : run.snapshotManifestJson, run.kind,
                           run.parentRunId ? QVariant(run.parentRunId) : QVariant(),
                           run.trialIndex ? QVariant(*run.trialIndex) : QVariant(),
-                          QString::fromUtf8(QJsonDocument(run.hyperparameters).toJson(QJsonDocument::Compact))});
+                          QString::fromUtf8(QJsonDocument(run.hyperparameters).toJson(QJsonDocument::Compact)),
+                          run.priority});
         m_db.exec(u"INSERT INTO run_state_history (run_id, state, changed_at, detail) VALUES (?, ?, ?, ?)"_s,
                   {id, runStateName(RunState::Queued), now, QString()});
         for (auto it = run.tags.cbegin(); it != run.tags.cend(); ++it)
@@ -108,6 +110,7 @@ QList<RunRecord> RunStore::query(const QString &where, const QVariantList &bindi
         if (!q.value(24).isNull())
             r.trialIndex = q.value(24).toInt();
         r.hyperparameters = QJsonDocument::fromJson(q.value(25).toString().toUtf8()).object();
+        r.priority = q.value(26).toInt();
         runs.append(r);
     }
     return runs;
@@ -165,6 +168,54 @@ QList<RunRecord> RunStore::active() const
     return query(u" WHERE r.state NOT IN ('Completed', 'Failed', 'Canceled') AND r.run_kind NOT IN ('sweep', 'script')"
                  u" ORDER BY r.created_at, r.id"_s,
                  {});
+}
+
+QList<RunRecord> RunStore::queued() const
+{
+    return query(u" WHERE r.state = 'Queued' AND r.run_kind NOT IN ('sweep', 'script')"
+                 u" ORDER BY r.priority DESC, r.created_at, r.id"_s,
+                 {});
+}
+
+QString RunStore::priorityRefusal(const RunRecord &run)
+{
+    if (run.state == RunState::Queued || (run.isSweep() && run.isActive()))
+        return {};
+    if (isTerminal(run.state))
+        return u"run '%1' has already ended (%2); only a queued run's priority can change"_s.arg(
+            run.uid, runStateName(run.state));
+    return u"run '%1' is %2: it has already started, so its priority no longer matters; only a queued run's "
+           u"priority can change"_s.arg(run.uid, runStateName(run.state));
+}
+
+RunRecord RunStore::setPriority(const QString &uid, int priority)
+{
+    if (const QString problem = runPriorityProblem(priority); !problem.isEmpty())
+        throw WorkspaceError(problem);
+    const RunRecord run = get(uid);
+    if (const QString refusal = priorityRefusal(run); !refusal.isEmpty())
+        throw WorkspaceError(refusal);
+    bool applied = false;
+    m_db.writeTransaction([&] {
+        if (run.isSweep()) {
+            // A sweep's trials take its priority when they are submitted (SweepController); those still queued
+            // take the new one too.
+            applied = m_db.exec(u"UPDATE runs SET priority = ? WHERE id = ? AND state NOT IN ('Completed', "
+                                u"'Failed', 'Canceled')"_s,
+                                {priority, run.id})
+                          .numRowsAffected() == 1;
+            if (applied)
+                m_db.exec(u"UPDATE runs SET priority = ? WHERE parent_run_id = ? AND state = 'Queued'"_s,
+                          {priority, run.id});
+        } else {
+            applied = m_db.exec(u"UPDATE runs SET priority = ? WHERE id = ? AND state = 'Queued'"_s, {priority, run.id})
+                          .numRowsAffected() == 1;
+        }
+    });
+    RunRecord now = get(uid);
+    if (!applied) // it started (or ended) since it was read
+        throw WorkspaceError(priorityRefusal(now));
+    return now;
 }
 
 QList<RunRecord> RunStore::activeSweeps() const

@@ -28,6 +28,7 @@ public:
         QString runDir;
         QString snapshotManifestJson;
         QMap<QString, QString> tags;
+        int priority = kRunPriorityNormal;
         QList<QPair<qint64, QString>> datasetInputs; // dataset_versions.id, mode
         // Sweeps (issue 16): see RunRecord.
         QString kind = QStringLiteral("run");
@@ -47,6 +48,14 @@ public:
     // Not yet Completed/Failed/Canceled, oldest first. Sweep parents are left out (their controller drives them), and
     // so are a script's child runs (ScriptChildRuns: their parent's watcher follows them).
     QList<RunRecord> active() const;
+    // The Queued runs of active(), in the order the scheduler offers them slots: highest priority first, ties oldest
+    // first.
+    QList<RunRecord> queued() const;
+    // Sets a Queued run's priority (a sweep's: while it is active, with its queued trials and the trials it submits
+    // later). Throws WorkspaceError for a priority out of range, an unknown run, or one that has started or ended.
+    RunRecord setPriority(const QString &uid, int priority);
+    // Why run's priority cannot change now (it has started or ended); empty when it can.
+    static QString priorityRefusal(const RunRecord &run);
     // Sweep parents not yet Completed/Failed/Canceled, oldest first (the sweep controller's poll: it must not read
     // every run of a 10,000-run workspace each pass).
     QList<RunRecord> activeSweeps() const;

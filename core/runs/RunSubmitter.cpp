@@ -38,6 +38,19 @@ bool insideFolder(const QString &folder, const QString &relative)
     return !root.isEmpty() && !file.isEmpty() && file.startsWith(root + u'/');
 }
 
+QString deviceName(RunRequest::Device device)
+{
+    switch (device) {
+    case RunRequest::Device::Gpu:
+        return u"gpu"_s;
+    case RunRequest::Device::Cpu:
+        return u"cpu"_s;
+    case RunRequest::Device::Any:
+        break;
+    }
+    return u"any"_s;
+}
+
 } // namespace
 
 QString RunSubmitter::newRunId(const QString &experiment)
@@ -137,6 +150,8 @@ QStringList RunSubmitter::validate(const RunRequest &request) const
     for (auto it = request.tags.cbegin(); it != request.tags.cend(); ++it)
         if (it.key().isEmpty())
             problems.append(u"a tag has an empty key; write tags as key=value"_s);
+    if (const QString problem = runPriorityProblem(request.priority); !problem.isEmpty())
+        problems.append(problem);
     return problems;
 }
 
@@ -229,6 +244,8 @@ RunRecord RunSubmitter::submit(const RunRequest &request, qint64 snapshotLimitBy
         {u"datasets"_s, datasetInputs},
         {u"tags"_s, tags},
         {u"snapshot_files"_s, int(snapshot.size())},
+        // The local slot it may take (RunScheduler); its priority is the runs.priority column, which may change.
+        {u"resources"_s, QJsonObject{{u"device"_s, deviceName(request.device)}}},
     };
     QFile runJson(runDir + u"/run.json"_s);
     if (!runJson.open(QIODevice::WriteOnly) || runJson.write(QJsonDocument(configuration).toJson()) < 0)
@@ -249,6 +266,7 @@ RunRecord RunSubmitter::submit(const RunRequest &request, qint64 snapshotLimitBy
     row.parentRunId = request.parentRunId; // sweeps (issue 16)
     row.trialIndex = request.trialIndex;
     row.hyperparameters = request.hyperparameters;
+    row.priority = request.priority;
     RunStore store(db);
     const RunRecord run = *store.findById(store.insert(row));
     RunEvents::announce(m_workspace.path()); // engines of other processes (and threads) schedule it now

@@ -30,6 +30,71 @@ bool isTerminal(RunState state)
     return state == RunState::Completed || state == RunState::Failed || state == RunState::Canceled;
 }
 
+namespace {
+
+QString priorityOutOfRange(const QString &value)
+{
+    return u"priority %1 is out of range; use a whole number from %2 to %3, or low (%4), normal (%5) or high (%6)"_s
+        .arg(value)
+        .arg(kRunPriorityMin)
+        .arg(kRunPriorityMax)
+        .arg(kRunPriorityLow)
+        .arg(kRunPriorityNormal)
+        .arg(kRunPriorityHigh);
+}
+
+} // namespace
+
+QString runPriorityProblem(int priority)
+{
+    return priority >= kRunPriorityMin && priority <= kRunPriorityMax ? QString()
+                                                                      : priorityOutOfRange(QString::number(priority));
+}
+
+std::optional<int> runPriorityFromText(const QString &text, QString *error)
+{
+    const QString t = text.trimmed().toLower();
+    if (t == u"low"_s)
+        return kRunPriorityLow;
+    if (t == u"normal"_s || t == u"medium"_s) // medium: Azure ML's queue_settings spelling
+        return kRunPriorityNormal;
+    if (t == u"high"_s)
+        return kRunPriorityHigh;
+    bool ok = false;
+    const qlonglong value = t.toLongLong(&ok);
+    QString problem;
+    if (!ok)
+        problem = u"priority '%1' is not a whole number; use low (%2), normal (%3), high (%4) or a number from %5 to "
+                  u"%6 (higher runs first)"_s.arg(text)
+                      .arg(kRunPriorityLow)
+                      .arg(kRunPriorityNormal)
+                      .arg(kRunPriorityHigh)
+                      .arg(kRunPriorityMin)
+                      .arg(kRunPriorityMax);
+    else if (value < kRunPriorityMin || value > kRunPriorityMax)
+        problem = priorityOutOfRange(t);
+    if (!problem.isEmpty()) {
+        if (error)
+            *error = problem;
+        return std::nullopt;
+    }
+    return int(value);
+}
+
+QString runPriorityText(int priority)
+{
+    switch (priority) {
+    case kRunPriorityLow:
+        return u"%1 (low)"_s.arg(priority);
+    case kRunPriorityNormal:
+        return u"%1 (normal)"_s.arg(priority);
+    case kRunPriorityHigh:
+        return u"%1 (high)"_s.arg(priority);
+    default:
+        return QString::number(priority);
+    }
+}
+
 qint64 RunRecord::durationMs() const
 {
     if (!started.isValid())

@@ -23,6 +23,21 @@ bool isTerminal(RunState state);
 // Every state name, in lifecycle order (for messages and filters).
 QStringList runStateNames();
 
+// Run priorities (issue 12 item 1): an integer, higher starts first among the queued runs that can start now; ties
+// first come, first served. The names are what a user may type for the usual three.
+constexpr int kRunPriorityMin = -1000;
+constexpr int kRunPriorityMax = 1000;
+constexpr int kRunPriorityLow = -100;
+constexpr int kRunPriorityNormal = 0;
+constexpr int kRunPriorityHigh = 100;
+// "low", "normal" (or Azure ML's "medium"), "high" (any case) or a whole number in kRunPriorityMin..kRunPriorityMax;
+// nullopt with *error saying what is wrong and what to write otherwise.
+std::optional<int> runPriorityFromText(const QString &text, QString *error);
+// Empty when priority is in range, else the sentence that refuses it.
+QString runPriorityProblem(int priority);
+// "100 (high)", "-5": the number, and its name when it has one.
+QString runPriorityText(int priority);
+
 // What the user asks for (GUI dialog or `run submit`).
 struct RunRequest {
     enum class Entry { Script, BuiltinTrainer };
@@ -35,6 +50,11 @@ struct RunRequest {
     QString compute = QStringLiteral("local");
     QString displayName;
     QMap<QString, QString> tags;
+    int priority = kRunPriorityNormal;
+    // Which local slot the run may take: any (a GPU when the machine has one), only a GPU, or only a CPU slot (which
+    // leaves the GPUs to runs that need one, on a machine that offers CPU slots beside them).
+    enum class Device { Any, Gpu, Cpu };
+    Device device = Device::Any;
     // Sweeps (issue 16): a child run names its parent (runs.id), its trial and the values it was given.
     qint64 parentRunId = 0;
     std::optional<int> trialIndex;
@@ -71,6 +91,7 @@ struct RunRecord {
     qint64 processId = 0;
     qint64 processStartTicks = 0;
     bool cancelRequested = false;
+    int priority = kRunPriorityNormal; // runs.priority; changes only while Queued
     QString backendJobId; // local: the supervisor's pid; Slurm: the job id; "preparing:PID:TICKS" while an MLDesk
                           // process prepares it
     QString note;         // what the backend says now, e.g. "cluster unreachable, retrying ..."; empty when fine

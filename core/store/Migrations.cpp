@@ -251,6 +251,14 @@ QList<Migration> buildMigrations()
                                      " process_id BIGINT,"            // the supervisor's pid
                                      " process_start_ticks BIGINT)"), // /proc/<pid>/stat field 22
                   }});
+    list.append(Migration{
+        int(list.size()) + 1, // appended last: numbered after whatever steps precede it
+        QStringLiteral("run priorities: higher runs first among queued runs that can start (issue 12 item 1)"),
+        {
+            QStringLiteral("ALTER TABLE runs ADD COLUMN priority INTEGER NOT NULL DEFAULT 0"), // -1000..1000
+            // The scheduler's claim reads the queued runs in this order inside its write transaction.
+            QStringLiteral("CREATE INDEX runs_by_state_priority ON runs (state, priority)"),
+        }});
     return list;
 }
 

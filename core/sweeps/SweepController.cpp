@@ -231,6 +231,7 @@ void SweepController::stepSweep(const RunRecord &parent)
         request.parentRunId = parent.id;
         request.trialIndex = next;
         request.hyperparameters = *values;
+        request.priority = parent.priority; // the sweep's, as it is now (run set-priority may have changed it)
         request.displayName = u"%1 trial %2"_s.arg(parent.displayName).arg(next);
         RunRecord child;
         QElapsedTimer submitting;

@@ -297,7 +297,7 @@ SweepSpec SweepSpec::parse(const QString &yamlText, const QString &baseFolder)
     checkKeys(root, u"the sweep file"_s,
               {u"$schema"_s, u"type"_s, u"name"_s, u"display_name"_s, u"description"_s, u"experiment_name"_s,
                u"compute"_s, u"trial"_s, u"search_space"_s, u"sampling_algorithm"_s, u"objective"_s, u"limits"_s,
-               u"early_termination"_s});
+               u"early_termination"_s, u"queue_settings"_s});
     if (root["type"] && scalar(root["type"], u"type"_s) != u"sweep"_s)
         throw SweepSpecError(lineOf(root["type"]), u"'type' must be sweep (this file describes a sweep job)"_s);
     SweepSpec spec;
@@ -398,6 +398,18 @@ SweepSpec SweepSpec::parse(const QString &yamlText, const QString &baseFolder)
     }
     if (root["early_termination"])
         parseEarlyTermination(spec, root["early_termination"]);
+    if (const YAML::Node queue = root["queue_settings"]) {
+        // Azure ML v2 jobs' queue_settings; job_tier (its compute tiers) has no meaning here.
+        checkKeys(queue, u"queue_settings"_s, {u"priority"_s});
+        if (queue["priority"]) {
+            QString problem;
+            const std::optional<int> priority =
+                runPriorityFromText(scalar(queue["priority"], u"queue_settings.priority"_s), &problem);
+            if (!priority)
+                throw SweepSpecError(lineOf(queue["priority"]), u"queue_settings.priority: "_s + problem);
+            spec.trial.priority = *priority;
+        }
+    }
     if (spec.sampling == Sampling::Bayesian) {
         if (spec.earlyTermination.type != EarlyTerminationPolicy::Type::None)
             throw SweepSpecError(lineOf(root["early_termination"]),

@@ -82,6 +82,7 @@ QJsonObject SweepSpec::toJson() const
                                   {u"timeout"_s, double(timeoutSeconds)},
                                   {u"trial_timeout"_s, double(trialTimeoutSeconds)}}},
         {u"early_termination"_s, policy},
+        {u"queue_settings"_s, QJsonObject{{u"priority"_s, trial.priority}}},
     };
 }
 
@@ -103,6 +104,7 @@ SweepSpec SweepSpec::fromJson(const QJsonObject &o)
     const QJsonObject tags = t.value(u"tags"_s).toObject();
     for (auto it = tags.begin(); it != tags.end(); ++it)
         s.trial.tags.insert(it.key(), it.value().toString());
+    s.trial.priority = o.value(u"queue_settings"_s).toObject().value(u"priority"_s).toInt(kRunPriorityNormal);
     s.space = SearchSpace::fromJson(o.value(u"search_space"_s).toArray());
     const QJsonObject sampling = o.value(u"sampling_algorithm"_s).toObject();
     const QString type = sampling.value(u"type"_s).toString();

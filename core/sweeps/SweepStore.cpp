@@ -69,6 +69,7 @@ RunRecord SweepStore::create(const SweepSpec &spec, const QString &yamlText)
                                     {u"sweep"_s, spec.toJson()}};
     row.computeTargetId = ComputeTargetRegistry(db).get(spec.trial.compute).id;
     row.runDir = runDir;
+    row.priority = spec.trial.priority; // its trials take the parent's priority (run set-priority may change it)
     const qint64 id = m_runs.insert(row);
     m_runs.transition(id, {RunState::Queued}, RunState::Running, u"sweep controller started"_s,
                       {{u"started_at"_s, QVariant(QDateTime::currentMSecsSinceEpoch())}});

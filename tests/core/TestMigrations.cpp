@@ -3,6 +3,7 @@
 #include "CoreTestSupport.h"
 
 #include "core/experiments/ExperimentStore.h"
+#include "core/runs/RunStore.h"
 #include "core/store/Database.h"
 #include "core/store/MetricChunks.h"
 #include "core/store/Migrations.h"
@@ -126,6 +127,47 @@ private slots:
         db->exec(u"INSERT INTO run_log_offsets (run_id, file_name, byte_offset, updated_at) VALUES (?, ?, ?, ?)"_s,
                  {runId, u"logs/stdout.txt"_s, 123, 2000});
         QCOMPARE(db->scalar(u"SELECT byte_offset FROM run_log_offsets WHERE run_id = ?"_s, {runId}).toInt(), 123);
+    }
+
+    // Issue 12 item 1: a workspace made at schema 8 (no priorities) migrates to 9 with its runs at normal priority;
+    // the scheduler's order (RunStore::queued) works on the old rows, and new rows take a priority.
+    void migrateFromVersion8GivesRunsNormalPriority()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath(u"workspace.db"_s);
+        qint64 older = 0, newer = 0;
+        {
+            auto old = Database::open(file, true, 8);
+            QCOMPARE(old->schemaVersion(), 8);
+            QVERIFY(!old->connection().record(u"runs"_s).contains(u"priority"_s));
+            ExperimentStore(*old).create(u"mnist"_s);
+            old->writeTransaction([&] {
+                const qint64 experiment =
+                    old->scalar(u"SELECT id FROM experiments WHERE name = 'mnist'"_s).toLongLong();
+                for (qint64 *id : {&older, &newer})
+                    *id = old->insert(
+                        u"INSERT INTO runs (run_uid, experiment_id, state, created_at) VALUES (?, ?, 'Queued', ?)"_s,
+                        {u"mnist_%1"_s.arg(id == &older ? 1 : 2), experiment, id == &older ? 1000 : 2000});
+            });
+        }
+        auto db = Database::open(file);
+        QCOMPARE(db->schemaVersion(), 9);
+        QVERIFY(hasIndex(*db, u"runs_by_state_priority"_s));
+        RunStore store(*db);
+        QCOMPARE(store.findById(older)->priority, 0);
+        QCOMPARE(store.findById(newer)->priority, 0);
+        QList<qint64> order;
+        for (const RunRecord &r : store.queued())
+            order.append(r.id);
+        QCOMPARE(order, (QList<qint64>{older, newer})); // equal priorities: first come, first served
+        store.setPriority(u"mnist_2"_s, 100);
+        order.clear();
+        for (const RunRecord &r : store.queued())
+            order.append(r.id);
+        QCOMPARE(order, (QList<qint64>{newer, older}));
+        // The column refuses nothing by itself, but it is NOT NULL with its default.
+        QVERIFY_THROWS_EXCEPTION(std::runtime_error,
+                                 db->exec(u"UPDATE runs SET priority = NULL WHERE id = ?"_s, {older}));
     }
 
     void migrateFromEveryVersion()

@@ -2,11 +2,13 @@
 // three processes following one run each holding every point once (issue 12),
 // submit without --wait (the agent finishes the run), list/show/metrics/files/download, cancel, and crash safety:
 // the watching CLI killed with SIGKILL while the job runs, then a new process re-attaches and ingests everything
-// exactly once.
+// exactly once. Priorities (issue 12 item 1): submit --priority, set-priority, and bad values refused with a message
+// and nothing written.
 #include "RunTestSupport.h"
 
 #include "core/runs/LocalProcess.h"
 #include "core/runs/RunStore.h"
+#include "core/runs/RunSubmitter.h"
 
 #include <QJsonArray>
 #include <QProcess>
@@ -250,6 +252,65 @@ private slots:
         for (const RunFileEntry &f : done.outputs)
             output = output || f.path == u"outputs/done.txt"_s;
         QVERIFY(output);
+    }
+
+    void priorityOnSubmitAndSetPriority()
+    {
+        // A workspace of its own, where no agent runs: a run recorded here stays Queued until this test says.
+        const QString ws = m_dir.filePath(u"prio-ws"_s);
+        Workspace::create(ws, u"prio"_s);
+        const QString src = m_dir.filePath(u"prio"_s);
+        writeText(src + u"/ok.py"_s, u"print('ok')\n"_s);
+        const auto run = [&](const QStringList &args) {
+            return runCli(m_cli, ws, args, 60000);
+        };
+        const auto runCount = [&] {
+            return QJsonDocument::fromJson(run({u"--json"_s, u"run"_s, u"list"_s}).out).array().size();
+        };
+
+        // Bad values: a message, a non-zero exit, nothing recorded.
+        for (const auto &[value, says] : {std::pair{u"5000"_s, "out of range"}, std::pair{u"-1001"_s, "out of range"},
+                                          std::pair{u"urgent"_s, "not a whole number"}}) {
+            const Result bad = run(submitScript(src, u"ok.py"_s) << u"--priority"_s << value);
+            QVERIFY2(bad.exitCode == 1, bad.err.constData());
+            QVERIFY2(bad.err.contains(says) && bad.err.contains("low (-100)"), bad.err.constData());
+        }
+        QCOMPARE(runCount(), 0);
+
+        const Result high = run(submitScript(src, u"ok.py"_s) << u"--priority"_s << u"HIGH"_s << u"--wait"_s);
+        QVERIFY2(high.exitCode == 0, high.err.constData());
+        const QString done = QString::fromUtf8(high.out.split('\n').first()).section(u' ', 1);
+        const QJsonObject shown = QJsonDocument::fromJson(run({u"--json"_s, u"run"_s, u"show"_s, done}).out).object();
+        QCOMPARE(shown.value(u"priority"_s).toInt(), 100);
+        QVERIFY(run({u"run"_s, u"show"_s, done}).out.contains("100 (high)"));
+        const QJsonArray listed = QJsonDocument::fromJson(run({u"--json"_s, u"run"_s, u"list"_s}).out).array();
+        QCOMPARE(listed.size(), 1);
+        QCOMPARE(listed.first().toObject().value(u"priority"_s).toInt(), 100);
+
+        // set-priority: a queued run's changes; an ended run's, or a bad value, is refused and changes nothing.
+        auto handle = Workspace::open(ws);
+        const RunRecord queued = RunSubmitter(*handle).submit(scriptRequest(src, u"ok.py"_s), 1 << 20);
+        const auto priorityOf = [&](const QString &uid) {
+            return RunStore(handle->database()).get(uid).priority;
+        };
+        const Result low = run({u"run"_s, u"set-priority"_s, queued.uid, u"low"_s});
+        QVERIFY2(low.exitCode == 0, low.err.constData());
+        QVERIFY2(low.out.contains("-100 (low)"), low.out.constData());
+        QCOMPARE(priorityOf(queued.uid), -100);
+        QCOMPARE(run({u"run"_s, u"set-priority"_s, queued.uid, u"250"_s}).exitCode, 0);
+        QCOMPARE(priorityOf(queued.uid), 250);
+        const Result tooHigh = run({u"run"_s, u"set-priority"_s, queued.uid, u"1001"_s});
+        QCOMPARE(tooHigh.exitCode, 1);
+        QVERIFY2(tooHigh.err.contains("out of range"), tooHigh.err.constData());
+        QCOMPARE(priorityOf(queued.uid), 250);
+        const Result ended = run({u"run"_s, u"set-priority"_s, done, u"low"_s});
+        QCOMPARE(ended.exitCode, 1);
+        QVERIFY2(ended.err.contains("has already ended (Completed)"), ended.err.constData());
+        QCOMPARE(priorityOf(done), 100);
+        const Result unknown = run({u"run"_s, u"set-priority"_s, u"no-such-run"_s, u"low"_s});
+        QCOMPARE(unknown.exitCode, 1);
+        QVERIFY2(unknown.err.contains("there is no run 'no-such-run'"), unknown.err.constData());
+        QCOMPARE(run({u"run"_s, u"cancel"_s, queued.uid}).exitCode, 0);
     }
 };
 

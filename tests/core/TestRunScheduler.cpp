@@ -2,11 +2,15 @@
 // run gets (the runs at once never oversubscribe the cores), and the wake-up: a queued run starts when the previous
 // one ends, and a run submitted by another connection (another process) starts, with the safety-net poll set far
 // beyond the test's timeout - so only the engine's own wake-ups (file watcher, RunEvents) can have started them.
+// Priorities (issue 12 item 1): with one slot, queued runs start highest priority first with ties in submission
+// order, set-priority reorders the queue, and a high-priority run waiting for a GPU does not hold back a CPU run.
 // Real mldesk-supervisor and python3 processes; conditions only, never durations.
 #include "RunTestSupport.h"
 
 #include "core/runs/RunScheduler.h"
 #include "core/runs/RunSubmitter.h"
+#include "core/store/Database.h"
+#include "core/workspace/WorkspaceError.h"
 
 #include <QtTest>
 
@@ -57,6 +61,26 @@ private:
     }
 
     RunState stateOf(RunService &service, const QString &uid) { return service.store().get(uid).state; }
+
+    // The runs in the order they were claimed (the Preparing entries of the history, in the store's own order).
+    QStringList claimOrder(const QList<RunRecord> &runs)
+    {
+        QStringList order;
+        QSqlQuery q = m_ws->database().exec(u"SELECT r.run_uid FROM run_state_history h JOIN runs r ON r.id = h.run_id"
+                                            u" WHERE h.state = 'Preparing' ORDER BY h.id"_s);
+        while (q.next())
+            for (const RunRecord &r : runs)
+                if (r.uid == q.value(0).toString())
+                    order.append(r.displayName);
+        return order;
+    }
+
+    RunRequest named(RunRequest request, const QString &name, int priority)
+    {
+        request.displayName = name;
+        request.priority = priority;
+        return request;
+    }
 
 private slots:
     void initTestCase()
@@ -157,6 +181,102 @@ private slots:
         const RunRecord ended = waitForRunEnd(service, run.uid, kWaitMs);
         QCOMPARE(ended.state, RunState::Completed);
         QCOMPARE(service.store().metricCount(ended.id), qint64(1));
+    }
+
+    void queuedRunsStartInPriorityOrderWithTiesInSubmissionOrder()
+    {
+        // Recorded by another connection (another process) before any engine runs: the order can only come from
+        // the store.
+        std::unique_ptr<Workspace> other = Workspace::open(m_ws->path());
+        RunSubmitter submitter(*other);
+        QList<RunRecord> runs;
+        for (const auto &[name, priority] : {std::pair{u"low"_s, kRunPriorityLow}, std::pair{u"normal-1"_s, 0},
+                                             std::pair{u"high-1"_s, kRunPriorityHigh}, std::pair{u"normal-2"_s, 0},
+                                             std::pair{u"high-2"_s, kRunPriorityHigh}, std::pair{u"top"_s, 1000}})
+            runs.append(submitter.submit(named(scriptRequest(m_src, u"quick.py"_s), name, priority), 1 << 20));
+        QCOMPARE(other->database().scalar(u"SELECT priority FROM runs WHERE run_uid = ?"_s, {runs[2].uid}).toInt(),
+                 kRunPriorityHigh);
+        RunService service(*m_ws, cpuOptions(1, 2)); // one slot: they run one at a time
+        service.start();
+        for (const RunRecord &r : runs)
+            QCOMPARE(waitForRunEnd(service, r.uid, kWaitMs).state, RunState::Completed);
+        QCOMPARE(claimOrder(runs),
+                 (QStringList{u"top"_s, u"high-1"_s, u"high-2"_s, u"normal-1"_s, u"normal-2"_s, u"low"_s}));
+    }
+
+    void setPriorityReordersTheQueue()
+    {
+        const QString go = m_dir.filePath(u"go-reorder"_s);
+        RunService service(*m_ws, cpuOptions(1, 2));
+        service.start();
+        const RunRecord blocker = service.submit(named(waiter(go), u"blocker"_s, 0));
+        QTRY_VERIFY_WITH_TIMEOUT(stateOf(service, blocker.uid) == RunState::Running, kWaitMs);
+        const RunRecord first = service.submit(named(scriptRequest(m_src, u"quick.py"_s), u"first"_s, 0));
+        const RunRecord second = service.submit(named(scriptRequest(m_src, u"quick.py"_s), u"second"_s, 0));
+        QCOMPARE(service.store().setPriority(second.uid, kRunPriorityHigh).priority, kRunPriorityHigh);
+        // Only a queued run's priority changes: the running one's is refused, and left as it was.
+        QVERIFY_THROWS_EXCEPTION(WorkspaceError, service.store().setPriority(blocker.uid, kRunPriorityHigh));
+        QCOMPARE(service.store().get(blocker.uid).priority, 0);
+        QVERIFY_THROWS_EXCEPTION(WorkspaceError, service.store().setPriority(first.uid, 1001));
+        QCOMPARE(service.store().get(first.uid).priority, 0);
+        writeText(go, u"go"_s);
+        for (const RunRecord &r : {blocker, first, second})
+            QCOMPARE(waitForRunEnd(service, r.uid, kWaitMs).state, RunState::Completed);
+        QCOMPARE(claimOrder({blocker, first, second}), (QStringList{u"blocker"_s, u"second"_s, u"first"_s}));
+        try {
+            service.store().setPriority(first.uid, kRunPriorityLow);
+            QFAIL("an ended run's priority changed");
+        } catch (const WorkspaceError &e) {
+            QVERIFY2(e.message().contains(u"has already ended"_s), qPrintable(e.message()));
+        }
+    }
+
+    void gpuWaitingRunDoesNotBlockACpuRun()
+    {
+        const QString go = m_dir.filePath(u"go-gpu"_s);
+        RunServiceOptions options = cpuOptions(0, 2);
+        options.gpus = QList<int>{0}; // one (pretend) GPU and one CPU slot beside it
+        options.cpuSlotsBesideGpus = 1;
+        RunService service(*m_ws, options);
+        QCOMPARE(service.localSlots(), (QStringList{u"gpu:0"_s, u"cpu:0"_s}));
+        service.start();
+        RunRequest onGpu = named(waiter(go), u"gpu-holder"_s, 0);
+        onGpu.device = RunRequest::Device::Gpu;
+        const RunRecord holder = service.submit(onGpu);
+        QTRY_VERIFY_WITH_TIMEOUT(stateOf(service, holder.uid) == RunState::Running, kWaitMs);
+        QCOMPARE(service.store().get(holder.uid).device, u"gpu:0"_s);
+        RunRequest urgent = named(scriptRequest(m_src, u"quick.py"_s), u"urgent-gpu"_s, kRunPriorityHigh);
+        urgent.device = RunRequest::Device::Gpu;
+        const RunRecord high = service.submit(urgent);
+        RunRequest cpu = named(scriptRequest(m_src, u"quick.py"_s), u"cpu"_s, kRunPriorityLow);
+        cpu.device = RunRequest::Device::Cpu;
+        const RunRecord low = service.submit(cpu);
+        // The low CPU run takes the free CPU slot and ends, while the high one waits for the GPU.
+        const RunRecord lowEnded = waitForRunEnd(service, low.uid, kWaitMs);
+        QCOMPARE(lowEnded.state, RunState::Completed);
+        QCOMPARE(lowEnded.device, u"cpu:0"_s);
+        QCOMPARE(stateOf(service, high.uid), RunState::Queued);
+        writeText(go, u"go"_s);
+        const RunRecord highEnded = waitForRunEnd(service, high.uid, kWaitMs);
+        QCOMPARE(highEnded.state, RunState::Completed);
+        QCOMPARE(highEnded.device, u"gpu:0"_s);
+        QVERIFY(stateAt(highEnded, RunState::Preparing) >=
+                waitForRunEnd(service, holder.uid, kWaitMs).ended.toMSecsSinceEpoch());
+    }
+
+    void gpuRunOnAMachineWithoutGpusSaysWhy()
+    {
+        RunService service(*m_ws, cpuOptions(1, 2));
+        service.start();
+        RunRequest request = named(scriptRequest(m_src, u"quick.py"_s), u"needs-gpu"_s, kRunPriorityHigh);
+        request.device = RunRequest::Device::Gpu;
+        const RunRecord gpu = service.submit(request);
+        const RunRecord cpu = service.submit(named(scriptRequest(m_src, u"quick.py"_s), u"behind"_s, 0));
+        QCOMPARE(waitForRunEnd(service, cpu.uid, kWaitMs).state, RunState::Completed); // not held back
+        QTRY_VERIFY_WITH_TIMEOUT(service.store().get(gpu.uid).note.contains(u"waiting for a GPU"_s), kWaitMs);
+        QCOMPARE(stateOf(service, gpu.uid), RunState::Queued);
+        service.cancel(gpu.uid); // leave no queued run to the next test
+        QCOMPARE(stateOf(service, gpu.uid), RunState::Canceled);
     }
 };
 

@@ -164,6 +164,33 @@ private slots:
         QVERIFY2(zero.err.contains("line 11: max_concurrent_trials must be at least 1, got 0"), zero.err.constData());
     }
 
+    // Issue 12 item 1: the trials take the sweep's priority; --priority overrides the file's queue_settings, and a
+    // bad one is refused before anything is recorded.
+    void trialsTakeTheSweepsPriority()
+    {
+        const QString file = writeSweep(
+            u"prio.yml"_s, u"  arguments: [--lr, '${{search_space.lr}}']\n"
+                           u"search_space:\n  lr: {type: choice, values: [0.1, 0.01]}\n"
+                           u"sampling_algorithm: grid\nobjective: {primary_metric: Accuracy, goal: maximize}\n"
+                           u"queue_settings: {priority: low}\n"_s);
+        const int before = int(QJsonDocument::fromJson(cli({u"--json"_s, u"run"_s, u"list"_s}).out).array().size());
+        const Result bad = cli({u"sweep"_s, u"submit"_s, u"--file"_s, file, u"--priority"_s, u"soon"_s});
+        QCOMPARE(bad.exitCode, 1);
+        QVERIFY2(bad.err.contains("priority 'soon' is not a whole number"), bad.err.constData());
+        QCOMPARE(int(QJsonDocument::fromJson(cli({u"--json"_s, u"run"_s, u"list"_s}).out).array().size()), before);
+
+        const Result r = cli({u"sweep"_s, u"submit"_s, u"--file"_s, file, u"--priority"_s, u"750"_s, u"--wait"_s});
+        QVERIFY2(r.exitCode == 0, QByteArray(r.out + r.err).constData());
+        const QString uid = QString::fromUtf8(r.out).section(u'\n', 0, 0).mid(9);
+        QCOMPARE(record(uid).priority, 750);
+        const QList<RunRecord> trials = children(uid);
+        QCOMPARE(trials.size(), 2);
+        for (const RunRecord &trial : trials)
+            QCOMPARE(trial.priority, 750);
+        const QJsonObject show = QJsonDocument::fromJson(cli({u"--json"_s, u"sweep"_s, u"show"_s, uid}).out).object();
+        QCOMPARE(show[u"priority"_s].toInt(), 750);
+    }
+
     void agentKilledMidSweepCarriesOnWithoutRepeats()
     {
         const QString file =

@@ -1,7 +1,8 @@
 // TestSweepController: sweeps end to end with real python3 children under mldesk-supervisor - early termination
 // stops a poor child (Canceled, the policy and its numbers in the note), limits hold and no trial is launched
 // twice when a second controller takes over from one that died, a primary metric no child logs fails the sweep,
-// bad input records nothing, and bayesian sampling runs through Optuna (issue 16).
+// bad input records nothing, and bayesian sampling runs through Optuna (issue 16). Trials take their sweep's
+// priority, also after run set-priority changed it mid-sweep (issue 12 item 1).
 #include "RunTestSupport.h"
 
 #include "core/runs/RunStore.h"
@@ -106,6 +107,30 @@ private slots:
         // The run service never treats the parent as a job of its own.
         for (const RunRecord &r : RunStore(m_ws->database()).active())
             QVERIFY(!r.isSweep());
+    }
+
+    void trialsTakeTheSweepsPriority()
+    {
+        const RunRecord parent =
+            submit(sweepYaml(u"  arguments: [--quality, '${{search_space.quality}}']\n"
+                             u"search_space:\n  quality: {type: choice, values: [0.9, 0.8, 0.7]}\n"
+                             u"sampling_algorithm: grid\nobjective: {primary_metric: Accuracy, goal: maximize}\n"
+                             u"limits: {max_concurrent_trials: 1}\nqueue_settings: {priority: high}\n"_s));
+        RunStore store(m_ws->database());
+        QCOMPARE(store.get(parent.uid).priority, kRunPriorityHigh);
+        SweepController controller(*m_ws, SweepControllerOptions{600000, 0, u"prio"_s});
+        controller.step();
+        QCOMPARE(store.children(parent.id).size(), 1);
+        QCOMPARE(store.children(parent.id).constFirst().priority, kRunPriorityHigh);
+        // The sweep's priority changes: the trials submitted from now on take the new one.
+        QCOMPARE(store.setPriority(parent.uid, kRunPriorityLow).priority, kRunPriorityLow);
+        QTRY_VERIFY_WITH_TIMEOUT((controller.step(), isTerminal(store.get(parent.uid).state)), 240000);
+        const QList<RunRecord> children = store.children(parent.id);
+        QCOMPARE(children.size(), 3);
+        QCOMPARE(children[1].priority, kRunPriorityLow);
+        QCOMPARE(children[2].priority, kRunPriorityLow);
+        // An ended sweep's priority no longer changes.
+        QVERIFY_THROWS_EXCEPTION(WorkspaceError, store.setPriority(parent.uid, kRunPriorityHigh));
     }
 
     void limitsHoldAndNoTrialRunsTwiceAfterTakeover()

@@ -37,6 +37,8 @@ sampling_algorithm: {type: random, seed: 42}
 objective: {primary_metric: Accuracy, goal: maximize}
 limits: {max_total_trials: 6, max_concurrent_trials: 2, timeout: 600, trial_timeout: 60}
 early_termination: {type: bandit, evaluation_interval: 2, slack_factor: 0.1, delay_evaluation: 1}
+queue_settings:
+  priority: high
 )"_s;
 
 } // namespace
@@ -61,6 +63,17 @@ void TestSweepSpec::parsesFullFile()
     QCOMPARE(s.earlyTermination.type, EarlyTerminationPolicy::Type::Bandit);
     QCOMPARE(s.earlyTermination.slackFactor.value_or(-1), 0.1);
     QCOMPARE(s.earlyTermination.delayEvaluation, 1);
+    // Azure ML v2's queue_settings.priority: every trial takes the sweep's (issue 12 item 1).
+    QCOMPARE(s.trial.priority, kRunPriorityHigh);
+    QCOMPARE(s.requestFor(QJsonObject{{u"lr"_s, 0.001}, {u"batch"_s, 50}}).priority, kRunPriorityHigh);
+    QCOMPARE(SweepSpec::fromJson(s.toJson()).trial.priority, kRunPriorityHigh);
+    QCOMPARE(SweepSpec::parse(QString(kGood).replace(u"priority: high"_s, u"priority: -250"_s), u"/"_s).trial.priority,
+             -250);
+    QCOMPARE(
+        SweepSpec::parse(QString(kGood).replace(u"priority: high"_s, u"priority: medium"_s), u"/"_s).trial.priority,
+        kRunPriorityNormal);
+    QCOMPARE(SweepSpec::parse(QString(kGood).remove(u"queue_settings:\n  priority: high\n"_s), u"/"_s).trial.priority,
+             kRunPriorityNormal);
     const QStringList args = s.argumentsFor(QJsonObject{{u"lr"_s, 0.001}, {u"batch"_s, 50}});
     QCOMPARE(args, (QStringList{u"--lr"_s, u"0.001"_s, u"--batch=50"_s, u"--data"_s, u"{dataset:mnist:mount}"_s}));
 }
@@ -122,6 +135,12 @@ void TestSweepSpec::badInput_data()
                                   << u"'search_space.lr.min_value' must be a number, got 'low'"_s;
     QTest::newRow("no total for random") << u"max_total_trials: 6, "_s << QString() << 16
                                          << u"limits.max_total_trials is required for random sampling"_s;
+    QTest::newRow("priority out of range") << u"priority: high"_s << u"priority: 5000"_s << 19
+                                           << u"queue_settings.priority: priority 5000 is out of range"_s;
+    QTest::newRow("priority not a number") << u"priority: high"_s << u"priority: asap"_s << 19
+                                           << u"queue_settings.priority: priority 'asap' is not a whole number"_s;
+    QTest::newRow("unknown queue setting") << u"priority: high"_s << u"job_tier: spot"_s << 19
+                                           << u"unknown key 'job_tier' in queue_settings; the keys are: priority"_s;
     QTest::newRow("bayesian with policy") << u"{type: random, seed: 42}"_s << u"bayesian"_s << 17
                                           << u"bayesian sampling does not support early termination"_s;
 }

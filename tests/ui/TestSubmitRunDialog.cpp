@@ -1,6 +1,7 @@
 // TestSubmitRunDialog (issue 17): the arguments as a key/value table kept in sync with the raw line both ways, a
 // dataset reference inserted into one argument, an exact clone of the argument list (quotes, spaces, '=' and
-// backslashes in values), and validation that stops a submit with an open quote.
+// backslashes in values), validation that stops a submit with an open quote, and the Priority field (Low/Normal/High
+// or a number) going into the recorded run and back through Clone (issue 12 item 1).
 #include "UiTestSupport.h"
 
 #include "../core/ModelTestSupport.h"
@@ -9,10 +10,12 @@
 #include "ui/runs/ArgumentLine.h"
 #include "ui/runs/SubmitRunDialog.h"
 
+#include <QComboBox>
 #include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QTableWidget>
 #include <QTest>
 
@@ -189,6 +192,42 @@ private slots:
         QCOMPARE(m_service->store().list().size(), 0);
         QTest::keyClick(line, Qt::Key_QuoteDbl);
         QVERIFY(dialog.fieldProblem(u"arguments"_s).isEmpty());
+    }
+
+    void priorityFieldGoesIntoTheRun()
+    {
+        SubmitRunDialog dialog(*m_ws->ws, *m_service);
+        dialog.show();
+        dialog.applyPreset(u"mnist"_s);
+        auto *combo = child<QComboBox>(&dialog, u"priorityCombo"_s);
+        auto *spin = child<QSpinBox>(&dialog, u"prioritySpin"_s);
+        QCOMPARE(combo->currentText(), u"Normal"_s);
+        QCOMPARE(dialog.request().priority, 0);
+        QCOMPARE(spin->minimum(), -1000);
+        QCOMPARE(spin->maximum(), 1000);
+        combo->setFocus();
+        QTest::keyClick(combo, Qt::Key_Down); // as a user picks the next entry
+        QCOMPARE(combo->currentText(), u"High"_s);
+        QCOMPARE(spin->value(), 100);
+        QCOMPARE(dialog.request().priority, 100);
+        // A number of one's own: the choice says Custom; a preset's number shows its name again.
+        spin->setFocus();
+        spin->selectAll();
+        QTest::keyClicks(spin, u"250"_s);
+        QCOMPARE(spin->value(), 250);
+        QCOMPARE(combo->currentText(), u"Custom"_s);
+        QCOMPARE(dialog.request().priority, 250);
+        QTest::mouseClick(child<QPushButton>(&dialog, u"submitButton"_s), Qt::LeftButton);
+        QTRY_COMPARE(m_service->store().list().size(), 1);
+        const mldesk::core::RunRecord run = m_service->store().list().constFirst();
+        QCOMPARE(run.priority, 250);
+
+        mldesk::core::RunRecord low = run;
+        low.priority = mldesk::core::kRunPriorityLow;
+        SubmitRunDialog clone(*m_ws->ws, *m_service);
+        clone.setRequest(SubmitRunDialog::requestOf(low));
+        QCOMPARE(child<QComboBox>(&clone, u"priorityCombo"_s)->currentText(), u"Low"_s);
+        QCOMPARE(clone.request().priority, -100);
     }
 };
 

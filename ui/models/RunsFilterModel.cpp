@@ -42,7 +42,7 @@ QString RunsFilterModel::syntaxHelp()
               "  learning-rate<0.01   Accuracy>=0.88   Loss.min<0.3   state=Completed\n"
               "  name~mlp   tag:stage   tag:stage=prod   \"Final test accuracy\">0.85\n"
               "A field is any column: a hyperparameter, a metric (its last value; .min, .max), a tag or\n"
-              "Experiment, Name, State, Compute, Duration (seconds). Operators: = != ~ (contains) < <= > >=");
+              "Experiment, Name, State, Compute, Duration (seconds), Priority. Operators: = != ~ (contains) < <= > >=");
 }
 
 void RunsFilterModel::setSourceModel(QAbstractItemModel *model)

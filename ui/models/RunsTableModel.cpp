@@ -47,7 +47,7 @@ QIcon stateIcon(RunState state)
 }
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-const char *const kFixedKeys[] = {"experiment", "name", "state", "compute", "started", "duration", "tags"};
+const char *const kFixedKeys[] = {"experiment", "name", "state", "compute", "started", "duration", "tags", "priority"};
 
 double numberOf(const QString &text)
 {
@@ -485,7 +485,7 @@ QVariant RunsTableModel::data(const QModelIndex &index, int role) const
     }
     if (role == Qt::ToolTipRole && column == Name && !r.parentUid.isEmpty())
         return tr("%1, a child run of %2").arg(r.uid, r.parentUid);
-    if (role == Qt::TextAlignmentRole && column == Duration)
+    if (role == Qt::TextAlignmentRole && (column == Duration || column == Priority))
         return QVariant(Qt::AlignRight | Qt::AlignVCenter);
     if (role == SortRole || role == FilterRole) {
         switch (column) {
@@ -497,6 +497,8 @@ QVariant RunsTableModel::data(const QModelIndex &index, int role) const
             return role == SortRole ? QVariant(double(r.durationMs())) : QVariant(r.durationMs() / 1000.0);
         case State:
             return role == SortRole ? QVariant(int(r.state)) : QVariant(core::runStateName(r.state));
+        case Priority: // "priority>=100" compares the number
+            return double(r.priority);
         default:
             break;
         }
@@ -521,6 +523,8 @@ QVariant RunsTableModel::data(const QModelIndex &index, int role) const
         return formatDuration(r.durationMs());
     case Tags:
         return data(index, TagsTextRole);
+    case Priority:
+        return core::runPriorityText(r.priority);
     default:
         return {};
     }
@@ -578,6 +582,8 @@ QVariant RunsTableModel::headerData(int section, Qt::Orientation orientation, in
         return tr("Duration");
     case Tags:
         return tr("Tags");
+    case Priority:
+        return tr("Priority");
     default:
         return {};
     }

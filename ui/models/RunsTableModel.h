@@ -1,5 +1,5 @@
 // RunsTableModel: every run of a workspace for the Runs table - fixed columns (experiment, name, state with an icon
-// and a warning sign while the run has a note, compute, started, duration, tags), then one column per
+// and a warning sign while the run has a note, compute, started, duration, tags, queue priority), then one column per
 // hyperparameter (parsed from the arguments, "--name value" and "--name=value", and a sweep child's sampled values),
 // per tag key, and last/min/max per metric (issue 17). Values are kept per row, flat, so 10,000 runs x 50 columns
 // sort and filter without touching the store; live updates replace one row and append new columns at the end.
@@ -19,7 +19,7 @@ class RunsTableModel final : public QAbstractTableModel {
     Q_DISABLE_COPY_MOVE(RunsTableModel)
 
 public:
-    enum Column { Experiment, Name, State, Compute, Started, Duration, Tags, FixedColumnCount };
+    enum Column { Experiment, Name, State, Compute, Started, Duration, Tags, Priority, FixedColumnCount };
     enum Role {
         SortRole = Qt::UserRole, // a double for numbers, else text; invalid when the run has no value
         UidRole,

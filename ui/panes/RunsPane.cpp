@@ -10,6 +10,7 @@
 #include "ui/models/RunsFilterModel.h"
 #include "ui/models/RunsTableModel.h"
 #include "ui/runs/RunColumnChooser.h"
+#include "ui/runs/RunContextMenu.h"
 #include "ui/runs/RunDetails.h"
 #include "ui/runs/RunOutputs.h"
 #include "ui/runs/RunsChartsView.h"
@@ -161,6 +162,9 @@ QWidget *RunsPane::createListPage()
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->sortByColumn(RunsTableModel::Started, Qt::DescendingOrder);
     m_columns = new RunColumnChooser(m_table, m_model, this); // which columns show, and their widths
+    m_runMenu = new RunContextMenu(
+        m_table, m_model, [this] { return m_service.get(); }, this);
+    connect(m_runMenu, &RunContextMenu::message, this, &RunsPane::showMessage);
 
     m_textFilterError = new QLabel;
     m_textFilterError->setObjectName(QStringLiteral("runFilterError"));
@@ -271,6 +275,7 @@ void RunsPane::connectService()
     connect(s, &core::RunServiceHost::runStateChanged, this, &RunsPane::runChanged);
     // A note (e.g. "cluster unreachable, retrying ...") set or cleared: the table row and the open details follow.
     connect(s, &core::RunServiceHost::runNoteChanged, this, &RunsPane::runChanged);
+    connect(s, &core::RunServiceHost::runPriorityChanged, this, &RunsPane::runChanged);
     connect(s, &core::RunServiceHost::metricsAppended, this,
             [this](const QString &uid, const QList<core::MetricPoint> &points) {
                 m_model->addMetrics(uid, points);

@@ -29,6 +29,7 @@ class QTimer;
 namespace mldesk::ui {
 
 class RunColumnChooser;
+class RunContextMenu;
 class RunsChartsView;
 class RunDetails;
 class RunsFilterModel;
@@ -55,6 +56,7 @@ public:
     RunsFilterModel *filterModel() const { return m_filter; }
     QTableView *table() const { return m_table; }
     RunColumnChooser *columnChooser() const { return m_columns; }
+    RunContextMenu *runMenu() const { return m_runMenu; } // the table's per-run menu (Set Priority...)
 
     SubmitRunDialog *openSubmitDialog();
     SubmitSweepDialog *openSubmitSweepDialog(); // issue 16
@@ -102,6 +104,7 @@ private:
     QLineEdit *m_textFilter = nullptr;
     QLabel *m_textFilterError = nullptr; // what is wrong with the filter expression
     RunColumnChooser *m_columns = nullptr;
+    RunContextMenu *m_runMenu = nullptr;
     QLabel *m_message = nullptr;
     QHash<QString, QPointer<RunDetails>> m_details;
     QHash<QString, int> m_activities; // uid -> activity id while the run is active

@@ -132,6 +132,8 @@ int RunColumnChooser::defaultWidth(int column) const
         return std::max(title, fm.horizontalAdvance(QStringLiteral("2026-12-02 00:00")) + 16);
     case RunsTableModel::Duration:
         return std::max(title, fm.horizontalAdvance(QStringLiteral("59 min 59 s")) + 16);
+    case RunsTableModel::Priority:
+        return std::max(title, fm.horizontalAdvance(QStringLiteral("-100 (low)")) + 16);
     default:
         break;
     }

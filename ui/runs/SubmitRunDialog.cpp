@@ -23,6 +23,8 @@
 #include <QPushButton>
 #include <QRadioButton>
 #include <QRegularExpression>
+#include <QSignalBlocker>
+#include <QSpinBox>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -139,6 +141,37 @@ SubmitRunDialog::SubmitRunDialog(core::Workspace &workspace, core::RunServiceHos
     computeLayout->addWidget(m_computeInfo);
     computeBox->setFocusProxy(m_compute);
 
+    m_priority = new QComboBox;
+    m_priority->setObjectName(QStringLiteral("priorityCombo"));
+    m_priority->addItem(tr("Low"), core::kRunPriorityLow);
+    m_priority->addItem(tr("Normal"), core::kRunPriorityNormal);
+    m_priority->addItem(tr("High"), core::kRunPriorityHigh);
+    m_priority->addItem(tr("Custom"));
+    m_prioritySpin = new QSpinBox;
+    m_prioritySpin->setObjectName(QStringLiteral("prioritySpin"));
+    m_prioritySpin->setRange(core::kRunPriorityMin, core::kRunPriorityMax);
+    m_prioritySpin->setToolTip(tr("Among queued runs that can start, the highest priority starts first; equal "
+                                  "priorities in submission order (local runs; %1 to %2)")
+                                   .arg(core::kRunPriorityMin)
+                                   .arg(core::kRunPriorityMax));
+    m_priority->setToolTip(m_prioritySpin->toolTip());
+    m_priority->setCurrentIndex(1);
+    connect(m_priority, &QComboBox::activated, this, [this](int index) {
+        if (const QVariant value = m_priority->itemData(index); value.isValid())
+            m_prioritySpin->setValue(value.toInt());
+        else
+            m_prioritySpin->setFocus(); // Custom: type the number
+    });
+    connect(m_prioritySpin, &QSpinBox::valueChanged, this, [this](int value) {
+        const int preset = m_priority->findData(value);
+        const QSignalBlocker blocker(m_priority);
+        m_priority->setCurrentIndex(preset >= 0 ? preset : m_priority->count() - 1);
+    });
+    auto *priorityRow = new QHBoxLayout;
+    priorityRow->addWidget(m_priority);
+    priorityRow->addWidget(m_prioritySpin);
+    priorityRow->addStretch(1);
+
     m_problems = new QLabel;
     m_problems->setObjectName(QStringLiteral("problemsLabel"));
     m_problems->setWordWrap(true);
@@ -160,6 +193,8 @@ SubmitRunDialog::SubmitRunDialog(core::Workspace &workspace, core::RunServiceHos
     qobject_cast<QLabel *>(form->labelForField(datasetRow))->setBuddy(m_dataset);
     form->addRow(tr("&Environment:"), withProblem(m_environment, QStringLiteral("environment")));
     form->addRow(tr("&Compute:"), withProblem(computeBox, QStringLiteral("compute")));
+    form->addRow(tr("&Priority:"), priorityRow);
+    qobject_cast<QLabel *>(form->labelForField(priorityRow))->setBuddy(m_priority);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel);
     m_submit = buttons->addButton(tr("Submit"), QDialogButtonBox::AcceptRole);
@@ -326,6 +361,7 @@ core::RunRequest SubmitRunDialog::request() const
     r.arguments = ArgumentLine::split(m_arguments->text());
     r.environment = m_environment->currentText();
     r.compute = m_compute->currentData().toString();
+    r.priority = m_prioritySpin->value();
     return r;
 }
 
@@ -341,6 +377,7 @@ void SubmitRunDialog::setRequest(const core::RunRequest &r)
         m_environment->setCurrentIndex(i);
     if (const int i = m_compute->findData(r.compute); i >= 0)
         m_compute->setCurrentIndex(i);
+    m_prioritySpin->setValue(r.priority);
     entryChanged();
 }
 
@@ -361,6 +398,7 @@ core::RunRequest SubmitRunDialog::requestOf(const core::RunRecord &run)
     r.environment = c.value(u"environment").toObject().value(u"name").toString();
     r.compute = c.value(u"compute").toObject().value(u"name").toString(run.computeTarget);
     r.tags = run.tags;
+    r.priority = run.priority;
     return r;
 }
 

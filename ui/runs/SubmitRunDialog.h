@@ -1,8 +1,8 @@
 // SubmitRunDialog: "Submit run..." (Ctrl+R) - experiment (existing or new), display name, the entry (the seed's
 // Keras MLP preset on the built-in trainer, or a Python script in a source folder), arguments with dataset
 // references picked from a list, environment and compute (local and Slurm targets, with their type and where they
-// run). Submit asks core to validate and shows each problem under the field it is about (the rest below the form);
-// "Clone" opens it pre-filled from an earlier run.
+// run), and its queue priority (Low/Normal/High or a number). Submit asks core to validate and shows each problem under
+// the field it is about (the rest below the form); "Clone" opens it pre-filled from an earlier run.
 #pragma once
 
 #include "core/runs/RunTypes.h"
@@ -17,6 +17,7 @@ class QLabel;
 class QLineEdit;
 class QPushButton;
 class QRadioButton;
+class QSpinBox;
 class QTableWidget;
 
 namespace mldesk::core {
@@ -83,6 +84,8 @@ private:
     QComboBox *m_environment = nullptr;
     QComboBox *m_compute = nullptr;
     QLabel *m_computeInfo = nullptr;
+    QComboBox *m_priority = nullptr;    // Low, Normal, High, Custom
+    QSpinBox *m_prioritySpin = nullptr; // the number the run gets; a preset sets it, another value is Custom
     QLabel *m_problems = nullptr;
     QHash<QString, QLabel *> m_fieldProblems;
     QStringList m_shownProblems;

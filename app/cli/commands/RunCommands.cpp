@@ -84,7 +84,18 @@ QList<Output::Field> rowFields(const core::RunRecord &r)
         {u"compute"_s, u"COMPUTE"_s, r.computeTarget},
         {u"kind"_s, u"KIND"_s, kindText(r)},
         {u"parent"_s, u"PARENT"_s, r.parentUid},
+        {u"priority"_s, u"PRIORITY"_s, r.priority},
     };
+}
+
+// --priority / set-priority's VALUE: low, normal, high or a number in range; anything else is a usage error.
+int priorityArgument(const QString &text)
+{
+    QString problem;
+    const std::optional<int> priority = core::runPriorityFromText(text, &problem);
+    if (!priority)
+        throw UsageError(problem);
+    return *priority;
 }
 
 // A service for a one-shot command: no scheduling, but runs that ended while nobody watched are finalized.
@@ -190,6 +201,17 @@ int submit(CliContext &context)
     request.environment = context.value(u"environment"_s);
     request.compute = context.isSet(u"compute"_s) ? context.value(u"compute"_s) : u"local"_s;
     request.displayName = context.value(u"display-name"_s);
+    if (context.isSet(u"priority"_s))
+        request.priority = priorityArgument(context.value(u"priority"_s));
+    if (context.isSet(u"device"_s)) {
+        const QString device = context.value(u"device"_s).toLower();
+        if (device == u"gpu"_s)
+            request.device = core::RunRequest::Device::Gpu;
+        else if (device == u"cpu"_s)
+            request.device = core::RunRequest::Device::Cpu;
+        else if (device != u"any"_s)
+            throw UsageError(u"unknown device '%1'; use any (the default), gpu or cpu"_s.arg(device));
+    }
     for (const QString &tag : context.values(u"tag"_s)) {
         const qsizetype eq = tag.indexOf(u'=');
         if (eq <= 0)
@@ -306,6 +328,8 @@ int show(CliContext &context)
          r.configuration.value(u"environment"_s).toObject().value(u"name"_s).toString()},
         {u"compute"_s, u"Compute"_s, r.computeTarget},
         {u"device"_s, u"Device"_s, r.device},
+        {u"priority"_s, u"Priority"_s,
+         context.out().json() ? QJsonValue(r.priority) : QJsonValue(core::runPriorityText(r.priority))},
         {u"created"_s, u"Created (UTC)"_s, r.created.toString(Qt::ISODate)},
         {u"started"_s, u"Started (UTC)"_s, r.started.isValid() ? r.started.toString(Qt::ISODate) : QString()},
         {u"ended"_s, u"Ended (UTC)"_s, r.ended.isValid() ? r.ended.toString(Qt::ISODate) : QString()},
@@ -477,6 +501,15 @@ int files(CliContext &context)
     return ExitOk;
 }
 
+int setPriority(CliContext &context)
+{
+    const int priority = priorityArgument(context.arguments().at(1));
+    core::RunStore store(context.workspace().database());
+    const core::RunRecord run = store.setPriority(context.arguments().at(0), priority);
+    context.out().note(u"Run %1 now has priority %2"_s.arg(run.uid, core::runPriorityText(run.priority)));
+    return ExitOk;
+}
+
 int download(CliContext &context)
 {
     auto service = passiveService(context);
@@ -511,6 +544,14 @@ void registerRunCommands(CommandRegistry &registry)
           QCommandLineOption(u"compute"_s, u"Compute target (default: local)."_s, u"TARGET"_s),
           QCommandLineOption(u"tag"_s, u"A tag key=value (repeatable)."_s, u"KEY=VALUE"_s),
           QCommandLineOption(u"display-name"_s, u"Name shown for the run."_s, u"TEXT"_s),
+          QCommandLineOption(u"priority"_s,
+                             u"Queue priority: low (-100), normal (0, the default), high (100) or a number from -1000 "
+                             u"to 1000; higher starts first, ties in submission order (local runs)."_s,
+                             u"N|low|normal|high"_s),
+          QCommandLineOption(u"device"_s,
+                             u"The local slot it may take: any (default), gpu (waits for a GPU) or cpu (leaves the "
+                             u"GPUs to others where the machine offers CPU slots beside them)."_s,
+                             u"any|gpu|cpu"_s),
           QCommandLineOption(u"snapshot-limit-mb"_s, u"Largest source snapshot (default 300)."_s, u"MB"_s),
           QCommandLineOption(u"wait"_s, u"Stream the log and wait for the run to end."_s)},
          0,
@@ -555,6 +596,15 @@ void registerRunCommands(CommandRegistry &registry)
                   1,
                   1,
                   cancel});
+    registry.add({u"run"_s,
+                  u"set-priority"_s,
+                  u"ID VALUE"_s,
+                  u"Change a queued run's priority (low, normal, high or -1000..1000; a sweep's: its queued and "
+                  u"future trials too)."_s,
+                  {},
+                  2,
+                  2,
+                  setPriority});
     registry.add({u"run"_s, u"files"_s, u"ID"_s, u"List a run's files (outputs/ and logs/)."_s, {}, 1, 1, files});
     registry.add({u"run"_s,
                   u"download"_s,

@@ -179,6 +179,13 @@ int submit(CliContext &context)
     } catch (const core::SweepSpecError &e) {
         throw UsageError(u"%1: %2"_s.arg(path, e.message()));
     }
+    if (context.isSet(u"priority"_s)) { // over the file's queue_settings.priority
+        QString problem;
+        const std::optional<int> priority = core::runPriorityFromText(context.value(u"priority"_s), &problem);
+        if (!priority)
+            throw UsageError(problem);
+        spec.trial.priority = *priority;
+    }
     core::SweepStore sweeps(context.workspace());
     const core::RunRecord parent = sweeps.create(spec, yaml);
     if (!context.isSet(u"wait"_s)) {
@@ -244,6 +251,8 @@ int show(CliContext &context)
         {u"sampling"_s, u"Sampling"_s, core::SweepSpec::samplingName(spec.sampling)},
         {u"primary_metric"_s, u"Primary metric"_s, spec.primaryMetric},
         {u"goal"_s, u"Goal"_s, spec.goal == core::SweepSpec::Goal::Maximize ? u"maximize"_s : u"minimize"_s},
+        {u"priority"_s, u"Priority"_s, // its trials' (run set-priority may have changed it since the file said)
+         context.out().json() ? QJsonValue(parent.priority) : QJsonValue(core::runPriorityText(parent.priority))},
         {u"trials"_s, u"Trials"_s,
          u"%1 of %2 (%3 at a time)"_s.arg(children.size()).arg(spec.maxTotalTrials).arg(spec.maxConcurrentTrials)},
         {u"early_termination"_s, u"Early termination"_s, spec.earlyTermination.className()},
@@ -341,6 +350,10 @@ void registerSweepCommands(CommandRegistry &registry)
                   u"Submit a sweep (Azure ML v2 sweep YAML); prints its id (--wait: one line per trial start and "
                   u"end, exits 0 when it completes, 3 when it fails, 4 when canceled)."_s,
                   {QCommandLineOption(u"file"_s, u"The sweep file."_s, u"FILE"_s),
+                   QCommandLineOption(u"priority"_s,
+                                      u"Its trials' queue priority (low, normal, high or -1000..1000), over the "
+                                      u"file's queue_settings.priority."_s,
+                                      u"N|low|normal|high"_s),
                    QCommandLineOption(u"wait"_s, u"Run the sweep here and wait for it to end."_s)},
                   0,
                   0,
