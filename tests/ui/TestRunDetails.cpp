@@ -195,7 +195,8 @@ private slots:
         table->scrollTo(pane.filterModel()->index(12, 0), QAbstractItemView::PositionAtTop);
         const QString top = table->indexAt(QPoint(0, 0)).data(ui::RunsTableModel::UidRole).toString();
         QVERIFY(!top.isEmpty());
-        QCOMPARE(QSet<QString>(pane.selectedUids().begin(), pane.selectedUids().end()),
+        const QStringList before = pane.selectedUids();
+        QCOMPARE(QSet<QString>(before.begin(), before.end()),
                  (QSet<QString>{QStringLiteral("run_05"), QStringLiteral("run_07")}));
         const auto other = core::Database::open(ws->database().filePath());
         addRun(*other, QStringLiteral("run_new"), 0);
