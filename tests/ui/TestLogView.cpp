@@ -12,12 +12,15 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMutex>
+
 #include <QPlainTextEdit>
 #include <QScrollBar>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 #include <QToolButton>
+
+#include <memory>
 
 using mldesk::test::child;
 using mldesk::ui::LogView;
@@ -217,11 +220,15 @@ void TestLogView::readsTheFileOnAWorker()
     LogView view;
     view.setLimits(8192, 2048);
     view.setPollInterval(20);
-    QList<QThread *> threads;
-    QMutex mutex;
-    view.setFileReader([&](const QString &path, qint64 from, qint64 maxBytes) {
-        QMutexLocker lock(&mutex);
-        threads.append(QThread::currentThread());
+    // Shared with the worker's copy of the seam: a read still running when the test ends finds it alive.
+    struct Seen {
+        QMutex mutex;
+        QList<QThread *> threads;
+    };
+    const auto seen = std::make_shared<Seen>();
+    view.setFileReader([seen](const QString &path, qint64 from, qint64 maxBytes) {
+        QMutexLocker lock(&seen->mutex);
+        seen->threads.append(QThread::currentThread());
         return LogView::readFile(path, from, maxBytes);
     });
     view.resize(600, 300);
@@ -234,9 +241,9 @@ void TestLogView::readsTheFileOnAWorker()
     QScrollBar *bar = view.editor()->verticalScrollBar();
     bar->setValue(bar->minimum()); // older text
     QTRY_VERIFY(view.loadedFrom() < top);
-    QMutexLocker lock(&mutex);
-    QVERIFY(threads.size() >= 3); // the tail's reads, a poll's, the older chunk's
-    QVERIFY(!threads.contains(QThread::currentThread()));
+    QMutexLocker lock(&seen->mutex);
+    QVERIFY(seen->threads.size() >= 3); // the tail's reads, a poll's, the older chunk's
+    QVERIFY(!seen->threads.contains(QThread::currentThread()));
 }
 
 void TestLogView::truncatedFileStartsOver()

@@ -25,9 +25,12 @@
 #include <QComboBox>
 #include <QJsonArray>
 #include <QMutex>
+
 #include <QSqlDriver>
 #include <QTableView>
 #include <QtTest>
+
+#include <memory>
 
 #include <sqlite3.h>
 
@@ -144,11 +147,15 @@ private slots:
         QCOMPARE(details->chart()->buffer(row.uid, QStringLiteral("lr"))->size(), qsizetype(100));
 
         // The log, live: the service's nudge has the view read the file - on a worker, not here.
-        QList<QThread *> readers;
-        QMutex mutex;
-        details->logView()->setFileReader([&](const QString &path, qint64 from, qint64 maxBytes) {
-            QMutexLocker lock(&mutex);
-            readers.append(QThread::currentThread());
+        // Shared with the worker's copy of the seam: a read still running when the test ends finds it alive.
+        struct Seen {
+            QMutex mutex;
+            QList<QThread *> threads;
+        };
+        const auto seen = std::make_shared<Seen>();
+        details->logView()->setFileReader([seen](const QString &path, qint64 from, qint64 maxBytes) {
+            QMutexLocker lock(&seen->mutex);
+            seen->threads.append(QThread::currentThread());
             return ui::LogView::readFile(path, from, maxBytes);
         });
         QTRY_VERIFY(details->logView()->text().contains(QStringLiteral("Epoch 1/2")));
@@ -157,9 +164,9 @@ private slots:
         details->logAppended(QStringLiteral("Epoch 2/2\n"));
         QTRY_VERIFY(details->logView()->text().contains(QStringLiteral("Epoch 2/2")));
         {
-            QMutexLocker lock(&mutex);
-            QVERIFY(!readers.isEmpty());
-            QVERIFY(!readers.contains(QThread::currentThread()));
+            QMutexLocker lock(&seen->mutex);
+            QVERIFY(!seen->threads.isEmpty());
+            QVERIFY(!seen->threads.contains(QThread::currentThread()));
         }
         QCOMPARE(gui.count(), 0);
         QVERIFY(core::RunStore(ws->database()).find(row.uid)); // the counter does count this connection's reads
