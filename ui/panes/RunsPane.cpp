@@ -379,6 +379,7 @@ void RunsPane::showLoaded(quint64 sequence, Loaded loaded)
     m_liveChanges.removeIf([sequence](const LiveChange &c) { return c.reloadsStarted < sequence; });
     if (!loaded.contents) {
         showMessage(tr("Could not read the runs of this workspace; see the log. Try View > Refresh (F5)."));
+        emit this->loaded();
         return;
     }
     const QString experiment = m_experimentFilter->currentData().toString();
@@ -401,6 +402,7 @@ void RunsPane::showLoaded(quint64 sequence, Loaded loaded)
     }
     if (m_reloadShown == m_reloadsStarted)
         m_liveChanges.clear(); // no reload in flight: nothing to apply them over
+    emit this->loaded();
 }
 
 void RunsPane::showTable(RunsTableModel::Contents contents)

@@ -50,7 +50,8 @@ public:
     void focusFind() override;
 
     core::RunServiceHost *service() const { return m_service.get(); }
-    // Reads of the store for the pane's views, off the GUI thread (a run's details: its full record, its metrics).
+    // Reads of the store for the pane's views, off the GUI thread (a run's details: its full record, its metrics;
+    // a sweep's trials).
     core::StoreReader *reader() const { return m_reader.get(); }
     RunsTableModel *model() const { return m_model; }
     RunsFilterModel *filterModel() const { return m_filter; }
@@ -71,6 +72,8 @@ public:
 signals:
     // Registered from a run's Outputs tab (the Models pane shows it).
     void modelRegistered(const mldesk::core::ModelVersion &version);
+    // A reload's answer is shown (read off the GUI thread): the table holds what the store held then.
+    void loaded();
 
 private:
     struct Loaded; // what a reload read off the GUI thread
