@@ -136,6 +136,8 @@ int main(int argc, char **argv)
     }
     if (submitting.exec() != 0)
         return 1;
+    while (pane.model()->rowOf(runs.constFirst().uid) < 0) // listed once the service's record is in (queued)
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
     ui::RunDetails *details = pane.openDetails(runs.constFirst().uid);
     details->tabs()->setCurrentWidget(details->chart()); // its Metrics tab: a live chart of 10 series
 

@@ -202,14 +202,24 @@ int main(int argc, char **argv)
     }
     if (window.workspace() && parser.isSet(options.run)) {
         window.showPane(mldesk::ui::MainWindow::Runs);
-        mldesk::ui::RunDetails *details = window.runsPane()->openDetails(parser.value(options.run));
-        if (!details) {
-            std::fprintf(stderr, "mldesk: no run '%s' in this workspace\n", qPrintable(parser.value(options.run)));
-            return 1;
-        }
-        const QStringList tabs{QStringLiteral("overview"), QStringLiteral("metrics"),  QStringLiteral("logs"),
-                               QStringLiteral("outputs"),  QStringLiteral("snapshot"), QStringLiteral("images")};
-        details->tabs()->setCurrentIndex(std::max(0, int(tabs.indexOf(parser.value(options.runTab).toLower()))));
+        // The runs are read off the GUI thread: the run opens once the table holds them.
+        const QString uid = parser.value(options.run);
+        const QString tab = parser.value(options.runTab).toLower();
+        QObject::connect(
+            window.runsPane(), &mldesk::ui::RunsPane::loaded, &window,
+            [&window, uid, tab] {
+                mldesk::ui::RunDetails *details = window.runsPane()->openDetails(uid);
+                if (!details) {
+                    std::fprintf(stderr, "mldesk: no run '%s' in this workspace\n", qPrintable(uid));
+                    QCoreApplication::exit(1);
+                    return;
+                }
+                const QStringList tabs{QStringLiteral("overview"), QStringLiteral("metrics"),
+                                       QStringLiteral("logs"),     QStringLiteral("outputs"),
+                                       QStringLiteral("snapshot"), QStringLiteral("images")};
+                details->tabs()->setCurrentIndex(std::max(0, int(tabs.indexOf(tab))));
+            },
+            Qt::SingleShotConnection);
     }
 
     if (parser.isSet(options.screenshot)) {

@@ -9,31 +9,34 @@ using namespace Qt::StringLiterals;
 
 namespace mldesk::core {
 
-SweepTrialsModel::SweepTrialsModel(Database &db, const RunRecord &parent, QObject *parentObject)
-    : QAbstractTableModel(parentObject), m_db(db), m_parentId(parent.id), m_spec(SweepStore::specOf(parent))
+SweepTrialsModel::SweepTrialsModel(const RunRecord &parent, QObject *parentObject)
+    : QAbstractTableModel(parentObject), m_spec(SweepStore::specOf(parent))
 {
-    reload();
 }
 
-void SweepTrialsModel::reload()
+SweepTrialsModel::Contents SweepTrialsModel::read(Database &db, qint64 parentId, const SweepSpec &spec)
 {
-    RunStore store(m_db);
-    QList<Row> rows;
-    int best = -1;
-    for (const RunRecord &child : store.children(m_parentId)) {
-        const QList<MetricPoint> points = store.metrics(child.id, m_spec.primaryMetric);
+    RunStore store(db);
+    Contents out;
+    for (const RunRecord &child : store.children(parentId)) {
+        const QList<MetricPoint> points = store.metrics(child.id, spec.primaryMetric);
         QList<double> series;
         for (const MetricPoint &p : points)
             series.append(p.value);
-        rows.append({child, SweepController::primaryValue(m_spec, series), points});
-        const Row &r = rows.constLast();
+        out.rows.append({child, SweepController::primaryValue(spec, series), points});
+        const Row &r = out.rows.constLast();
         if (r.run.state == RunState::Completed && r.metric &&
-            (best < 0 || m_spec.better(*r.metric, *rows[best].metric)))
-            best = int(rows.size() - 1);
+            (out.best < 0 || spec.better(*r.metric, *out.rows[out.best].metric)))
+            out.best = int(out.rows.size() - 1);
     }
+    return out;
+}
+
+void SweepTrialsModel::setContents(Contents contents)
+{
     beginResetModel();
-    m_rows = rows;
-    m_best = best;
+    m_rows = std::move(contents.rows);
+    m_best = contents.best;
     endResetModel();
 }
 

@@ -1,6 +1,7 @@
 // SweepTrialsModel: a sweep's children as a table for views - trial, run id, state, one column per hyperparameter,
-// the primary metric (the best value each child logged) - read from the store on reload(). Display text in
-// DisplayRole, the number a view sorts or plots by in ValueRole (a string choice: its index among the values).
+// the primary metric (the best value each child logged). read() takes them from the store on whatever thread holds
+// the connection (the GUI's StoreReader), setContents() shows them. Display text in DisplayRole, the number a view
+// sorts or plots by in ValueRole (a string choice: its index among the values).
 #pragma once
 
 #include "core/runs/RunTypes.h"
@@ -22,9 +23,21 @@ public:
     enum Column { TrialColumn, RunIdColumn, StateColumn, FirstParameterColumn };
     enum Role { ValueRole = Qt::UserRole, BestRole };
 
-    SweepTrialsModel(Database &db, const RunRecord &parent, QObject *parentObject = nullptr);
+    struct Row {
+        RunRecord run;
+        std::optional<double> metric;
+        QList<MetricPoint> points;
+    };
+    struct Contents {
+        QList<Row> rows; // by trial
+        int best = -1;
+    };
 
-    void reload();
+    explicit SweepTrialsModel(const RunRecord &parent, QObject *parentObject = nullptr);
+
+    // The children of the sweep with id parentId and their primary metric; plain values, any thread.
+    static Contents read(Database &db, qint64 parentId, const SweepSpec &spec);
+    void setContents(Contents contents);
     const SweepSpec &spec() const { return m_spec; }
     int metricColumn() const { return FirstParameterColumn + int(m_spec.space.parameters.size()); }
     // Axes for a parallel-coordinates view: the hyperparameters, then the primary metric.
@@ -42,15 +55,8 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
-    struct Row {
-        RunRecord run;
-        std::optional<double> metric;
-        QList<MetricPoint> points;
-    };
     std::optional<double> parameterValue(const Row &row, int parameter) const;
 
-    Database &m_db;
-    qint64 m_parentId = 0;
     SweepSpec m_spec;
     QList<Row> m_rows;
     int m_best = -1;

@@ -269,8 +269,8 @@ void TestRunsPane::detailsShowSnapshotAndImages()
     details.addMetrics({point}); // delivered twice (e.g. a re-read): shown once
     QCOMPARE(details.images()->count(), 1);
     QListWidgetItem *item = details.images()->list()->item(0);
-    QVERIFY(!item->icon().isNull());
     QVERIFY(item->text().contains(QStringLiteral("Confusion matrix")));
+    QTRY_VERIFY(!item->icon().isNull()); // read and scaled on a worker
     details.chart()->refreshNow();
     QVERIFY(!details.chart()->chartNames().contains(QStringLiteral("Confusion matrix"))); // images are not charted
 
@@ -320,8 +320,8 @@ void TestRunsPane::runNoteShowsAndClears()
     pane.setServiceOptions(options);
     pane.setWorkspace(m_workspace.get());
     pane.show();
+    QTRY_VERIFY(pane.model()->rowOf(newRun.uid) >= 0); // the reload answers off the GUI thread
     const int row = pane.model()->rowOf(newRun.uid);
-    QVERIFY(row >= 0);
     const QModelIndex stateCell = pane.model()->index(row, RunsTableModel::State);
     QCOMPARE(stateCell.data(Qt::ToolTipRole), QVariant());
     QCOMPARE(stateCell.data().toString(), QStringLiteral("Queued"));

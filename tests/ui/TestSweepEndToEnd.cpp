@@ -84,6 +84,7 @@ void TestSweepEndToEnd::presetFromTheDialogToTheBestModel()
     auto *view = details->findChild<ui::SweepView *>();
     QVERIFY(view);
     view->reload();
+    QTRY_VERIFY(!view->isLoading()); // read on the Runs pane's StoreReader
     QCOMPARE(view->model()->rowCount(), 6);
     QVERIFY(view->model()->bestRow() >= 0);
     const QString best = view->model()->uid(view->model()->bestRow());

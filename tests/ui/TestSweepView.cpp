@@ -6,6 +6,7 @@
 #include "core/runs/MetricsIngestor.h"
 #include "core/runs/RunStore.h"
 #include "core/store/Database.h"
+#include "core/store/StoreReader.h"
 #include "core/sweeps/SweepStore.h"
 #include "core/sweeps/SweepTrialsModel.h"
 #include "core/workspace/Workspace.h"
@@ -74,14 +75,15 @@ void TestSweepView::tableAndBrushing()
         QVERIFY(store.transition(id, {core::RunState::Queued}, core::RunState::Completed));
     }
 
-    ui::SweepView view(*ws, parent);
+    core::StoreReader reader(ws->database());
+    ui::SweepView view(*ws, reader, parent);
     QAbstractItemModelTester tester(view.model());
     view.resize(800, 600);
     view.show();
     QVERIFY(QTest::qWaitForWindowExposed(&view));
     core::SweepTrialsModel *model = view.model();
-    QCOMPARE(model->rowCount(), 4);
-    QCOMPARE(model->columnCount(), 6); // trial, run id, state, lr, act, Accuracy
+    QTRY_COMPARE(model->rowCount(), 4); // read on the reader's thread
+    QCOMPARE(model->columnCount(), 6);  // trial, run id, state, lr, act, Accuracy
     QCOMPARE(model->headerData(3, Qt::Horizontal).toString(), u"lr"_s);
     QCOMPARE(model->headerData(5, Qt::Horizontal).toString(), u"Accuracy"_s);
     QCOMPARE(model->index(1, 4).data().toString(), u"tanh"_s);

@@ -24,7 +24,7 @@ namespace mldesk::ui {
 
 namespace {
 constexpr int kFrameMs = 40;
-constexpr int kFrameBudgetMs = 8;     // per event; the rest of a frame continues in the next one
+constexpr int kFrameBudgetMs = 4;     // per event; the rest of a frame continues in the next one
 constexpr int kHiddenFrameEvery = 12; // about 2 frames a second while the charts are not shown
 } // namespace
 
@@ -250,11 +250,17 @@ void LiveChart::drawFrame(bool all)
 {
     if (m_dirty && m_pending.isEmpty()) {
         m_dirty = false;
-        // A metric with two or more points in some run gets a chart (and keeps it while a run has the metric).
+        // A metric with two or more points in some run gets a chart (and keeps it while a run has the metric). One
+        // new chart per frame: a chart (a QChart with its axes and legend) takes milliseconds to build and lay out,
+        // and a run that starts logging ten metrics stalled the window for all ten at once (runs-scale).
         bool newChart = false;
         for (const QString &id : std::as_const(m_runOrder)) {
             for (const auto &[name, buffer] : m_runs[id].metrics) {
                 if (buffer.size() >= 2 && !m_charts.contains(name)) {
+                    if (newChart && !all) {
+                        m_dirty = true; // the next one in the next frame
+                        break;
+                    }
                     auto *chart = new MetricChart(name, m_chartArea);
                     connect(chart, &MetricChart::hovered, m_hover, &QLabel::setText);
                     connect(chart, &MetricChart::viewChanged, this, [this] { m_dirty = true; });

@@ -5,8 +5,8 @@
 #include <QClipboard>
 #include <QDesktopServices>
 #include <QFile>
-#include <QFileInfo>
 #include <QFontDatabase>
+#include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QKeyEvent>
 #include <QLabel>
@@ -15,10 +15,12 @@
 #include <QScrollBar>
 #include <QTextBlock>
 #include <QTextCursor>
+#include <QThreadPool>
 #include <QTimer>
 #include <QToolButton>
 #include <QUrl>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 namespace mldesk::ui {
 
@@ -156,6 +158,8 @@ void LogView::clear()
     m_pending.clear();
     m_top = m_bottom = 0;
     m_follow->setChecked(true);
+    ++m_generation; // a read in flight is for what was shown before
+    m_reading = m_wantForward = m_wantOlder = false;
 }
 
 void LogView::setFile(const QString &path)
@@ -167,22 +171,93 @@ void LogView::setFile(const QString &path)
         m_poll->stop();
         return;
     }
-    // Start one chunk before the end, at a line start.
-    const qint64 size = QFileInfo(path).size();
-    qint64 start = std::max<qint64>(0, size - m_chunkBytes);
-    if (start > 0) {
-        QFile file(path);
-        if (file.open(QIODevice::ReadOnly) && file.seek(start - 1)) {
-            const QByteArray head = file.read(std::min<qint64>(size - start + 1, m_chunkBytes));
-            const qsizetype newline = head.indexOf('\n');
-            if (newline >= 0)
-                start += newline; // just past the newline (head starts one byte before start)
-        }
-    }
-    m_top = m_bottom = start;
-    readForward(size, true);
-    m_text->verticalScrollBar()->setValue(m_text->verticalScrollBar()->maximum());
+    startRead(Read::Tail);
     m_poll->start();
+}
+
+LogView::Chunk LogView::readFile(const QString &path, qint64 from, qint64 maxBytes)
+{
+    Chunk chunk;
+    chunk.from = from;
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return chunk; // not there (yet): size 0
+    chunk.size = file.size();
+    if (maxBytes > 0 && from < chunk.size && file.seek(from))
+        chunk.data = file.read(std::min(chunk.size - from, maxBytes));
+    return chunk;
+}
+
+void LogView::startRead(Read kind)
+{
+    if (m_reading) {
+        (kind == Read::Older ? m_wantOlder : m_wantForward) = true;
+        return;
+    }
+    m_reading = true;
+    qint64 from = 0;
+    qint64 maxBytes = 0;
+    if (kind == Read::Forward) {
+        from = m_bottom;
+        // Not following, nothing is trimmed at the top: read only what fits, so the window stays bounded however
+        // the poll and the user's scrolling interleave.
+        const qint64 room = m_maxChars - m_text->document()->characterCount();
+        maxBytes = isFollowing() ? 4 * m_chunkBytes : std::min(4 * m_chunkBytes, room);
+    } else if (kind == Read::Older) {
+        from = std::max<qint64>(0, m_top - m_chunkBytes);
+        maxBytes = m_top - from;
+    }
+    const quint64 generation = m_generation;
+    auto *watcher = new QFutureWatcher<Chunk>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, kind, generation] {
+        watcher->deleteLater();
+        if (generation != m_generation)
+            return; // for the file shown before
+        m_reading = false;
+        readDone(kind, watcher->result());
+    });
+    // A pool of its own, not the global one: Qt's raster painting waits for the global pool's threads.
+    static QThreadPool readers;
+    watcher->setFuture(QtConcurrent::run(
+        &readers, [reader = m_reader, path = m_path, kind, from, maxBytes, chunkBytes = m_chunkBytes] {
+            if (kind != Read::Tail)
+                return reader(path, from, maxBytes);
+            // The end of the file from one chunk before it, at a line start.
+            const qint64 size = reader(path, 0, 0).size;
+            qint64 start = std::max<qint64>(0, size - chunkBytes);
+            if (start > 0) {
+                const QByteArray head = reader(path, start - 1, std::min(size - start + 1, chunkBytes)).data;
+                const qsizetype newline = head.indexOf('\n');
+                if (newline >= 0)
+                    start += newline; // just past the newline (head starts one byte before start)
+            }
+            return reader(path, start, 4 * chunkBytes);
+        }));
+}
+
+void LogView::readDone(Read kind, const Chunk &chunk)
+{
+    switch (kind) {
+    case Read::Tail:
+        m_top = m_bottom = chunk.from;
+        showForward(chunk);
+        break;
+    case Read::Forward:
+        showForward(chunk);
+        break;
+    case Read::Older:
+        showOlder(chunk);
+        break;
+    }
+    if (m_reading)
+        return; // showForward started over (the file was truncated)
+    if (std::exchange(m_wantOlder, false)) {
+        const QScrollBar *bar = m_text->verticalScrollBar();
+        if (bar->value() <= bar->minimum()) // still at the top
+            loadOlder();
+    }
+    if (std::exchange(m_wantForward, false))
+        poll();
 }
 
 void LogView::appendText(const QString &text)
@@ -228,23 +303,9 @@ void LogView::poll()
 {
     if (m_path.isEmpty())
         return;
-    const QFileInfo info(m_path);
-    const qint64 size = info.exists() ? info.size() : 0;
-    if (size < m_bottom) { // truncated or replaced: start over
-        setFile(m_path);
-        return;
-    }
-    if (size == m_bottom)
-        return;
-    const bool follow = isFollowing();
-    const qsizetype room = m_maxChars - m_text->document()->characterCount();
-    if (!follow && room <= 0)
+    if (!isFollowing() && m_text->document()->characterCount() >= m_maxChars)
         return; // the user reads older text; the rest loads when they come back to the end
-    // Not following, nothing is trimmed at the top: read only what fits, so the window stays bounded however the
-    // poll and the user's scrolling interleave (issue 12: this depended on timing).
-    readForward(size, follow, follow ? 4 * m_chunkBytes : qint64(room));
-    if (follow)
-        m_text->verticalScrollBar()->setValue(m_text->verticalScrollBar()->maximum());
+    startRead(Read::Forward);
 }
 
 QStringList LogView::splitLines(const QByteArray &data, std::deque<qint64> *bytes)
@@ -267,12 +328,23 @@ QStringList LogView::splitLines(const QByteArray &data, std::deque<qint64> *byte
     return lines;
 }
 
-void LogView::readForward(qint64 size, bool trim, qint64 maxBytes)
+void LogView::showForward(Chunk chunk)
 {
-    QFile file(m_path);
-    if (!file.open(QIODevice::ReadOnly) || !file.seek(m_bottom))
+    if (chunk.size < m_bottom) { // truncated or replaced: start over
+        setFile(m_path);
         return;
-    QByteArray data = file.read(std::min<qint64>(size - m_bottom, maxBytes < 0 ? 4 * m_chunkBytes : maxBytes));
+    }
+    if (chunk.from != m_bottom)
+        return; // the window moved meanwhile; the next poll reads from where it is now
+    const bool follow = isFollowing();
+    QByteArray &data = chunk.data;
+    if (!follow) { // only what fits now (the user may have scrolled up since the read began)
+        const qsizetype room = m_maxChars - m_text->document()->characterCount();
+        if (room <= 0)
+            return;
+        if (data.size() > room)
+            data.truncate(room);
+    }
     // Whole lines only; a half-written last line waits, unless a single line is larger than a chunk.
     const qsizetype lastNewline = data.lastIndexOf('\n');
     if (lastNewline >= 0)
@@ -283,8 +355,12 @@ void LogView::readForward(qint64 size, bool trim, qint64 maxBytes)
     const QStringList lines = splitLines(data, &bytes);
     appendLines(lines, bytes);
     m_bottom += data.size();
-    if (trim)
+    if (follow) {
         trimTop();
+        m_text->verticalScrollBar()->setValue(m_text->verticalScrollBar()->maximum());
+        if (chunk.size > m_bottom)
+            nudge(); // more to catch up with: the next read soon, not at the next poll
+    }
 }
 
 void LogView::appendLines(const QStringList &lines, const std::deque<qint64> &bytes)
@@ -349,37 +425,40 @@ void LogView::trimBottom()
 
 void LogView::loadOlder()
 {
-    if (m_path.isEmpty() || m_top <= 0 || m_loadingOlder)
+    if (m_path.isEmpty() || m_top <= 0)
         return;
-    m_loadingOlder = true;
-    QFile file(m_path);
-    if (file.open(QIODevice::ReadOnly)) {
-        qint64 start = std::max<qint64>(0, m_top - m_chunkBytes);
-        file.seek(start);
-        QByteArray data = file.read(m_top - start);
-        if (start > 0) { // drop the partial first line
-            const qsizetype newline = data.indexOf('\n');
-            if (newline >= 0 && newline + 1 < data.size()) {
-                data.remove(0, newline + 1);
-                start += newline + 1;
-            }
+    startRead(Read::Older);
+}
+
+void LogView::showOlder(const Chunk &chunk)
+{
+    if (chunk.from + chunk.data.size() != m_top || chunk.data.isEmpty())
+        return; // the window moved, or the file was cut meanwhile (the next poll starts over)
+    qint64 start = chunk.from;
+    QByteArray data = chunk.data;
+    if (start > 0) { // drop the partial first line
+        const qsizetype newline = data.indexOf('\n');
+        if (newline >= 0 && newline + 1 < data.size()) {
+            data.remove(0, newline + 1);
+            start += newline + 1;
         }
-        if (data.endsWith('\n'))
-            data.chop(1); // the loaded text below starts the next line
-        std::deque<qint64> bytes;
-        const QStringList lines = splitLines(data, &bytes);
-        if (!bytes.empty())
-            bytes.back() += 1; // the newline chopped above belongs to the last older line
-        QScrollBar *bar = m_text->verticalScrollBar();
-        const int before = bar->value();
-        QTextCursor cursor(m_text->document());
-        cursor.movePosition(QTextCursor::Start);
-        cursor.insertText(lines.join(u'\n') + u'\n');
-        m_lineBytes.insert(m_lineBytes.begin(), bytes.begin(), bytes.end());
-        m_top = start;
-        trimBottom();
-        bar->setValue(before + int(lines.size())); // keep the line the user was reading in place
     }
+    if (data.endsWith('\n'))
+        data.chop(1); // the loaded text below starts the next line
+    std::deque<qint64> bytes;
+    const QStringList lines = splitLines(data, &bytes);
+    if (!bytes.empty())
+        bytes.back() += 1; // the newline chopped above belongs to the last older line
+    m_loadingOlder = true;
+    QScrollBar *bar = m_text->verticalScrollBar();
+    const int before = bar->value();
+    QTextCursor cursor(m_text->document());
+    cursor.movePosition(QTextCursor::Start);
+    cursor.insertText(lines.join(u'\n') + u'\n');
+    m_lineBytes.insert(m_lineBytes.begin(), bytes.begin(), bytes.end());
+    m_top = start;
+    trimBottom();
+    bar->setValue(before + int(lines.size())); // keep the line the user was reading in place
     m_loadingOlder = false;
 }
 

@@ -2,6 +2,8 @@
 // scrolls up; new text lands in chunks (one insert per frame, not per line). Memory stays bounded: only a window
 // of the file is loaded, older text is read back from the file when the user scrolls to the top. Ctrl+F searches
 // the loaded text; Copy copies the selection (or all loaded text); Open File hands the file to the desktop.
+// The file is read on a worker thread (issue 12: a log on a slow or busy disk never stalls the GUI thread), one read
+// at a time; the GUI thread only puts the answer's lines into the view.
 #pragma once
 
 #include <QString>
@@ -24,6 +26,15 @@ class LogView final : public QWidget {
 
 public:
     using FileOpener = std::function<void(const QString &path)>;
+    // What one read of the file brought: its size then and its bytes [from, from + data.size()).
+    struct Chunk {
+        qint64 size = 0; // 0 when the file does not exist
+        qint64 from = 0;
+        QByteArray data;
+    };
+    // Reads at most maxBytes from offset from. Called on a worker thread, never on the GUI thread.
+    using FileReader = std::function<Chunk(const QString &path, qint64 from, qint64 maxBytes)>;
+    static Chunk readFile(const QString &path, qint64 from, qint64 maxBytes);
 
     explicit LogView(QWidget *parent = nullptr);
 
@@ -40,6 +51,9 @@ public:
     void setPollInterval(int ms);
     // Test seam: what Open File does (default: QDesktopServices::openUrl).
     void setFileOpener(FileOpener opener) { m_opener = std::move(opener); }
+    // Test seam: how the worker reads the file (default: readFile).
+    void setFileReader(FileReader reader) { m_reader = std::move(reader); }
+    bool isReading() const { return m_reading; } // a read of the file is in flight
 
     QString text() const;
     bool isFollowing() const;
@@ -53,9 +67,15 @@ public:
     void openFile();
 
 private:
+    enum class Read { Tail, Forward, Older };
     void poll();
     void flushPending();
-    void readForward(qint64 size, bool trimTop, qint64 maxBytes = -1); // maxBytes < 0: up to four chunks
+    void startRead(Read kind);
+    void readDone(Read kind, const Chunk &chunk);
+    void showTail(const Chunk &chunk);
+    void showForward(Chunk chunk);
+    void showOlder(const Chunk &chunk);
+    void startNext(); // the read asked for while another was in flight
     void loadOlder();
     void trimTop();
     void trimBottom();
@@ -72,6 +92,7 @@ private:
     QTimer *m_poll = nullptr;
     QTimer *m_flush = nullptr;
     FileOpener m_opener;
+    FileReader m_reader = &LogView::readFile;
 
     QString m_path;
     qint64 m_top = 0; // file bytes [m_top, m_bottom) are loaded
@@ -80,7 +101,11 @@ private:
     QString m_pending;              // pushed text not yet shown (no-file mode)
     qsizetype m_maxChars = 4 * 1024 * 1024;
     qint64 m_chunkBytes = 256 * 1024;
-    bool m_loadingOlder = false;
+    bool m_loadingOlder = false; // older lines are being put in at the top (the scroll bar moves meanwhile)
+    bool m_reading = false;      // a read is in flight, for this generation
+    bool m_wantForward = false;  // asked for while another read was in flight
+    bool m_wantOlder = false;
+    quint64 m_generation = 0; // bumped by setFile and clear: answers for an earlier file are dropped
 };
 
 } // namespace mldesk::ui

@@ -28,6 +28,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QStackedWidget>
 #include <QTabBar>
 #include <QTabWidget>
@@ -250,6 +251,8 @@ void RunsPane::setWorkspace(core::Workspace *workspace)
                 activityList()->finish(id);
         }
         m_activities.clear();
+        m_firstReloadOfWorkspace = m_reloadsStarted + 1; // the reload below
+        m_liveChanges.clear();
         m_sweeps.reset();
         m_reader.reset();
         m_service.reset();
@@ -278,6 +281,8 @@ void RunsPane::connectService()
     connect(s, &core::RunServiceHost::runPriorityChanged, this, &RunsPane::runChanged);
     connect(s, &core::RunServiceHost::metricsAppended, this,
             [this](const QString &uid, const QList<core::MetricPoint> &points) {
+                if (m_reloadShown < m_reloadsStarted)
+                    m_liveChanges.append({m_reloadsStarted, std::nullopt, uid, points});
                 m_model->addMetrics(uid, points);
                 if (RunDetails *d = details(uid))
                     d->addMetrics(points);
@@ -291,6 +296,8 @@ void RunsPane::connectService()
 
 void RunsPane::runChanged(const core::RunRecord &run)
 {
+    if (m_reloadShown < m_reloadsStarted)
+        m_liveChanges.append({m_reloadsStarted, run, {}, {}});
     m_model->upsert(run);
     updateActivity(run);
     if (RunDetails *d = details(run.uid)) {
@@ -323,10 +330,17 @@ void RunsPane::updateActivity(const core::RunRecord &run)
     }
 }
 
+struct RunsPane::Loaded {
+    std::optional<RunsTableModel::Contents> contents; // none: the read failed
+    QList<core::Experiment> experiments;
+};
+
 void RunsPane::reload()
 {
-    ++m_loadGeneration; // a load still in flight is for what was shown before
+    const quint64 sequence = ++m_reloadsStarted;
     if (!m_workspace) {
+        m_reloadShown = sequence;
+        m_liveChanges.clear();
         m_model->setRuns({});
         m_tabs->hide();
         emptyState()->show();
@@ -335,54 +349,94 @@ void RunsPane::reload()
     }
     emptyState()->hide();
     m_tabs->show();
-    // A small workspace loads here (a few ms, and the table is never empty meanwhile); a large one on a worker with
-    // its own connection - reading and grouping 10,000 runs x 50 columns takes longer than the GUI thread may stall.
-    constexpr qint64 kLoadInPlace = 2000;
-    core::Database &db = m_workspace->database();
-    if (db.scalar(QStringLiteral("SELECT COUNT(*) FROM runs")).toLongLong() <= kLoadInPlace) {
-        core::RunTableData table = core::loadRunTable(db);
-        showTable(RunsTableModel::prepare(std::move(table.runs), table.metrics));
-    } else {
-        const int generation = m_loadGeneration;
-        auto *watcher = new QFutureWatcher<std::optional<RunsTableModel::Contents>>(this);
-        connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation] {
-            watcher->deleteLater();
-            if (generation != m_loadGeneration)
-                return;
-            if (auto contents = watcher->result())
-                showTable(std::move(*contents));
-            else
-                showMessage(tr("Could not read the runs of this workspace; see the log. Try View > Refresh (F5)."));
-        });
-        // Its own pool: the global one's threads are what Qt's raster painting waits for (see loadRunTable).
-        static QThreadPool loaders;
-        watcher->setFuture(
-            QtConcurrent::run(&loaders, [file = db.filePath()]() -> std::optional<RunsTableModel::Contents> {
-                try {
-                    const auto connection = core::Database::open(file);
-                    core::RunTableData table = core::loadRunTable(*connection);
-                    return RunsTableModel::prepare(std::move(table.runs), table.metrics);
-                } catch (const std::exception &e) {
-                    qWarning("runs: reading the runs table failed: %s", e.what());
-                    return std::nullopt;
-                }
-            }));
+    // Read and grouped on a worker with its own connection, whatever the workspace's size (issue 12: reading 2,000
+    // runs with their metric summaries takes longer than the GUI thread may stall). Not on the pane's StoreReader: a
+    // 10,000-run load must not hold a run's details behind it. Its own pool, not the global one: Qt's raster
+    // painting waits for the global pool's threads (see loadRunTable).
+    auto *watcher = new QFutureWatcher<Loaded>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, sequence] {
+        watcher->deleteLater();
+        showLoaded(sequence, watcher->result());
+    });
+    static QThreadPool loaders;
+    watcher->setFuture(QtConcurrent::run(&loaders, [file = m_workspace->database().filePath()] {
+        Loaded loaded;
+        try {
+            const auto connection = core::Database::open(file);
+            core::RunTableData table = core::loadRunTable(*connection);
+            loaded.contents = RunsTableModel::prepare(std::move(table.runs), table.metrics);
+            loaded.experiments = core::ExperimentStore(*connection).list();
+        } catch (const std::exception &e) {
+            qWarning("runs: reading the runs table failed: %s", e.what());
+            loaded.contents.reset();
+        }
+        return loaded;
+    }));
+}
+
+void RunsPane::showLoaded(quint64 sequence, Loaded loaded)
+{
+    // A reload that began before the one already shown read an older state (e.g. before a delete): dropped.
+    if (sequence < m_reloadShown || sequence < m_firstReloadOfWorkspace)
+        return;
+    m_reloadShown = sequence;
+    // What the service said since this reload began may be newer than what it read: applied again below.
+    m_liveChanges.removeIf([sequence](const LiveChange &c) { return c.reloadsStarted < sequence; });
+    if (!loaded.contents) {
+        showMessage(tr("Could not read the runs of this workspace; see the log. Try View > Refresh (F5)."));
+        emit this->loaded();
+        return;
     }
     const QString experiment = m_experimentFilter->currentData().toString();
     m_experimentFilter->blockSignals(true);
     m_experimentFilter->clear();
     m_experimentFilter->addItem(tr("All experiments"));
-    for (const auto &e : core::ExperimentStore(m_workspace->database()).list())
+    for (const core::Experiment &e : std::as_const(loaded.experiments))
         m_experimentFilter->addItem(e.name, e.name);
     m_experimentFilter->setCurrentIndex(std::max(0, m_experimentFilter->findData(experiment)));
     m_experimentFilter->blockSignals(false);
+    showTable(std::move(*loaded.contents));
+    for (const LiveChange &c : std::as_const(m_liveChanges)) {
+        if (c.run) {
+            m_model->upsert(*c.run);
+            if (m_experimentFilter->findData(c.run->experiment) < 0)
+                m_experimentFilter->addItem(c.run->experiment, c.run->experiment);
+        } else {
+            m_model->addMetrics(c.uid, c.points);
+        }
+    }
+    if (m_reloadShown == m_reloadsStarted)
+        m_liveChanges.clear(); // no reload in flight: nothing to apply them over
+    emit this->loaded();
 }
 
 void RunsPane::showTable(RunsTableModel::Contents contents)
 {
+    // The model is reset: the selection, the current row and the row at the top of the view are kept by uid.
+    const QStringList selected = selectedUids();
+    const QString current = m_table->currentIndex().data(RunsTableModel::UidRole).toString();
+    const QString top = m_table->indexAt(QPoint(0, 0)).data(RunsTableModel::UidRole).toString();
+    const int across = m_table->horizontalScrollBar()->value();
     m_model->setContents(std::move(contents));
     for (int row = 0; row < m_model->rowCount(); ++row)
         updateActivity(m_model->run(row));
+    const auto viewIndex = [this](const QString &uid) {
+        const int row = uid.isEmpty() ? -1 : m_model->rowOf(uid);
+        return row < 0 ? QModelIndex() : m_filter->mapFromSource(m_model->index(row, 0));
+    };
+    QItemSelection selection;
+    for (const QString &uid : selected) {
+        if (const QModelIndex index = viewIndex(uid); index.isValid())
+            selection.select(index, index);
+    }
+    QItemSelectionModel *selectionModel = m_table->selectionModel();
+    if (const QModelIndex index = viewIndex(current); index.isValid())
+        selectionModel->setCurrentIndex(index, QItemSelectionModel::NoUpdate);
+    if (!selection.isEmpty())
+        selectionModel->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    if (const QModelIndex index = viewIndex(top); index.isValid())
+        m_table->scrollTo(index, QAbstractItemView::PositionAtTop);
+    m_table->horizontalScrollBar()->setValue(across);
 }
 
 void RunsPane::focusFind()
@@ -413,6 +467,7 @@ SubmitSweepDialog *RunsPane::openSubmitSweepDialog()
     auto *dialog = new SubmitSweepDialog(*m_workspace, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &SubmitSweepDialog::submitted, this, [this](const core::RunRecord &run) {
+        runChanged(run); // listed at once; the reload brings its trials as they come
         reload();
         openDetails(run.uid);
     });
@@ -437,14 +492,14 @@ SubmitRunDialog *RunsPane::openSubmitDialog()
 SubmitRunDialog *RunsPane::cloneSelected()
 {
     const QStringList uids = selectedUids();
-    if (uids.isEmpty() || !m_service)
+    const int row = uids.isEmpty() ? -1 : m_model->rowOf(uids.constFirst());
+    if (row < 0 || !m_service)
         return nullptr;
-    const auto run = m_service->store().find(uids.constFirst());
-    if (!run)
-        return nullptr;
+    // The table's record holds what a request needs (configuration, tags): nothing is read from the store here.
+    const core::RunRequest request = SubmitRunDialog::requestOf(m_model->run(row));
     SubmitRunDialog *dialog = openSubmitDialog();
     if (dialog)
-        dialog->setRequest(SubmitRunDialog::requestOf(*run));
+        dialog->setRequest(request);
     return dialog;
 }
 
@@ -462,24 +517,29 @@ RunDetails *RunsPane::openDetails(const QString &uid)
     if (!m_service)
         return nullptr;
     // The table's record opens the tab at once; the full one (history) and the metrics are read off the GUI thread
-    // (a run's series may be a million points). A run not listed yet is looked up here (one row).
-    std::optional<core::RunRecord> run;
-    if (const int row = m_model->rowOf(uid); row >= 0)
-        run = m_model->run(row);
-    else
-        run = m_service->store().find(uid);
-    if (!run)
+    // (a run's series may be a million points). A run not listed yet is read by the reader and opened then.
+    const int row = m_model->rowOf(uid);
+    if (row < 0) {
+        m_reader->read(
+            this, [uid](core::Database &db) { return core::RunStore(db).find(uid); },
+            [this](std::optional<core::RunRecord> run) {
+                if (run && m_service) {
+                    runChanged(*run);
+                    openDetails(run->uid);
+                }
+            });
         return nullptr;
-    auto *d = new RunDetails(*run);
+    }
+    const core::RunRecord run = m_model->run(row);
+    auto *d = new RunDetails(run);
     d->setWorkspace(m_workspace);
-    if (run->isSweep()) // a sweep's parent: its trials (issue 16)
-        d->tabs()->insertTab(1, new SweepView(*m_workspace, *run), tr("Trials"));
+    if (run.isSweep()) // a sweep's parent: its trials (issue 16)
+        d->tabs()->insertTab(1, new SweepView(*m_workspace, *m_reader, run), tr("Trials"));
     d->outputs()->setActivityList(activityList());
     loadFullRecord(d);
     d->beginLoadingMetrics();
-    const qint64 id = run->id;
     m_reader->read(
-        d, [id](core::Database &db) { return core::MetricChunks::chunksAfter(db, id, 0); },
+        d, [id = run.id](core::Database &db) { return core::MetricChunks::chunksAfter(db, id, 0); },
         [d](QList<core::MetricColumns> chunks) { d->loadMetrics(std::move(chunks)); });
     connect(d, &RunDetails::modelRegistered, this, &RunsPane::modelRegistered);
     connect(d, &RunDetails::cancelRequested, this, [this](const QString &id) {
@@ -490,7 +550,7 @@ RunDetails *RunsPane::openDetails(const QString &uid)
         }
     });
     m_details.insert(uid, d);
-    m_tabs->setCurrentIndex(m_tabs->addTab(d, RunDetails::title(*run)));
+    m_tabs->setCurrentIndex(m_tabs->addTab(d, RunDetails::title(run)));
     return d;
 }
 

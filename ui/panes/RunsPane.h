@@ -16,6 +16,7 @@
 #include <QPointer>
 
 #include <memory>
+#include <optional>
 
 class QComboBox;
 class QLabel;
@@ -50,7 +51,8 @@ public:
     void focusFind() override;
 
     core::RunServiceHost *service() const { return m_service.get(); }
-    // Reads of the store for the pane's views, off the GUI thread (a run's details: its full record, its metrics).
+    // Reads of the store for the pane's views, off the GUI thread (a run's details: its full record, its metrics;
+    // a sweep's trials).
     core::StoreReader *reader() const { return m_reader.get(); }
     RunsTableModel *model() const { return m_model; }
     RunsFilterModel *filterModel() const { return m_filter; }
@@ -72,9 +74,13 @@ public:
 signals:
     // Registered from a run's Outputs tab (the Models pane shows it).
     void modelRegistered(const mldesk::core::ModelVersion &version);
+    // A reload's answer is shown (read off the GUI thread): the table holds what the store held then.
+    void loaded();
 
 private:
+    struct Loaded; // what a reload read off the GUI thread
     void reload();
+    void showLoaded(quint64 sequence, Loaded loaded);
     void showTable(RunsTableModel::Contents contents);
     void connectService();
     void runChanged(const core::RunRecord &run);
@@ -108,7 +114,18 @@ private:
     QLabel *m_message = nullptr;
     QHash<QString, QPointer<RunDetails>> m_details;
     QHash<QString, int> m_activities; // uid -> activity id while the run is active
-    int m_loadGeneration = 0;         // which reload() a worker's result belongs to
+    quint64 m_reloadsStarted = 0;     // reloads begun, and the newest whose answer is shown
+    quint64 m_reloadShown = 0;
+    quint64 m_firstReloadOfWorkspace = 0; // answers of earlier reloads are another workspace's
+    // The service's records and points since a reload in flight began: its answer may have been read before them,
+    // so they are applied again over it (each tagged with the reloads begun when it came).
+    struct LiveChange {
+        quint64 reloadsStarted = 0;
+        std::optional<core::RunRecord> run;
+        QString uid;
+        QList<core::MetricPoint> points;
+    };
+    QList<LiveChange> m_liveChanges;
 };
 
 } // namespace mldesk::ui

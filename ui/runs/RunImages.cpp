@@ -2,12 +2,14 @@
 #include "ui/runs/RunImages.h"
 
 #include <QDir>
-#include <QFileInfo>
+#include <QFutureWatcher>
 #include <QImageReader>
 #include <QLabel>
 #include <QListWidget>
 #include <QPixmap>
+#include <QThreadPool>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <cmath>
 
@@ -51,24 +53,46 @@ void RunImages::addPoints(const QList<core::MetricPoint> &points)
         auto *item = new QListWidgetItem(m_list);
         item->setText(tr("%1 (step %2)").arg(p.name).arg(p.step));
         item->setData(Qt::UserRole, path);
-        QImageReader reader(path);
-        reader.setAutoTransform(true);
-        const QSize size = reader.size();
-        if (size.isValid() && (size.width() > 440 || size.height() > 440))
-            reader.setScaledSize(size.scaled(440, 440, Qt::KeepAspectRatio));
-        const QImage image = reader.read();
-        if (image.isNull()) {
-            item->setToolTip(tr("%1: %2").arg(QDir::toNativeSeparators(path), reader.errorString()));
-            item->setText(item->text() + QStringLiteral("\n") + tr("(cannot be read)"));
-        } else {
-            item->setIcon(QIcon(QPixmap::fromImage(image)));
-            item->setToolTip(QStringLiteral("%1\n%2 \u00d7 %3")
-                                 .arg(QDir::toNativeSeparators(path))
-                                 .arg(size.width())
-                                 .arg(size.height()));
-        }
+        struct Read {
+            QImage image;
+            QSize size;
+            QString error;
+        };
+        auto *watcher = new QFutureWatcher<Read>(this); // a child: no answer after the tab is gone
+        connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, item, path] {
+            watcher->deleteLater();
+            const Read read = watcher->result();
+            showImage(item, path, read.image, read.size, read.error);
+        });
+        // A pool of its own, not the global one: Qt's raster painting waits for the global pool's threads.
+        static QThreadPool readers;
+        watcher->setFuture(QtConcurrent::run(&readers, [path] {
+            QImageReader reader(path);
+            reader.setAutoTransform(true);
+            Read read;
+            read.size = reader.size();
+            if (read.size.isValid() && (read.size.width() > 440 || read.size.height() > 440))
+                reader.setScaledSize(read.size.scaled(440, 440, Qt::KeepAspectRatio));
+            read.image = reader.read();
+            if (read.image.isNull())
+                read.error = reader.errorString();
+            return read;
+        }));
     }
     m_empty->setVisible(m_list->count() == 0);
+}
+
+void RunImages::showImage(QListWidgetItem *item, const QString &path, const QImage &image, const QSize &size,
+                          const QString &error)
+{
+    if (image.isNull()) {
+        item->setToolTip(tr("%1: %2").arg(QDir::toNativeSeparators(path), error));
+        item->setText(item->text() + QStringLiteral("\n") + tr("(cannot be read)"));
+        return;
+    }
+    item->setIcon(QIcon(QPixmap::fromImage(image)));
+    item->setToolTip(
+        QStringLiteral("%1\n%2 \u00d7 %3").arg(QDir::toNativeSeparators(path)).arg(size.width()).arg(size.height()));
 }
 
 } // namespace mldesk::ui

@@ -2,6 +2,7 @@
 #include "ui/sweeps/SweepView.h"
 
 #include "core/runs/RunStore.h"
+#include "core/store/StoreReader.h"
 #include "core/sweeps/SweepStore.h"
 #include "core/sweeps/SweepTrialsModel.h"
 #include "core/workspace/Workspace.h"
@@ -21,6 +22,8 @@
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
+
+#include <utility>
 
 namespace mldesk::ui {
 
@@ -53,11 +56,18 @@ private:
 
 } // namespace
 
-SweepView::SweepView(core::Workspace &workspace, const core::RunRecord &parent, QWidget *parentWidget)
-    : QWidget(parentWidget), m_workspace(workspace), m_parent(parent)
+struct SweepView::Read {
+    bool ok = false; // false: the read failed (said in the log); the next one tries again
+    std::optional<core::RunRecord> parent;
+    core::SweepTrialsModel::Contents trials;
+};
+
+SweepView::SweepView(core::Workspace &workspace, core::StoreReader &reader, const core::RunRecord &parent,
+                     QWidget *parentWidget)
+    : QWidget(parentWidget), m_workspace(workspace), m_reader(reader), m_parent(parent)
 {
     setObjectName(QStringLiteral("sweepView"));
-    m_model = new core::SweepTrialsModel(workspace.database(), parent, this);
+    m_model = new core::SweepTrialsModel(parent, this);
     m_coordinates = new ParallelCoordinatesView(m_model);
     auto *filter = new TrialsFilter(m_coordinates, this);
     filter->setSourceModel(m_model);
@@ -99,9 +109,35 @@ SweepView::SweepView(core::Workspace &workspace, const core::RunRecord &parent, 
 
 void SweepView::reload()
 {
-    if (auto fresh = core::RunStore(m_workspace.database()).findById(m_parent.id))
-        m_parent = *fresh;
-    m_model->reload();
+    if (m_reading) { // one read at a time: the chart adds each trial's points past what it holds, in order
+        m_readAgain = true;
+        return;
+    }
+    m_reading = true;
+    m_reader.read(
+        this,
+        [id = m_parent.id, spec = m_model->spec()](core::Database &db) {
+            try {
+                return Read{true, core::RunStore(db).findById(id), core::SweepTrialsModel::read(db, id, spec)};
+            } catch (const std::exception &e) { // answered all the same: a view that waits for it reads again
+                qWarning("sweep view: reading the trials failed: %s", e.what());
+                return Read{};
+            }
+        },
+        [this](Read read) { showRead(std::move(read)); });
+}
+
+void SweepView::showRead(Read read)
+{
+    m_reading = false;
+    if (!read.ok) {
+        if (std::exchange(m_readAgain, false))
+            reload();
+        return;
+    }
+    if (read.parent)
+        m_parent = *read.parent;
+    m_model->setContents(std::move(read.trials));
     for (int row = 0; row < m_model->rowCount(); ++row) { // new points of every trial onto the one chart
         const QString uid = m_model->uid(row);
         const QList<core::MetricPoint> points = m_model->points(row);
@@ -135,6 +171,9 @@ void SweepView::reload()
         m_refresh->start();
     else if (!m_parent.isActive())
         m_refresh->stop();
+    emit loaded();
+    if (std::exchange(m_readAgain, false))
+        reload();
 }
 
 void SweepView::cancelSweep()
@@ -145,6 +184,8 @@ void SweepView::cancelSweep()
         m_summary->setText(e.message());
         return;
     }
+    m_parent.cancelRequested = true;
+    m_cancel->setEnabled(false); // at once: the reload below confirms it
     reload();
 }
 
