@@ -232,39 +232,48 @@ std::string typeName(simdjson::dom::element_type t)
 ScoreInput parseScoreRequest(std::string_view body, int inputs, std::size_t maxRows)
 {
     ScoreInput in;
+    parseScoreRequest(body, inputs, maxRows, in);
+    return in;
+}
+
+void parseScoreRequest(std::string_view body, int inputs, std::size_t maxRows, ScoreInput &in)
+{
+    in.x.clear();
+    in.rows = 0;
+    in.error.clear();
     if (inputs > 0 && FastScoreParser(body, inputs, maxRows).parse(in))
-        return in;
-    in = ScoreInput();
+        return;
+    in.x.clear();
     simdjson::dom::element doc;
     if (auto err = threadParser().parse(body.data(), body.size()).get(doc)) {
         in.error = std::string("the body is not valid JSON (") + simdjson::error_message(err) +
                    "); send {\"data\": [[" + std::to_string(inputs) + " numbers], ...]}";
-        return in;
+        return;
     }
     simdjson::dom::object root;
     if (doc.get(root)) {
         in.error = "the body is " + typeName(doc.type()) + "; send an object {\"data\": [[...], ...]}";
-        return in;
+        return;
     }
     simdjson::dom::element data;
     if (root["data"].get(data)) {
         in.error = "the body has no \"data\" field; send {\"data\": [[" + std::to_string(inputs) + " numbers], ...]}";
-        return in;
+        return;
     }
     simdjson::dom::array rows;
     if (data.get(rows)) {
         in.error = "\"data\" is " + typeName(data.type()) + "; it must be a list of rows";
-        return in;
+        return;
     }
     const std::size_t count = rows.size();
     if (count == 0) {
         in.error = "\"data\" is an empty list; send at least one row";
-        return in;
+        return;
     }
     if (count > maxRows) {
         in.error = "\"data\" has " + std::to_string(count) + " rows; at most " + std::to_string(maxRows) +
                    " are accepted in one request";
-        return in;
+        return;
     }
     in.x.resize(count * std::size_t(inputs));
     float *out = in.x.data();
@@ -274,12 +283,12 @@ ScoreInput parseScoreRequest(std::string_view body, int inputs, std::size_t maxR
         if (row.get(values)) {
             in.error = "data[" + std::to_string(r) + "] is " + typeName(row.type()) + "; each row must be a list of " +
                        std::to_string(inputs) + " numbers";
-            return in;
+            return;
         }
         if (values.size() != std::size_t(inputs)) {
             in.error = "data[" + std::to_string(r) + "] has " + std::to_string(values.size()) +
                        " values; the model expects " + std::to_string(inputs);
-            return in;
+            return;
         }
         std::size_t c = 0;
         for (simdjson::dom::element v : values) {
@@ -287,7 +296,7 @@ ScoreInput parseScoreRequest(std::string_view body, int inputs, std::size_t maxR
             if (v.get(d)) { // integers convert too; strings, booleans, null and lists do not
                 in.error = "data[" + std::to_string(r) + "][" + std::to_string(c) + "] is " + typeName(v.type()) +
                            ", not a number";
-                return in;
+                return;
             }
             *out++ = float(d);
             ++c;
@@ -295,7 +304,6 @@ ScoreInput parseScoreRequest(std::string_view body, int inputs, std::size_t maxR
         ++r;
     }
     in.rows = count;
-    return in;
 }
 
 std::string formatScoreResponse(const std::vector<float> &outputs, std::size_t rows, int classes, bool probabilities)

@@ -19,6 +19,8 @@ struct ScoreInput {
 
 // maxRows bounds one request (a 413-like refusal is the body limit; this keeps one request from hogging the model).
 ScoreInput parseScoreRequest(std::string_view body, int inputs, std::size_t maxRows);
+// The same into `in`, reusing the capacity of in.x (a thread's buffer: no allocation per request).
+void parseScoreRequest(std::string_view body, int inputs, std::size_t maxRows, ScoreInput &in);
 
 // outputs (rows, classes).
 std::string formatScoreResponse(const std::vector<float> &outputs, std::size_t rows, int classes, bool probabilities);
