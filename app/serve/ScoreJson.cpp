@@ -75,12 +75,15 @@ public:
     }
 
 private:
-    void skip()
+    // Inlined into the per-number loop: as calls, their prologues cost as much as a zero pixel's whole parse.
+    [[gnu::always_inline]] void skip()
     {
+        if (m_p < m_end && *m_p == ' ') // the usual one space, before the loop
+            ++m_p;
         while (m_p < m_end && (*m_p == ' ' || *m_p == '\n' || *m_p == '\r' || *m_p == '\t'))
             ++m_p;
     }
-    bool eat(char c)
+    [[gnu::always_inline]] bool eat(char c)
     {
         if (m_p < m_end && *m_p == c) {
             ++m_p;
@@ -97,8 +100,13 @@ private:
             skip();
             if (!number(out + c))
                 return false;
+            const char separator = c + 1 == m_inputs ? ']' : ',';
+            if (m_p < m_end && *m_p == separator) { // what Python writes: ", " - the space is skipped above
+                ++m_p;
+                continue;
+            }
             skip();
-            if (!eat(c + 1 == m_inputs ? ']' : ','))
+            if (!eat(separator))
                 return false;
         }
         return true;
@@ -128,8 +136,14 @@ private:
         return extra <= 0 || (m & ((std::uint64_t(1) << extra) - 1)) == 0;
     }
 
-    bool number(float *out)
+    [[gnu::always_inline]] bool number(float *out)
     {
+        // "0.0" then a separator: most of the seed's pixels (zero), settled without the general path.
+        if (m_end - m_p >= 4 && m_p[0] == '0' && m_p[1] == '.' && m_p[2] == '0' && (m_p[3] == ',' || m_p[3] == ']')) {
+            *out = 0.0f;
+            m_p += 3;
+            return true;
+        }
         const char *start = m_p;
         const char *p = m_p;
         const bool negative = p < m_end && *p == '-';
@@ -138,6 +152,7 @@ private:
             return false;
         std::uint64_t m = 0;
         int digits = 0, exponent = 0;
+        bool integer = true; // "-0" is the integer 0 to simdjson and Python (+0.0); "-0.0" is -0.0
         if (*p == '0') {
             ++p;
         } else {
@@ -148,6 +163,7 @@ private:
         }
         if (p < m_end && *p == '.') {
             ++p;
+            integer = false;
             const char *fraction = p;
             while (m_end - p >= 8 && eightDigits(p) && digits + 8 <= 19) {
                 m = m * 100000000 + parseEight(p);
@@ -165,6 +181,7 @@ private:
         bool exact = digits <= 19;
         if (p < m_end && (*p == 'e' || *p == 'E')) {
             ++p;
+            integer = false;
             const bool minus = p < m_end && *p == '-';
             p += (p < m_end && (*p == '-' || *p == '+'));
             if (p >= m_end || !digit(*p))
@@ -188,12 +205,33 @@ private:
         } else if (exact && exactDouble(m) && exponent >= -22 && exponent <= 22) {
             // Clinger: both m and 10^|e| are exact doubles, so one IEEE division or product is correctly rounded.
             d = exponent < 0 ? double(m) / kPow10[-exponent] : double(m) * kPow10[exponent];
+        } else if (exact) {
+            // m and the exponent are the number exactly (no digit was dropped), so a converted value can be kept
+            // and reused: the seed's pixels are k / 255, a few hundred distinct 17-digit decimals that would each
+            // take from_chars's slow path again and again.
+            struct Entry {
+                std::uint64_t m = 0; // 0: empty (zero never gets here)
+                int exponent = 0;
+                double value = 0;
+            };
+            thread_local Entry cache[1024];
+            Entry &e =
+                cache[((m ^ std::uint64_t(std::int64_t(exponent)) * 0x9E3779B97F4A7C15ull) * 0x9E3779B97F4A7C15ull) >>
+                      54];
+            if (e.m == m && e.exponent == exponent) {
+                d = e.value;
+            } else {
+                auto [end, ec] = std::from_chars(start + negative, p, d);
+                if (ec != std::errc() || end != p)
+                    return false; // out of range and the like: the slow path says what
+                e = {m, exponent, d};
+            }
         } else {
             auto [end, ec] = std::from_chars(start + negative, p, d);
             if (ec != std::errc() || end != p)
                 return false; // out of range and the like: the slow path says what
         }
-        *out = float(negative ? -d : d);
+        *out = float(negative && !(integer && d == 0.0) ? -d : d);
         return true;
     }
 

@@ -71,6 +71,15 @@ MLDESK_TEST(parserMatchesSimdjsonBitForBit)
         std::snprintf(buf, sizeof buf, "%.*g", 1 + i % 17, u(rng) * std::pow(10.0, double(i % 41 - 20)));
         numbers.push_back(buf);
     }
+    // And every one again, with the other sign: the second time a 17-digit value may come from the parser's cache
+    // of converted values (keyed by the exact digits), which must give the same bits.
+    for (std::size_t i = 0, n = numbers.size(); i < n; ++i)
+        numbers.push_back(numbers[i].front() == '-' ? numbers[i].substr(1) : "-" + numbers[i]);
+    for (int k = 0; k < 256; ++k) { // the seed's pixels, k / 255 as Python writes them, twice
+        std::snprintf(buf, sizeof buf, "%.17g", k / 255.0);
+        numbers.push_back(buf);
+        numbers.push_back(buf);
+    }
     const std::string body = request(numbers, 1);
     const serve::ScoreInput in = serve::parseScoreRequest(body, 1, 100000);
     MLDESK_CHECK(in.error.empty());
