@@ -165,7 +165,7 @@ private:
             ++p;
             integer = false;
             const char *fraction = p;
-            while (m_end - p >= 8 && eightDigits(p) && digits + 8 <= 19) {
+            while (digits + 8 <= 19 && m_end - p >= 8 && eightDigits(p)) {
                 m = m * 100000000 + parseEight(p);
                 p += 8;
                 digits += 8;
