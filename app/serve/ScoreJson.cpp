@@ -96,13 +96,26 @@ private:
     {
         if (!eat('['))
             return false;
+        // A zero pixel with its separator, "0.0, " as Python writes it (or "0.0,"), is settled by one 8-byte compare.
+        constexpr std::uint64_t kZeroSpace = 0x202C302E30ull, kZero = 0x2C302E30ull; // "0.0, ", "0.0," little-endian
         for (std::size_t c = 0; c < m_inputs; ++c) {
+            if (m_end - m_p >= 8 && c + 1 < m_inputs) {
+                std::uint64_t v;
+                std::memcpy(&v, m_p, 8);
+                if ((v & 0xFFFFFFFFFFull) == kZeroSpace || (v & 0xFFFFFFFFull) == kZero) {
+                    out[c] = 0.0f;
+                    m_p += (v & 0xFFFFFFFFFFull) == kZeroSpace ? 5 : 4;
+                    continue;
+                }
+            }
             skip();
             if (!number(out + c))
                 return false;
             const char separator = c + 1 == m_inputs ? ']' : ',';
-            if (m_p < m_end && *m_p == separator) { // what Python writes: ", " - the space is skipped above
+            if (m_p < m_end && *m_p == separator) { // what Python writes: ", " - its space too
                 ++m_p;
+                if (m_p < m_end && *m_p == ' ')
+                    ++m_p;
                 continue;
             }
             skip();
