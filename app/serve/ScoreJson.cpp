@@ -27,6 +27,21 @@ public:
 
     bool parse(ScoreInput &in)
     {
+        if (!open() || !rows(in))
+            return false;
+        skip();
+        if (!eat(']'))
+            return false;
+        skip();
+        if (!eat('}'))
+            return false;
+        skip();
+        return m_p == m_end;
+    }
+
+    // Up to the first row: {"data": [
+    bool open()
+    {
         skip();
         if (!eat('{'))
             return false;
@@ -41,12 +56,17 @@ public:
         if (!eat('['))
             return false;
         skip();
+        return m_p < m_end && *m_p != ']'; // empty: the slow path words it
+    }
+    const char *position() const { return m_p; }
+
+    // Rows separated by commas, from here to the first thing that is not one more row.
+    bool rows(ScoreInput &in)
+    {
         // A first guess of the row count from the size (Python writes pixels in about 10 bytes), so the vector
         // rarely grows.
         in.x.reserve(std::min<std::size_t>(m_maxRows, std::size_t(m_end - m_p) / (m_inputs * 8) + 1) * m_inputs);
         std::size_t rows = 0;
-        if (m_p < m_end && *m_p == ']')
-            return false; // empty: the slow path words it
         for (;;) {
             if (++rows > m_maxRows)
                 return false;
@@ -60,19 +80,12 @@ public:
                 skip();
                 continue;
             }
-            if (!eat(']'))
-                return false;
             break;
         }
-        skip();
-        if (!eat('}'))
-            return false;
-        skip();
-        if (m_p != m_end)
-            return false;
         in.rows = rows;
         return true;
     }
+    bool atEnd() const { return m_p == m_end; }
 
 private:
     // Inlined into the per-number loop: as calls, their prologues cost as much as a zero pixel's whole parse.
@@ -279,6 +292,120 @@ std::string typeName(simdjson::dom::element_type t)
 }
 
 } // namespace
+
+namespace {
+
+bool space(char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+// The seed's shape split at the first row boundary ("],") past the middle: this thread parses the rows before it,
+// the helper those after. Both halves must be rows of the fast shape and the prefix and suffix the seed's, so what
+// is accepted is exactly what the one-pass parser accepts; anything else returns false (parse the whole body).
+bool parseSplit(std::string_view body, int inputs, std::size_t maxRows, ScoreInput &in, ParseHelper &helper)
+{
+    FastScoreParser head(body, inputs, maxRows);
+    if (inputs <= 0 || !head.open())
+        return false;
+    const char *first = head.position();
+    const char *end = body.data() + body.size();
+    for (const char closer : {'}', ']'}) {
+        while (end > first && space(end[-1]))
+            --end;
+        if (end == first || end[-1] != closer)
+            return false;
+        --end;
+    }
+    while (end > first && space(end[-1]))
+        --end;
+    const std::string_view region(first, std::size_t(end - first));
+    const std::size_t mid = region.find("],", region.size() / 2);
+    if (mid == std::string_view::npos)
+        return false;
+    std::size_t second = mid + 2;
+    while (second < region.size() && space(region[second]))
+        ++second;
+    thread_local ScoreInput scratch; // this thread's: the helper writes it while this thread waits
+    ScoreInput &tail = scratch;      // (a lambda naming a thread_local would reach the helper's own)
+    tail.x.clear();
+    tail.rows = 0;
+    bool tailOk = false;
+    const std::string_view after = region.substr(second);
+    if (!helper.start([&] {
+            FastScoreParser p(after, inputs, maxRows);
+            tailOk = p.rows(tail) && p.atEnd();
+        }))
+        return false;
+    FastScoreParser p(region.substr(0, mid + 1), inputs, maxRows);
+    const bool headOk = p.rows(in) && p.atEnd();
+    helper.wait();
+    if (!headOk || !tailOk || in.rows + tail.rows > maxRows)
+        return false;
+    in.x.insert(in.x.end(), tail.x.begin(), tail.x.end());
+    in.rows += tail.rows;
+    return true;
+}
+
+} // namespace
+
+ParseHelper::ParseHelper() : m_thread([this] { run(); }) {}
+
+ParseHelper::~ParseHelper()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_stop = true;
+    }
+    m_wake.notify_all();
+    m_thread.join();
+}
+
+bool ParseHelper::start(std::function<void()> job)
+{
+    std::lock_guard lock(m_mutex);
+    if (m_busy)
+        return false;
+    m_busy = true;
+    m_done = false;
+    m_job = std::move(job);
+    m_wake.notify_all();
+    return true;
+}
+
+void ParseHelper::wait()
+{
+    std::unique_lock lock(m_mutex);
+    m_wake.wait(lock, [this] { return m_done; });
+    m_busy = false;
+}
+
+void ParseHelper::run()
+{
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+        m_wake.wait(lock, [this] { return m_stop || m_job; });
+        if (m_stop)
+            return;
+        std::function<void()> job = std::move(m_job);
+        m_job = nullptr;
+        lock.unlock();
+        job();
+        lock.lock();
+        m_done = true;
+        m_wake.notify_all();
+    }
+}
+
+void parseScoreRequest(std::string_view body, int inputs, std::size_t maxRows, ScoreInput &in, ParseHelper &helper)
+{
+    in.x.clear();
+    in.rows = 0;
+    in.error.clear();
+    if (body.size() >= ParseHelper::kMinBytes && parseSplit(body, inputs, maxRows, in, helper))
+        return;
+    parseScoreRequest(body, inputs, maxRows, in);
+}
 
 ScoreInput parseScoreRequest(std::string_view body, int inputs, std::size_t maxRows)
 {

@@ -53,6 +53,7 @@ std::string ScoreService::jsonError(const std::string &message)
 void ScoreService::setModel(std::unique_ptr<ScoreModel> model)
 {
     m_model = std::move(model);
+    m_parseHelper = std::make_unique<ParseHelper>();
     m_batcher = std::make_unique<Batcher>(*m_model, m_options.batching,
                                           [this](std::size_t rows) { m_metrics.recordBatch(rows); });
     m_ready.store(true, std::memory_order_release);
@@ -150,7 +151,7 @@ void ScoreService::score(const ServeRequest &request, bool probabilities, std::f
     }
     // Parsed into this thread's buffer: a batch-1 request allocates no input rows.
     thread_local ScoreInput input;
-    parseScoreRequest(request.body, m_model->inputs(), m_options.maxRowsPerRequest, input);
+    parseScoreRequest(request.body, m_model->inputs(), m_options.maxRowsPerRequest, input, *m_parseHelper);
     if (!input.error.empty()) {
         respond(reply(400, jsonError(input.error)));
         return;

@@ -6,6 +6,7 @@
 #include "ApiKeys.h"
 #include "Batcher.h"
 #include "EntryScriptPool.h"
+#include "ScoreJson.h"
 #include "ScoreModel.h"
 #include "ServeMetrics.h"
 
@@ -65,6 +66,7 @@ private:
     ApiKeys &m_keys;
     std::unique_ptr<ScoreModel> m_model;
     std::unique_ptr<Batcher> m_batcher;
+    std::unique_ptr<ParseHelper> m_parseHelper; // the second half of big bodies
     std::unique_ptr<EntryScriptPool> m_entry;
     std::string m_loadError;
     std::atomic<bool> m_ready{false};

@@ -119,6 +119,46 @@ MLDESK_TEST(badBodiesKeepTheirMessages)
     MLDESK_CHECK(error("{\"data\": [[1, 2], [3, 4]]}", 1).find("at most 1") != std::string::npos);
 }
 
+MLDESK_TEST(bigBodiesSplitBetweenTwoThreadsParseTheSame)
+{
+    // 300 rows of 784 pixels as Python writes k / 255 (about 1.5 MB): split at a row boundary past the middle, the
+    // second half on the helper thread; the floats, the rows and the errors are those of the one-thread parse.
+    std::mt19937 rng(7);
+    std::vector<std::string> numbers;
+    char buf[32];
+    for (int i = 0; i < 300 * 784; ++i) {
+        const int k = int(rng() % 512);
+        if (k >= 256)
+            numbers.push_back("0.0");
+        else {
+            std::snprintf(buf, sizeof buf, "%.17g", k / 255.0);
+            numbers.push_back(buf);
+        }
+    }
+    const std::string body = request(numbers, 784);
+    MLDESK_CHECK(body.size() >= serve::ParseHelper::kMinBytes);
+    serve::ParseHelper helper;
+    serve::ScoreInput split;
+    serve::parseScoreRequest(body, 784, 1000, split, helper);
+    const serve::ScoreInput alone = serve::parseScoreRequest(body, 784, 1000);
+    MLDESK_CHECK(split.error.empty() && alone.error.empty());
+    MLDESK_CHECK(alone.rows == 300);
+    MLDESK_CHECK(split.rows == 300);
+    MLDESK_CHECK(split.x.size() == alone.x.size());
+    MLDESK_CHECK(std::memcmp(split.x.data(), alone.x.data(), alone.x.size() * sizeof(float)) == 0);
+    // Errors in either half, and too many rows, are worded as without the split.
+    for (const auto &[bad, rows] : std::vector<std::pair<std::string, std::size_t>>{
+             {std::string(body).replace(body.rfind("], ["), 4, ", 1], ["), 1000},    // a row of 785 in the second half
+             {std::string(body).replace(body.find("], ["), 4, "], [\"x\", "), 1000}, // a string in the first half
+             {body, 299}}) {
+        serve::ScoreInput got;
+        serve::parseScoreRequest(bad, 784, rows, got, helper);
+        const std::string want = serve::parseScoreRequest(bad, 784, rows).error;
+        MLDESK_CHECK(!want.empty());
+        MLDESK_CHECK(got.error == want);
+    }
+}
+
 MLDESK_TEST(sparseKernelsMatchTheBackend)
 {
     gpu::ModelSpec spec;
