@@ -1,6 +1,7 @@
 // mldesk-serve's fast paths against their references (no Qt, no server): the one-pass request parser gives the same
 // floats, bit for bit, as simdjson's double -> float for every kind of JSON number and hands anything unusual to the
-// simdjson path; the sparse-input Dense kernels match the CPU Backend's sgemm forward pass.
+// simdjson path (also when a big body is split between two threads); the sparse-input Dense kernels match the CPU
+// Backend's sgemm forward pass.
 #include "TestHarness.h"
 
 #include "DenseKernels.h"
