@@ -51,7 +51,7 @@ public:
     void run(std::function<void()> onReload);
     void stop();
 
-    struct Impl; // public so that the connections and loops in HttpServer.cpp can name it
+    struct Impl; // public so that the loops and connections (HttpLoop.h) can name it
 
 private:
     std::unique_ptr<Impl> m_impl;
