@@ -38,7 +38,7 @@ public:
     void wake();
     // From any thread: an answer to a request that `c` is waiting for.
     void post(std::shared_ptr<Connection> c, ServeReply reply);
-    void postConnection(int fd);
+    void postConnection(int fd, bool overLimit); // counted already
 
     HttpServer::Impl &server;
     const std::size_t index;
@@ -48,7 +48,7 @@ public:
     void closed(Connection *c) { m_closed.push_back(c); }
 
 private:
-    void adopt(int fd);
+    void adopt(int fd, bool overLimit);
     void acceptAll();
     void drainQueue();
     void sweep(Clock::time_point now);
@@ -58,7 +58,7 @@ private:
     std::vector<Connection *> m_closed;
     std::mutex m_mutex;
     bool m_stopped = false;
-    std::vector<int> m_newFds;
+    std::vector<std::pair<int, bool>> m_newFds; // and whether it is over the connection limit
     std::vector<std::pair<std::shared_ptr<Connection>, ServeReply>> m_replies;
     std::vector<std::pair<std::shared_ptr<Connection>, ServeReply>> m_taken;
     std::size_t m_nextLoop = 0;

@@ -77,29 +77,29 @@ void Loop::post(std::shared_ptr<Connection> c, ServeReply reply)
         wake();
 }
 
-void Loop::postConnection(int fd)
+void Loop::postConnection(int fd, bool overLimit)
 {
     bool first = false;
     {
         std::lock_guard lock(m_mutex);
         if (m_stopped) {
             ::close(fd);
+            server.metrics.connectionClosed();
             return;
         }
         first = m_replies.empty() && m_newFds.empty();
-        m_newFds.push_back(fd);
+        m_newFds.emplace_back(fd, overLimit);
     }
     if (first)
         wake();
 }
 
-void Loop::adopt(int fd)
+void Loop::adopt(int fd, bool overLimit)
 {
-    server.metrics.connectionOpened();
     auto c = std::make_shared<Connection>(fd, shared_from_this(), m_live.size());
     m_live.push_back(c);
     c->registerFirst();
-    if (server.metrics.connections() > server.options.maxConnections)
+    if (overLimit)
         c->reject();
 }
 
@@ -120,11 +120,15 @@ void Loop::acceptAll()
         }
         const int one = 1;
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        // Counted here, in the order of arrival, whichever loop it goes to: the connection over the limit is the
+        // newest, not one that a busier loop happened to take in later.
+        server.metrics.connectionOpened();
+        const bool overLimit = server.metrics.connections() > server.options.maxConnections;
         Loop &to = *server.loops[m_nextLoop++ % server.loops.size()];
         if (&to == this)
-            adopt(fd);
+            adopt(fd, overLimit);
         else
-            to.postConnection(fd);
+            to.postConnection(fd, overLimit);
     }
 }
 
@@ -132,14 +136,14 @@ void Loop::drainQueue()
 {
     std::uint64_t count;
     [[maybe_unused]] const ssize_t n = ::read(m_wake, &count, sizeof count);
-    std::vector<int> fds;
+    std::vector<std::pair<int, bool>> fds;
     {
         std::lock_guard lock(m_mutex);
         fds.swap(m_newFds);
         m_taken.swap(m_replies);
     }
-    for (int fd : fds)
-        adopt(fd);
+    for (const auto &[fd, overLimit] : fds)
+        adopt(fd, overLimit);
     for (auto &[c, reply] : m_taken)
         c->answer(std::move(reply));
     m_taken.clear();
@@ -196,8 +200,10 @@ void Loop::run()
         std::lock_guard lock(m_mutex);
         m_stopped = true;
         left.swap(m_replies);
-        for (int fd : m_newFds)
+        for (const auto &[fd, overLimit] : m_newFds) {
             ::close(fd);
+            server.metrics.connectionClosed();
+        }
         m_newFds.clear();
     }
     for (auto &[c, reply] : left)
