@@ -154,6 +154,8 @@ private:
         return std::uint32_t((v & 0x0000FFFF0000FFFFull) * 42949672960001ull >> 32);
     }
     static bool digit(char c) { return c >= '0' && c <= '9'; }
+    static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
     // m (> 0) has at most 53 significant bits: below 2^53, or its low bits beyond 53 are zero (half of Python's
     // 16-17-digit pixels above 2^53 are even, and so on).
     static bool exactDouble(std::uint64_t m)
@@ -169,6 +171,23 @@ private:
             *out = 0.0f;
             m_p += 3;
             return true;
+        }
+        // "0." and 16 to 19 digits, then a separator: how Python writes most pixels in (0, 1) (k / 255). The same
+        // digits, exponent and Clinger step as the general path below, without its branches for signs, integer
+        // parts and exponents; anything else (fewer digits, m beyond 53 bits, zero) takes the general path.
+        if (m_end - m_p >= 20 && m_p[0] == '0' && m_p[1] == '.' && eightDigits(m_p + 2) && eightDigits(m_p + 10)) {
+            std::uint64_t m = std::uint64_t(parseEight(m_p + 2)) * 100000000 + parseEight(m_p + 10);
+            const char *p = m_p + 18;
+            int digits = 16;
+            while (digits < 19 && p < m_end && digit(*p)) {
+                m = m * 10 + std::uint64_t(*p++ - '0');
+                ++digits;
+            }
+            if (p < m_end && (*p == ',' || *p == ']') && m != 0 && exactDouble(m)) {
+                *out = float(double(m) / kPow10[digits]);
+                m_p = p;
+                return true;
+            }
         }
         const char *start = m_p;
         const char *p = m_p;
@@ -223,8 +242,6 @@ private:
         if (p < m_end && !(*p == ',' || *p == ']' || *p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
             return false;
         m_p = p;
-        static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                            1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
         double d;
         if (m == 0 && exact) {
             d = 0.0;
