@@ -2,6 +2,7 @@
 // request handed to the ScoreService, the answer written with one sendmsg; see HttpServer.h for the behaviour.
 #include "HttpLoop.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -18,6 +19,7 @@ namespace {
 constexpr std::size_t kHeadLimit = 16 * 1024;
 constexpr std::size_t kInitialBuffer = 16 * 1024;
 constexpr std::size_t kReadAtLeast = 16 * 1024;
+constexpr std::size_t kReadAhead = 256 * 1024; // the most room made for a body before its bytes come
 constexpr auto kDrainTimeout = std::chrono::seconds(2);
 
 const char *reason(int status)
@@ -196,7 +198,9 @@ void Connection::readable()
         if (m_state == State::Draining)
             m_start = m_end = 0;
         else if (m_headDone && !m_request.chunked && m_start + m_request.contentLength > m_end)
-            want = std::max(want, m_start + m_request.contentLength - m_end); // the whole body in a few reads
+            // Room for the body in a few reads - but only as it arrives: a client that announces 16 MB and sends
+            // nothing must not make the server hold 16 MB for it.
+            want = std::max(want, std::min<std::size_t>(m_start + m_request.contentLength - m_end, kReadAhead));
         reserve(want);
         const std::size_t room = m_buffer.size() - m_end;
         const ssize_t n = ::recv(m_fd, m_buffer.data() + m_end, room, 0);
