@@ -64,8 +64,6 @@ private:
     std::size_t m_nextLoop = 0;
     Clock::time_point m_acceptPausedUntil{};
     bool m_acceptPaused = false;
-
-    friend class Connection;
 };
 
 // One client connection, owned by its loop (and, while the batch worker holds its request, by itself).
