@@ -2,10 +2,12 @@
 #include "ApiKeys.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include <cctype>
 #include <fstream>
+#include <memory>
 #include <stdexcept>
 #include <sys/stat.h>
 
@@ -13,10 +15,18 @@ namespace mldesk::serve {
 
 namespace {
 
+// SHA256() looks the algorithm up in OpenSSL 3's provider registry on every call (EVP_MD_fetch: most of a batch-1
+// request's key check, measured with callgrind); the algorithm is fetched once and each thread reuses its context.
 std::array<unsigned char, 32> digestOf(std::string_view text)
 {
+    static EVP_MD *const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    thread_local const std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX *)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
     std::array<unsigned char, 32> d{};
-    SHA256(reinterpret_cast<const unsigned char *>(text.data()), text.size(), d.data());
+    unsigned int length = 0;
+    if (!sha256 || !context || !EVP_DigestInit_ex2(context.get(), sha256, nullptr) ||
+        !EVP_DigestUpdate(context.get(), text.data(), text.size()) ||
+        !EVP_DigestFinal_ex(context.get(), d.data(), &length) || length != d.size())
+        SHA256(reinterpret_cast<const unsigned char *>(text.data()), text.size(), d.data());
     return d;
 }
 

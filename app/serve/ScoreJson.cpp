@@ -27,6 +27,21 @@ public:
 
     bool parse(ScoreInput &in)
     {
+        if (!open() || !rows(in))
+            return false;
+        skip();
+        if (!eat(']'))
+            return false;
+        skip();
+        if (!eat('}'))
+            return false;
+        skip();
+        return m_p == m_end;
+    }
+
+    // Up to the first row: {"data": [
+    bool open()
+    {
         skip();
         if (!eat('{'))
             return false;
@@ -41,12 +56,17 @@ public:
         if (!eat('['))
             return false;
         skip();
+        return m_p < m_end && *m_p != ']'; // empty: the slow path words it
+    }
+    const char *position() const { return m_p; }
+
+    // Rows separated by commas, from here to the first thing that is not one more row.
+    bool rows(ScoreInput &in)
+    {
         // A first guess of the row count from the size (Python writes pixels in about 10 bytes), so the vector
         // rarely grows.
         in.x.reserve(std::min<std::size_t>(m_maxRows, std::size_t(m_end - m_p) / (m_inputs * 8) + 1) * m_inputs);
         std::size_t rows = 0;
-        if (m_p < m_end && *m_p == ']')
-            return false; // empty: the slow path words it
         for (;;) {
             if (++rows > m_maxRows)
                 return false;
@@ -60,27 +80,23 @@ public:
                 skip();
                 continue;
             }
-            if (!eat(']'))
-                return false;
             break;
         }
-        skip();
-        if (!eat('}'))
-            return false;
-        skip();
-        if (m_p != m_end)
-            return false;
         in.rows = rows;
         return true;
     }
+    bool atEnd() const { return m_p == m_end; }
 
 private:
-    void skip()
+    // Inlined into the per-number loop: as calls, their prologues cost as much as a zero pixel's whole parse.
+    [[gnu::always_inline]] void skip()
     {
+        if (m_p < m_end && *m_p == ' ') // the usual one space, before the loop
+            ++m_p;
         while (m_p < m_end && (*m_p == ' ' || *m_p == '\n' || *m_p == '\r' || *m_p == '\t'))
             ++m_p;
     }
-    bool eat(char c)
+    [[gnu::always_inline]] bool eat(char c)
     {
         if (m_p < m_end && *m_p == c) {
             ++m_p;
@@ -93,12 +109,30 @@ private:
     {
         if (!eat('['))
             return false;
+        // A zero pixel with its separator, "0.0, " as Python writes it (or "0.0,"), is settled by one 8-byte compare.
+        constexpr std::uint64_t kZeroSpace = 0x202C302E30ull, kZero = 0x2C302E30ull; // "0.0, ", "0.0," little-endian
         for (std::size_t c = 0; c < m_inputs; ++c) {
+            if (m_end - m_p >= 8 && c + 1 < m_inputs) {
+                std::uint64_t v;
+                std::memcpy(&v, m_p, 8);
+                if ((v & 0xFFFFFFFFFFull) == kZeroSpace || (v & 0xFFFFFFFFull) == kZero) {
+                    out[c] = 0.0f;
+                    m_p += (v & 0xFFFFFFFFFFull) == kZeroSpace ? 5 : 4;
+                    continue;
+                }
+            }
             skip();
             if (!number(out + c))
                 return false;
+            const char separator = c + 1 == m_inputs ? ']' : ',';
+            if (m_p < m_end && *m_p == separator) { // what Python writes: ", " - its space too
+                ++m_p;
+                if (m_p < m_end && *m_p == ' ')
+                    ++m_p;
+                continue;
+            }
             skip();
-            if (!eat(c + 1 == m_inputs ? ']' : ','))
+            if (!eat(separator))
                 return false;
         }
         return true;
@@ -120,6 +154,8 @@ private:
         return std::uint32_t((v & 0x0000FFFF0000FFFFull) * 42949672960001ull >> 32);
     }
     static bool digit(char c) { return c >= '0' && c <= '9'; }
+    static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
     // m (> 0) has at most 53 significant bits: below 2^53, or its low bits beyond 53 are zero (half of Python's
     // 16-17-digit pixels above 2^53 are even, and so on).
     static bool exactDouble(std::uint64_t m)
@@ -128,8 +164,31 @@ private:
         return extra <= 0 || (m & ((std::uint64_t(1) << extra) - 1)) == 0;
     }
 
-    bool number(float *out)
+    [[gnu::always_inline]] bool number(float *out)
     {
+        // "0.0" then a separator: most of the seed's pixels (zero), settled without the general path.
+        if (m_end - m_p >= 4 && m_p[0] == '0' && m_p[1] == '.' && m_p[2] == '0' && (m_p[3] == ',' || m_p[3] == ']')) {
+            *out = 0.0f;
+            m_p += 3;
+            return true;
+        }
+        // "0." and 16 to 19 digits, then a separator: how Python writes most pixels in (0, 1) (k / 255). The same
+        // digits, exponent and Clinger step as the general path below, without its branches for signs, integer
+        // parts and exponents; anything else (fewer digits, m beyond 53 bits, zero) takes the general path.
+        if (m_end - m_p >= 20 && m_p[0] == '0' && m_p[1] == '.' && eightDigits(m_p + 2) && eightDigits(m_p + 10)) {
+            std::uint64_t m = std::uint64_t(parseEight(m_p + 2)) * 100000000 + parseEight(m_p + 10);
+            const char *p = m_p + 18;
+            int digits = 16;
+            while (digits < 19 && p < m_end && digit(*p)) {
+                m = m * 10 + std::uint64_t(*p++ - '0');
+                ++digits;
+            }
+            if (p < m_end && (*p == ',' || *p == ']') && m != 0 && exactDouble(m)) {
+                *out = float(double(m) / kPow10[digits]);
+                m_p = p;
+                return true;
+            }
+        }
         const char *start = m_p;
         const char *p = m_p;
         const bool negative = p < m_end && *p == '-';
@@ -138,6 +197,7 @@ private:
             return false;
         std::uint64_t m = 0;
         int digits = 0, exponent = 0;
+        bool integer = true; // "-0" is the integer 0 to simdjson and Python (+0.0); "-0.0" is -0.0
         if (*p == '0') {
             ++p;
         } else {
@@ -148,8 +208,9 @@ private:
         }
         if (p < m_end && *p == '.') {
             ++p;
+            integer = false;
             const char *fraction = p;
-            while (m_end - p >= 8 && eightDigits(p) && digits + 8 <= 19) {
+            while (digits + 8 <= 19 && m_end - p >= 8 && eightDigits(p)) {
                 m = m * 100000000 + parseEight(p);
                 p += 8;
                 digits += 8;
@@ -165,6 +226,7 @@ private:
         bool exact = digits <= 19;
         if (p < m_end && (*p == 'e' || *p == 'E')) {
             ++p;
+            integer = false;
             const bool minus = p < m_end && *p == '-';
             p += (p < m_end && (*p == '-' || *p == '+'));
             if (p >= m_end || !digit(*p))
@@ -180,20 +242,39 @@ private:
         if (p < m_end && !(*p == ',' || *p == ']' || *p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
             return false;
         m_p = p;
-        static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                            1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
         double d;
         if (m == 0 && exact) {
             d = 0.0;
         } else if (exact && exactDouble(m) && exponent >= -22 && exponent <= 22) {
             // Clinger: both m and 10^|e| are exact doubles, so one IEEE division or product is correctly rounded.
             d = exponent < 0 ? double(m) / kPow10[-exponent] : double(m) * kPow10[exponent];
+        } else if (exact) {
+            // m and the exponent are the number exactly (no digit was dropped), so a converted value can be kept
+            // and reused: the seed's pixels are k / 255, a few hundred distinct 17-digit decimals that would each
+            // take from_chars's slow path again and again.
+            struct Entry {
+                std::uint64_t m = 0; // 0: empty (zero never gets here)
+                int exponent = 0;
+                double value = 0;
+            };
+            thread_local Entry cache[1024];
+            Entry &e =
+                cache[((m ^ std::uint64_t(std::int64_t(exponent)) * 0x9E3779B97F4A7C15ull) * 0x9E3779B97F4A7C15ull) >>
+                      54];
+            if (e.m == m && e.exponent == exponent) {
+                d = e.value;
+            } else {
+                auto [end, ec] = std::from_chars(start + negative, p, d);
+                if (ec != std::errc() || end != p)
+                    return false; // out of range and the like: the slow path says what
+                e = {m, exponent, d};
+            }
         } else {
             auto [end, ec] = std::from_chars(start + negative, p, d);
             if (ec != std::errc() || end != p)
                 return false; // out of range and the like: the slow path says what
         }
-        *out = float(negative ? -d : d);
+        *out = float(negative && !(integer && d == 0.0) ? -d : d);
         return true;
     }
 
@@ -229,42 +310,165 @@ std::string typeName(simdjson::dom::element_type t)
 
 } // namespace
 
+namespace {
+
+bool space(char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+// The seed's shape split at the first row boundary ("],") past the middle: this thread parses the rows before it,
+// the helper those after. Both halves must be rows of the fast shape and the prefix and suffix the seed's, so what
+// is accepted is exactly what the one-pass parser accepts; anything else returns false (parse the whole body).
+bool parseSplit(std::string_view body, int inputs, std::size_t maxRows, ScoreInput &in, ParseHelper &helper)
+{
+    FastScoreParser head(body, inputs, maxRows);
+    if (inputs <= 0 || !head.open())
+        return false;
+    const char *first = head.position();
+    const char *end = body.data() + body.size();
+    for (const char closer : {'}', ']'}) {
+        while (end > first && space(end[-1]))
+            --end;
+        if (end == first || end[-1] != closer)
+            return false;
+        --end;
+    }
+    while (end > first && space(end[-1]))
+        --end;
+    const std::string_view region(first, std::size_t(end - first));
+    const std::size_t mid = region.find("],", region.size() / 2);
+    if (mid == std::string_view::npos)
+        return false;
+    std::size_t second = mid + 2;
+    while (second < region.size() && space(region[second]))
+        ++second;
+    thread_local ScoreInput scratch; // this thread's: the helper writes it while this thread waits
+    ScoreInput &tail = scratch;      // (a lambda naming a thread_local would reach the helper's own)
+    tail.x.clear();
+    tail.rows = 0;
+    bool tailOk = false;
+    const std::string_view after = region.substr(second);
+    if (!helper.start([&] {
+            FastScoreParser p(after, inputs, maxRows);
+            tailOk = p.rows(tail) && p.atEnd();
+        }))
+        return false;
+    FastScoreParser p(region.substr(0, mid + 1), inputs, maxRows);
+    const bool headOk = p.rows(in) && p.atEnd();
+    helper.wait();
+    if (!headOk || !tailOk || in.rows + tail.rows > maxRows)
+        return false;
+    in.x.insert(in.x.end(), tail.x.begin(), tail.x.end());
+    in.rows += tail.rows;
+    return true;
+}
+
+} // namespace
+
+ParseHelper::ParseHelper() : m_thread([this] { run(); }) {}
+
+ParseHelper::~ParseHelper()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_stop = true;
+    }
+    m_wake.notify_all();
+    m_thread.join();
+}
+
+bool ParseHelper::start(std::function<void()> job)
+{
+    std::lock_guard lock(m_mutex);
+    if (m_busy)
+        return false;
+    m_busy = true;
+    m_done = false;
+    m_job = std::move(job);
+    m_wake.notify_all();
+    return true;
+}
+
+void ParseHelper::wait()
+{
+    std::unique_lock lock(m_mutex);
+    m_wake.wait(lock, [this] { return m_done; });
+    m_busy = false;
+}
+
+void ParseHelper::run()
+{
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+        m_wake.wait(lock, [this] { return m_stop || m_job; });
+        if (m_stop)
+            return;
+        std::function<void()> job = std::move(m_job);
+        m_job = nullptr;
+        lock.unlock();
+        job();
+        lock.lock();
+        m_done = true;
+        m_wake.notify_all();
+    }
+}
+
+void parseScoreRequest(std::string_view body, int inputs, std::size_t maxRows, ScoreInput &in, ParseHelper &helper)
+{
+    in.x.clear();
+    in.rows = 0;
+    in.error.clear();
+    if (body.size() >= ParseHelper::kMinBytes && parseSplit(body, inputs, maxRows, in, helper))
+        return;
+    parseScoreRequest(body, inputs, maxRows, in);
+}
+
 ScoreInput parseScoreRequest(std::string_view body, int inputs, std::size_t maxRows)
 {
     ScoreInput in;
+    parseScoreRequest(body, inputs, maxRows, in);
+    return in;
+}
+
+void parseScoreRequest(std::string_view body, int inputs, std::size_t maxRows, ScoreInput &in)
+{
+    in.x.clear();
+    in.rows = 0;
+    in.error.clear();
     if (inputs > 0 && FastScoreParser(body, inputs, maxRows).parse(in))
-        return in;
-    in = ScoreInput();
+        return;
+    in.x.clear();
     simdjson::dom::element doc;
     if (auto err = threadParser().parse(body.data(), body.size()).get(doc)) {
         in.error = std::string("the body is not valid JSON (") + simdjson::error_message(err) +
                    "); send {\"data\": [[" + std::to_string(inputs) + " numbers], ...]}";
-        return in;
+        return;
     }
     simdjson::dom::object root;
     if (doc.get(root)) {
         in.error = "the body is " + typeName(doc.type()) + "; send an object {\"data\": [[...], ...]}";
-        return in;
+        return;
     }
     simdjson::dom::element data;
     if (root["data"].get(data)) {
         in.error = "the body has no \"data\" field; send {\"data\": [[" + std::to_string(inputs) + " numbers], ...]}";
-        return in;
+        return;
     }
     simdjson::dom::array rows;
     if (data.get(rows)) {
         in.error = "\"data\" is " + typeName(data.type()) + "; it must be a list of rows";
-        return in;
+        return;
     }
     const std::size_t count = rows.size();
     if (count == 0) {
         in.error = "\"data\" is an empty list; send at least one row";
-        return in;
+        return;
     }
     if (count > maxRows) {
         in.error = "\"data\" has " + std::to_string(count) + " rows; at most " + std::to_string(maxRows) +
                    " are accepted in one request";
-        return in;
+        return;
     }
     in.x.resize(count * std::size_t(inputs));
     float *out = in.x.data();
@@ -274,12 +478,12 @@ ScoreInput parseScoreRequest(std::string_view body, int inputs, std::size_t maxR
         if (row.get(values)) {
             in.error = "data[" + std::to_string(r) + "] is " + typeName(row.type()) + "; each row must be a list of " +
                        std::to_string(inputs) + " numbers";
-            return in;
+            return;
         }
         if (values.size() != std::size_t(inputs)) {
             in.error = "data[" + std::to_string(r) + "] has " + std::to_string(values.size()) +
                        " values; the model expects " + std::to_string(inputs);
-            return in;
+            return;
         }
         std::size_t c = 0;
         for (simdjson::dom::element v : values) {
@@ -287,7 +491,7 @@ ScoreInput parseScoreRequest(std::string_view body, int inputs, std::size_t maxR
             if (v.get(d)) { // integers convert too; strings, booleans, null and lists do not
                 in.error = "data[" + std::to_string(r) + "][" + std::to_string(c) + "] is " + typeName(v.type()) +
                            ", not a number";
-                return in;
+                return;
             }
             *out++ = float(d);
             ++c;
@@ -295,7 +499,6 @@ ScoreInput parseScoreRequest(std::string_view body, int inputs, std::size_t maxR
         ++r;
     }
     in.rows = count;
-    return in;
 }
 
 std::string formatScoreResponse(const std::vector<float> &outputs, std::size_t rows, int classes, bool probabilities)

@@ -6,6 +6,7 @@
 #include "ApiKeys.h"
 #include "Batcher.h"
 #include "EntryScriptPool.h"
+#include "ScoreJson.h"
 #include "ScoreModel.h"
 #include "ServeMetrics.h"
 
@@ -13,19 +14,21 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace mldesk::serve {
 
+// Views into the connection's read buffer, valid until respond() is called (handle() copies what it keeps).
 struct ServeRequest {
-    std::string method; // "GET", "POST", ...
-    std::string target; // "/score?probabilities=true"
-    std::string authorization;
-    std::string body;
+    std::string_view method; // "GET", "POST", ...
+    std::string_view target; // "/score?probabilities=true"
+    std::string_view authorization;
+    std::string_view body;
 };
 
 struct ServeReply {
     int status = 200;
-    std::string contentType = "application/json";
+    std::string_view contentType = "application/json"; // always a literal
     std::string body;
     std::string allow; // for 405: the methods the path takes
 };
@@ -48,19 +51,22 @@ public:
     void setLoadError(const std::string &error);
     bool ready() const { return m_ready.load(std::memory_order_acquire); }
 
-    void handle(ServeRequest request, std::function<void(ServeReply)> respond);
+    // respond is called exactly once: before handle() returns for everything answered on the calling thread (all but
+    // batched and entry-script requests), else later from the batch worker's or the entry script's thread.
+    void handle(const ServeRequest &request, std::function<void(ServeReply)> respond);
 
     static std::string jsonError(const std::string &message);
 
 private:
     std::string swagger() const;
-    void score(ServeRequest &request, bool probabilities, std::function<void(ServeReply)> respond);
+    void score(const ServeRequest &request, bool probabilities, std::function<void(ServeReply)> &respond);
 
     Options m_options;
     ServeMetrics &m_metrics;
     ApiKeys &m_keys;
     std::unique_ptr<ScoreModel> m_model;
     std::unique_ptr<Batcher> m_batcher;
+    std::unique_ptr<ParseHelper> m_parseHelper; // the second half of big bodies
     std::unique_ptr<EntryScriptPool> m_entry;
     std::string m_loadError;
     std::atomic<bool> m_ready{false};

@@ -31,7 +31,7 @@ void histogram(std::ostringstream &s, const char *name, const Bounds &bounds, co
 
 } // namespace
 
-void ServeMetrics::recordRequest(const std::string &path, int status, double seconds)
+void ServeMetrics::recordRequest(std::string_view path, int status, double seconds)
 {
     std::size_t p = kPaths.size() - 1;
     for (std::size_t i = 0; i + 1 < kPaths.size(); ++i)

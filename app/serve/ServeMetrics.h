@@ -7,13 +7,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace mldesk::serve {
 
 class ServeMetrics {
 public:
     // path: "/score", "/health", ... (anything else counts as "other"); seconds: request read -> response queued.
-    void recordRequest(const std::string &path, int status, double seconds);
+    void recordRequest(std::string_view path, int status, double seconds);
     void recordBatch(std::size_t rows);
     void connectionOpened() { m_connections.fetch_add(1, std::memory_order_relaxed); }
     void connectionClosed() { m_connections.fetch_sub(1, std::memory_order_relaxed); }

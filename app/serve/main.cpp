@@ -155,6 +155,8 @@ int main(int argc, char **argv)
             entry.workers = int(std::max(1LL, number()));
         else if (a == "--max-connections")
             httpOptions.maxConnections = long(std::max(1LL, number()));
+        else if (a == "--bench-sink") // not in the usage: bench/serve-bench's transport ceiling (POST /sink)
+            httpOptions.benchSink = true;
         else {
             std::fprintf(stderr, "mldesk-serve: unknown argument '%s'\n%s", a.c_str(), kUsage);
             return 2;

@@ -1,7 +1,9 @@
 // TestMldeskServe: the real mldesk-serve ($MLDESK_SERVE) on a free loopback port, serving a model the real
 // mldesk-train trained: the seed's request answered with the digits of an h5py + numpy forward pass of the same
 // weights, probabilities, both keys, 401/400/404/405/413, /health /ready /metrics /swagger.json, key reload on
-// SIGHUP, a stalled client timed out (408) and the connection limit answered with 503 (issue 18).
+// SIGHUP, a stalled client timed out (408) and the connection limit answered with 503; over raw sockets the HTTP/1.1
+// side: pipelined and split requests, chunked bodies, Expect: 100-continue, keep-alive and Connection: close, heads
+// too big or malformed, and the bench-only POST /sink (issue 18).
 #include "ServeTestSupport.h"
 
 #include <QJsonArray>
@@ -15,6 +17,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 using namespace mldesk;
@@ -48,10 +51,33 @@ public:
     {
         QCOMPARE(::send(m_fd, bytes.constData(), size_t(bytes.size()), 0), bytes.size());
     }
+    // One whole answer (head and Content-Length body) or a 100 Continue; empty when the server closed first.
+    QByteArray readAnswer()
+    {
+        for (;;) {
+            const qsizetype blank = m_pending.indexOf("\r\n\r\n");
+            if (blank >= 0) {
+                qsizetype length = 0;
+                for (const QByteArray &line : m_pending.left(blank).split('\n'))
+                    if (line.toLower().startsWith("content-length:"))
+                        length = line.mid(15).trimmed().toLongLong();
+                if (m_pending.size() >= blank + 4 + length) {
+                    const QByteArray answer = m_pending.left(blank + 4 + length);
+                    m_pending.remove(0, answer.size());
+                    return answer;
+                }
+            }
+            char buf[4096];
+            const ssize_t n = ::recv(m_fd, buf, sizeof buf, 0);
+            if (n <= 0)
+                return {};
+            m_pending.append(buf, n);
+        }
+    }
     // Everything until the server closes the connection; *closed is false when the wait ran out instead.
     QByteArray readToEnd(bool *closed)
     {
-        QByteArray all;
+        QByteArray all = std::exchange(m_pending, {});
         char buf[4096];
         for (;;) {
             const ssize_t n = ::recv(m_fd, buf, sizeof buf, 0);
@@ -66,7 +92,19 @@ public:
 private:
     int m_fd = -1;
     bool m_connected = false;
+    QByteArray m_pending; // read, not yet returned
 };
+
+QByteArray scorePost(const QByteArray &body, const QByteArray &extraHeaders = {})
+{
+    return "POST /score HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer primary-key-1\r\n" + extraHeaders +
+           "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+}
+
+QByteArray bodyOf(const QByteArray &answer)
+{
+    return answer.mid(answer.indexOf("\r\n\r\n") + 4);
+}
 
 // One request on its own connection, closed after it (so it holds no keep-alive connection): the status, 0 if none.
 int rawStatus(int port, const QByteArray &method, const QByteArray &path, const QByteArray &body = {},
@@ -280,6 +318,111 @@ private slots:
         writeKeys("primary-key-1\nsecondary-key-2\n");
         QVERIFY(::kill(pid_t(m_server.process->processId()), SIGHUP) == 0);
         QTRY_COMPARE_WITH_TIMEOUT(httpSend("POST", score(), scoreRequest(1), "primary-key-1").status, 200, 60000);
+    }
+
+    void pipelinedAndSplitRequestsAreAnsweredInOrder()
+    {
+        const QByteArray one = scoreRequest(1, 7), two = scoreRequest(2, 8);
+        const QByteArray wantOne = httpSend("POST", score(), one, "primary-key-1").body;
+        const QByteArray wantTwo = httpSend("POST", score(), two, "primary-key-1").body;
+        RawClient client(m_server.port);
+        QVERIFY(client.connected());
+        client.send(scorePost(one) + "GET /health HTTP/1.1\r\nHost: x\r\n\r\n" + scorePost(two)); // one write
+        QByteArray a = client.readAnswer();
+        QVERIFY2(a.startsWith("HTTP/1.1 200 "), a.constData());
+        QCOMPARE(bodyOf(a), wantOne);
+        a = client.readAnswer();
+        QVERIFY2(a.startsWith("HTTP/1.1 200 ") && bodyOf(a).contains("alive"), a.constData());
+        QCOMPARE(bodyOf(client.readAnswer()), wantTwo);
+        // The same connection, the request in many small writes: it is put together again.
+        const QByteArray request = scorePost(two);
+        for (qsizetype at = 0; at < request.size(); at += 997)
+            client.send(request.mid(at, 997));
+        QCOMPARE(bodyOf(client.readAnswer()), wantTwo);
+    }
+
+    void chunkedBodiesAndExpectContinue()
+    {
+        const QByteArray body = scoreRequest(3, 9);
+        const QByteArray want = httpSend("POST", score(), body, "primary-key-1").body;
+        QByteArray chunked;
+        for (qsizetype at = 0; at < body.size(); at += 1000) {
+            const QByteArray part = body.mid(at, 1000);
+            chunked += QByteArray::number(part.size(), 16) + "\r\n" + part + "\r\n";
+        }
+        chunked += "0\r\n\r\n";
+        RawClient client(m_server.port);
+        QVERIFY(client.connected());
+        client.send("POST /score HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer primary-key-1\r\n"
+                    "Transfer-Encoding: chunked\r\n\r\n" +
+                    chunked);
+        const QByteArray a = client.readAnswer();
+        QVERIFY2(a.startsWith("HTTP/1.1 200 "), a.constData());
+        QCOMPARE(bodyOf(a), want);
+        // Expect: 100-continue: the server asks for the body before the client sends it.
+        client.send("POST /score HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer primary-key-1\r\n"
+                    "Expect: 100-continue\r\nContent-Length: " +
+                    QByteArray::number(body.size()) + "\r\n\r\n");
+        QCOMPARE(client.readAnswer(), QByteArray("HTTP/1.1 100 Continue\r\n\r\n"));
+        client.send(body);
+        QCOMPARE(bodyOf(client.readAnswer()), want);
+    }
+
+    void keepAliveAndConnectionClose()
+    {
+        RawClient client(m_server.port);
+        QVERIFY(client.connected());
+        for (int i = 0; i < 3; ++i) { // keep-alive: the connection serves one request after another
+            client.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+            const QByteArray a = client.readAnswer();
+            QVERIFY2(a.startsWith("HTTP/1.1 200 ") && !a.contains("Connection: close"), a.constData());
+        }
+        client.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        bool closed = false;
+        QByteArray rest = client.readToEnd(&closed);
+        QVERIFY2(closed && rest.startsWith("HTTP/1.1 200 ") && rest.contains("Connection: close\r\n"),
+                 rest.constData());
+        RawClient old(m_server.port); // HTTP/1.0 closes unless it asks for keep-alive
+        old.send("GET /health HTTP/1.0\r\n\r\n");
+        rest = old.readToEnd(&closed);
+        QVERIFY2(closed && rest.startsWith("HTTP/1.0 200 "), rest.constData());
+        RawClient kept(m_server.port);
+        kept.send("GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        QVERIFY(kept.readAnswer().contains("Connection: keep-alive\r\n"));
+        kept.send("GET /health HTTP/1.0\r\n\r\n");
+        QVERIFY(kept.readAnswer().startsWith("HTTP/1.0 200 "));
+    }
+
+    void malformedOrOversizedHeadsAreRefused()
+    {
+        RawClient big(m_server.port);
+        big.send("GET /health HTTP/1.1\r\nX-Filler: " + QByteArray(20000, 'a') + "\r\n\r\n");
+        bool closed = false;
+        QByteArray answer = big.readToEnd(&closed);
+        QVERIFY2(closed && answer.startsWith("HTTP/1.1 431 "), answer.constData());
+        RawClient bad(m_server.port);
+        bad.send("GET /health HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n");
+        answer = bad.readToEnd(&closed);
+        QVERIFY2(closed && answer.startsWith("HTTP/1.1 400 ") && answer.contains("malformed HTTP request"),
+                 answer.constData());
+        RawClient chunks(m_server.port);
+        chunks.send("POST /score HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+        answer = chunks.readToEnd(&closed);
+        QVERIFY2(closed && answer.startsWith("HTTP/1.1 400 "), answer.constData());
+    }
+
+    void benchSinkOnlyWhenAsked()
+    {
+        QCOMPARE(httpSend("POST", m_server.base() + u"/sink"_s, scoreRequest(1)).status, 404);
+        Server sink;
+        start({u"--bench-sink"_s}, sink);
+        if (QTest::currentTestFailed())
+            return;
+        const core::HttpResponse r = httpSend("POST", sink.base() + u"/sink"_s, scoreRequest(2));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, QByteArray("[0]"));
+        QCOMPARE(httpSend("POST", sink.base() + u"/score"_s, scoreRequest(1)).status, 401); // the product is unchanged
+        stop(sink);
     }
 
     void stalledClientTimesOut()

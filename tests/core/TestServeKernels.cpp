@@ -1,6 +1,7 @@
 // mldesk-serve's fast paths against their references (no Qt, no server): the one-pass request parser gives the same
 // floats, bit for bit, as simdjson's double -> float for every kind of JSON number and hands anything unusual to the
-// simdjson path; the sparse-input Dense kernels match the CPU Backend's sgemm forward pass.
+// simdjson path (also when a big body is split between two threads); the sparse-input Dense kernels match the CPU
+// Backend's sgemm forward pass.
 #include "TestHarness.h"
 
 #include "DenseKernels.h"
@@ -71,6 +72,15 @@ MLDESK_TEST(parserMatchesSimdjsonBitForBit)
         std::snprintf(buf, sizeof buf, "%.*g", 1 + i % 17, u(rng) * std::pow(10.0, double(i % 41 - 20)));
         numbers.push_back(buf);
     }
+    // And every one again, with the other sign: the second time a 17-digit value may come from the parser's cache
+    // of converted values (keyed by the exact digits), which must give the same bits.
+    for (std::size_t i = 0, n = numbers.size(); i < n; ++i)
+        numbers.push_back(numbers[i].front() == '-' ? numbers[i].substr(1) : "-" + numbers[i]);
+    for (int k = 0; k < 256; ++k) { // the seed's pixels, k / 255 as Python writes them, twice
+        std::snprintf(buf, sizeof buf, "%.17g", k / 255.0);
+        numbers.push_back(buf);
+        numbers.push_back(buf);
+    }
     const std::string body = request(numbers, 1);
     const serve::ScoreInput in = serve::parseScoreRequest(body, 1, 100000);
     MLDESK_CHECK(in.error.empty());
@@ -108,6 +118,46 @@ MLDESK_TEST(badBodiesKeepTheirMessages)
     MLDESK_CHECK(error("{\"data\": [[1, 2]]} x").find("not valid JSON") != std::string::npos);
     MLDESK_CHECK(error("{\"data\": []}").find("empty list") != std::string::npos);
     MLDESK_CHECK(error("{\"data\": [[1, 2], [3, 4]]}", 1).find("at most 1") != std::string::npos);
+}
+
+MLDESK_TEST(bigBodiesSplitBetweenTwoThreadsParseTheSame)
+{
+    // 300 rows of 784 pixels as Python writes k / 255 (about 1.5 MB): split at a row boundary past the middle, the
+    // second half on the helper thread; the floats, the rows and the errors are those of the one-thread parse.
+    std::mt19937 rng(7);
+    std::vector<std::string> numbers;
+    char buf[32];
+    for (int i = 0; i < 300 * 784; ++i) {
+        const int k = int(rng() % 512);
+        if (k >= 256)
+            numbers.push_back("0.0");
+        else {
+            std::snprintf(buf, sizeof buf, "%.17g", k / 255.0);
+            numbers.push_back(buf);
+        }
+    }
+    const std::string body = request(numbers, 784);
+    MLDESK_CHECK(body.size() >= serve::ParseHelper::kMinBytes);
+    serve::ParseHelper helper;
+    serve::ScoreInput split;
+    serve::parseScoreRequest(body, 784, 1000, split, helper);
+    const serve::ScoreInput alone = serve::parseScoreRequest(body, 784, 1000);
+    MLDESK_CHECK(split.error.empty() && alone.error.empty());
+    MLDESK_CHECK(alone.rows == 300);
+    MLDESK_CHECK(split.rows == 300);
+    MLDESK_CHECK(split.x.size() == alone.x.size());
+    MLDESK_CHECK(std::memcmp(split.x.data(), alone.x.data(), alone.x.size() * sizeof(float)) == 0);
+    // Errors in either half, and too many rows, are worded as without the split.
+    for (const auto &[bad, rows] : std::vector<std::pair<std::string, std::size_t>>{
+             {std::string(body).replace(body.rfind("], ["), 4, ", 1], ["), 1000},    // a row of 785 in the second half
+             {std::string(body).replace(body.find("], ["), 4, "], [\"x\", "), 1000}, // a string in the first half
+             {body, 299}}) {
+        serve::ScoreInput got;
+        serve::parseScoreRequest(bad, 784, rows, got, helper);
+        const std::string want = serve::parseScoreRequest(bad, 784, rows).error;
+        MLDESK_CHECK(!want.empty());
+        MLDESK_CHECK(got.error == want);
+    }
 }
 
 MLDESK_TEST(sparseKernelsMatchTheBackend)
