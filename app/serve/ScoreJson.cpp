@@ -241,6 +241,9 @@ private:
         }
         if (p < m_end && !(*p == ',' || *p == ']' || *p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
             return false;
+        // An integer beyond 64 bits is refused by simdjson: the slow path says so (found by FuzzScoreJson).
+        if (integer && (digits > 19 || (negative && m > (std::uint64_t(1) << 63))))
+            return false;
         m_p = p;
         double d;
         if (m == 0 && exact) {

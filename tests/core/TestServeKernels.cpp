@@ -117,6 +117,10 @@ MLDESK_TEST(badBodiesKeepTheirMessages)
     MLDESK_CHECK(error("{\"data\": [[1., 2]]}").find("not valid JSON") != std::string::npos);
     MLDESK_CHECK(error("{\"data\": [[1, 2]]} x").find("not valid JSON") != std::string::npos);
     MLDESK_CHECK(error("{\"data\": []}").find("empty list") != std::string::npos);
+    // An integer beyond 64 bits is refused as simdjson refuses it (the fast path once took it as inf; FuzzScoreJson).
+    MLDESK_CHECK(error("{\"data\": [[0, 26666666666666666666666]]}").find("not valid JSON") != std::string::npos);
+    MLDESK_CHECK(error("{\"data\": [[0, -9223372036854775809]]}").find("not valid JSON") != std::string::npos);
+    MLDESK_CHECK(error("{\"data\": [[0, -9223372036854775808]]}").empty());
     MLDESK_CHECK(error("{\"data\": [[1, 2], [3, 4]]}", 1).find("at most 1") != std::string::npos);
 }
 
