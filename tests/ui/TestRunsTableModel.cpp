@@ -6,8 +6,8 @@
 #include "UiTestSupport.h"
 
 #include "core/experiments/ExperimentStore.h"
-#include "core/runs/RunTableData.h"
 #include "core/runs/RunStore.h"
+#include "core/runs/RunTableData.h"
 #include "core/store/Database.h"
 #include "core/store/MetricChunks.h"
 #include "core/workspace/Workspace.h"
@@ -25,6 +25,7 @@
 #include <QLineEdit>
 #include <QMenu>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QTableView>
 #include <QTreeWidget>
 
@@ -150,7 +151,10 @@ std::unique_ptr<RunsPane> TestRunsTableModel::openPane()
     pane->setServiceOptions(options);
     pane->resize(1400, 700);
     pane->show();
+    QSignalSpy loaded(pane.get(), &RunsPane::loaded); // the table loads on a worker thread
     pane->setWorkspace(m_workspace.get());
+    if (loaded.isEmpty() && !loaded.wait(60000))
+        QTest::qFail("the Runs pane did not load the workspace", __FILE__, __LINE__);
     return pane;
 }
 
