@@ -20,6 +20,8 @@ class CommandRegistry;
 int runExitCodeFor(core::RunState state);
 // Text to stdout as it comes (a log streamed while the run goes on).
 void writeOut(const QString &text);
+// --priority / set-priority's VALUE: low, normal, high or -1000..1000; a UsageError saying the range otherwise.
+int priorityArgument(const QString &text);
 // A service for a one-shot command: no scheduling, but runs that ended while nobody watched are finalized.
 std::unique_ptr<core::RunService> passiveService(CliContext &context);
 // Streams the log of uid (printLog) and waits until the run ends; returns its end state.

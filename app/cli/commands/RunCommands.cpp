@@ -90,7 +90,9 @@ QList<Output::Field> rowFields(const core::RunRecord &r)
     };
 }
 
-// --priority / set-priority's VALUE: low, normal, high or a number in range; anything else is a usage error.
+} // namespace
+
+// --priority / set-priority's VALUE (and sweep submit's); see RunCommandSupport.h.
 int priorityArgument(const QString &text)
 {
     QString problem;
@@ -99,8 +101,6 @@ int priorityArgument(const QString &text)
         throw UsageError(problem);
     return *priority;
 }
-
-} // namespace
 
 // A service for a one-shot command: no scheduling, but runs that ended while nobody watched are finalized.
 std::unique_ptr<core::RunService> passiveService(CliContext &context)

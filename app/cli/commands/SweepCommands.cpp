@@ -4,6 +4,7 @@
 #include "app/cli/CliContext.h"
 #include "app/cli/CliError.h"
 #include "app/cli/CommandRegistry.h"
+#include "app/cli/commands/RunCommandSupport.h"
 #include "core/runs/RunService.h"
 #include "core/sweeps/SweepController.h"
 #include "core/sweeps/SweepService.h"
@@ -179,13 +180,8 @@ int submit(CliContext &context)
     } catch (const core::SweepSpecError &e) {
         throw UsageError(u"%1: %2"_s.arg(path, e.message()));
     }
-    if (context.isSet(u"priority"_s)) { // over the file's queue_settings.priority
-        QString problem;
-        const std::optional<int> priority = core::runPriorityFromText(context.value(u"priority"_s), &problem);
-        if (!priority)
-            throw UsageError(problem);
-        spec.trial.priority = *priority;
-    }
+    if (context.isSet(u"priority"_s)) // over the file's queue_settings.priority
+        spec.trial.priority = priorityArgument(context.value(u"priority"_s));
     core::SweepStore sweeps(context.workspace());
     const core::RunRecord parent = sweeps.create(spec, yaml);
     if (!context.isSet(u"wait"_s)) {
