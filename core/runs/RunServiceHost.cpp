@@ -120,8 +120,8 @@ void RunServiceHost::setPriority(const QString &uid, int priority)
 {
     if (const QString problem = runPriorityProblem(priority); !problem.isEmpty())
         throw WorkspaceError(problem);
-    if (const QString refusal = RunStore::priorityRefusal(m_store.get(uid)); !refusal.isEmpty())
-        throw WorkspaceError(refusal);
+    // Whether the run may still change is decided on the service's thread, under the write (RunStore::setPriority):
+    // no read of the store on the caller's (the GUI's) thread; a refusal comes back as warning().
     post([this, uid, priority](RunService &service) {
         emit runPriorityChanged(service.store().setPriority(uid, priority));
     });

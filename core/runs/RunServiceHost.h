@@ -42,9 +42,8 @@ public:
     // Throws WorkspaceError for an unknown or finished run; the rest (signals, SIGTERM) happens on the service's
     // thread, which reports problems through warning().
     void cancel(const QString &uid);
-    // Throws WorkspaceError for a priority out of range, an unknown run or one that has started (RunStore::
-    // setPriority); the write happens on the service's thread, then runPriorityChanged, or warning() when the run
-    // started meanwhile.
+    // Throws WorkspaceError for a priority out of range; the rest happens on the service's thread (RunStore::
+    // setPriority): then runPriorityChanged, or warning() for an unknown run or one that has started.
     void setPriority(const QString &uid, int priority);
     void start();
     bool isWatching(const QString &uid) const;
