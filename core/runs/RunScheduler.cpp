@@ -122,9 +122,7 @@ namespace {
 RunRequest::Device deviceNeed(const RunRecord &run)
 {
     const QString device = run.configuration.value(u"resources"_s).toObject().value(u"device"_s).toString();
-    return device == u"gpu"_s   ? RunRequest::Device::Gpu
-           : device == u"cpu"_s ? RunRequest::Device::Cpu
-                                : RunRequest::Device::Any;
+    return runDeviceFromName(device).value_or(RunRequest::Device::Any);
 }
 
 bool fits(RunRequest::Device need, const QString &slot, bool machineHasCpuSlots)

@@ -38,19 +38,6 @@ bool insideFolder(const QString &folder, const QString &relative)
     return !root.isEmpty() && !file.isEmpty() && file.startsWith(root + u'/');
 }
 
-QString deviceName(RunRequest::Device device)
-{
-    switch (device) {
-    case RunRequest::Device::Gpu:
-        return u"gpu"_s;
-    case RunRequest::Device::Cpu:
-        return u"cpu"_s;
-    case RunRequest::Device::Any:
-        break;
-    }
-    return u"any"_s;
-}
-
 } // namespace
 
 QString RunSubmitter::newRunId(const QString &experiment)
@@ -245,7 +232,7 @@ RunRecord RunSubmitter::submit(const RunRequest &request, qint64 snapshotLimitBy
         {u"tags"_s, tags},
         {u"snapshot_files"_s, int(snapshot.size())},
         // The local slot it may take (RunScheduler); its priority is the runs.priority column, which may change.
-        {u"resources"_s, QJsonObject{{u"device"_s, deviceName(request.device)}}},
+        {u"resources"_s, QJsonObject{{u"device"_s, runDeviceName(request.device)}}},
     };
     QFile runJson(runDir + u"/run.json"_s);
     if (!runJson.open(QIODevice::WriteOnly) || runJson.write(QJsonDocument(configuration).toJson()) < 0)

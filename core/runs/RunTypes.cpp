@@ -95,6 +95,27 @@ QString runPriorityText(int priority)
     }
 }
 
+QString runDeviceName(RunRequest::Device device)
+{
+    switch (device) {
+    case RunRequest::Device::Gpu:
+        return u"gpu"_s;
+    case RunRequest::Device::Cpu:
+        return u"cpu"_s;
+    case RunRequest::Device::Any:
+        break;
+    }
+    return u"any"_s;
+}
+
+std::optional<RunRequest::Device> runDeviceFromName(const QString &name)
+{
+    for (const RunRequest::Device device : {RunRequest::Device::Any, RunRequest::Device::Gpu, RunRequest::Device::Cpu})
+        if (name.compare(runDeviceName(device), Qt::CaseInsensitive) == 0)
+            return device;
+    return std::nullopt;
+}
+
 qint64 RunRecord::durationMs() const
 {
     if (!started.isValid())

@@ -61,6 +61,11 @@ struct RunRequest {
     QJsonObject hyperparameters;
 };
 
+// "any", "gpu", "cpu": how a request's device is written (`run submit --device`, the configuration's
+// resources.device); runDeviceFromName takes any case and gives nullopt for another word.
+QString runDeviceName(RunRequest::Device device);
+std::optional<RunRequest::Device> runDeviceFromName(const QString &name);
+
 struct RunStateChange {
     RunState state = RunState::Queued;
     QDateTime at; // UTC

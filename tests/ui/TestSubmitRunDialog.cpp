@@ -1,7 +1,7 @@
 // TestSubmitRunDialog (issue 17): the arguments as a key/value table kept in sync with the raw line both ways, a
 // dataset reference inserted into one argument, an exact clone of the argument list (quotes, spaces, '=' and
 // backslashes in values), validation that stops a submit with an open quote, and the Priority field (Low/Normal/High
-// or a number) going into the recorded run and back through Clone (issue 12 item 1).
+// or a number) and the Device field (any/GPU/CPU) going into the recorded run and back through Clone (issue 12 item 1).
 #include "UiTestSupport.h"
 
 #include "../core/ModelTestSupport.h"
@@ -228,6 +228,38 @@ private slots:
         clone.setRequest(SubmitRunDialog::requestOf(low));
         QCOMPARE(child<QComboBox>(&clone, u"priorityCombo"_s)->currentText(), u"Low"_s);
         QCOMPARE(clone.request().priority, -100);
+    }
+
+    // The Device field (`run submit --device`): its choice is what the run's configuration records and what Clone
+    // shows again; before it, a GUI clone of a `--device cpu` run was submitted as any.
+    void deviceFieldGoesIntoTheRunAndBackThroughClone()
+    {
+        SubmitRunDialog dialog(*m_ws->ws, *m_service);
+        dialog.show();
+        dialog.applyPreset(u"mnist"_s);
+        auto *device = child<QComboBox>(&dialog, u"deviceCombo"_s);
+        QVERIFY(device->isEnabled()); // the workspace's compute is this machine
+        QCOMPARE(dialog.request().device, mldesk::core::RunRequest::Device::Any);
+        device->setFocus();
+        QTest::keyClick(device, Qt::Key_Down);
+        QTest::keyClick(device, Qt::Key_Down);
+        QCOMPARE(dialog.request().device, mldesk::core::RunRequest::Device::Cpu);
+        const qsizetype before = m_service->store().list().size();
+        QTest::mouseClick(child<QPushButton>(&dialog, u"submitButton"_s), Qt::LeftButton);
+        QTRY_COMPARE(m_service->store().list().size(), before + 1);
+        const mldesk::core::RunRecord run = m_service->store().list().constFirst();
+        QCOMPARE(run.configuration.value(u"resources"_s).toObject().value(u"device"_s).toString(), u"cpu"_s);
+
+        SubmitRunDialog clone(*m_ws->ws, *m_service);
+        clone.setRequest(SubmitRunDialog::requestOf(run));
+        QCOMPARE(child<QComboBox>(&clone, u"deviceCombo"_s)->currentText(), device->itemText(2));
+        QCOMPARE(clone.request().device, mldesk::core::RunRequest::Device::Cpu);
+        mldesk::core::RunRecord gpu = run;
+        QJsonObject configuration = gpu.configuration;
+        configuration.insert(u"resources"_s, QJsonObject{{u"device"_s, u"gpu"_s}});
+        gpu.configuration = configuration;
+        clone.setRequest(SubmitRunDialog::requestOf(gpu));
+        QCOMPARE(clone.request().device, mldesk::core::RunRequest::Device::Gpu);
     }
 };
 

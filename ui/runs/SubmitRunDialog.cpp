@@ -30,6 +30,10 @@
 
 namespace mldesk::ui {
 
+namespace {
+constexpr int kIsSlurmRole = Qt::UserRole + 1; // on the compute combo's items: a Slurm target
+} // namespace
+
 SubmitRunDialog::SubmitRunDialog(core::Workspace &workspace, core::RunServiceHost &service, QWidget *parent)
     : QDialog(parent), m_workspace(workspace), m_service(service)
 {
@@ -128,6 +132,7 @@ SubmitRunDialog::SubmitRunDialog(core::Workspace &workspace, core::RunServiceHos
         }
         m_compute->addItem(QStringLiteral("%1 (%2)").arg(t.name, core::ComputeTarget::kindName(t.kind)), t.name);
         m_compute->setItemData(m_compute->count() - 1, where, Qt::ToolTipRole);
+        m_compute->setItemData(m_compute->count() - 1, t.kind == core::ComputeTarget::Kind::Slurm, kIsSlurmRole);
     }
     m_computeInfo = new QLabel;
     m_computeInfo->setObjectName(QStringLiteral("computeInfoLabel"));
@@ -167,6 +172,12 @@ SubmitRunDialog::SubmitRunDialog(core::Workspace &workspace, core::RunServiceHos
         const QSignalBlocker blocker(m_priority);
         m_priority->setCurrentIndex(preset >= 0 ? preset : m_priority->count() - 1);
     });
+    // Which slot of this machine the run may take (`run submit --device`); Slurm places jobs by their GPUs per node.
+    m_device = new QComboBox;
+    m_device->setObjectName(QStringLiteral("deviceCombo"));
+    m_device->addItem(tr("Any (a free GPU first, else a CPU slot)"), int(core::RunRequest::Device::Any));
+    m_device->addItem(tr("GPU only (waits for a GPU)"), int(core::RunRequest::Device::Gpu));
+    m_device->addItem(tr("CPU only (leaves the GPUs to others)"), int(core::RunRequest::Device::Cpu));
     auto *priorityRow = new QHBoxLayout;
     priorityRow->addWidget(m_priority);
     priorityRow->addWidget(m_prioritySpin);
@@ -193,6 +204,7 @@ SubmitRunDialog::SubmitRunDialog(core::Workspace &workspace, core::RunServiceHos
     qobject_cast<QLabel *>(form->labelForField(datasetRow))->setBuddy(m_dataset);
     form->addRow(tr("&Environment:"), withProblem(m_environment, QStringLiteral("environment")));
     form->addRow(tr("&Compute:"), withProblem(computeBox, QStringLiteral("compute")));
+    form->addRow(tr("De&vice:"), m_device);
     form->addRow(tr("&Priority:"), priorityRow);
     qobject_cast<QLabel *>(form->labelForField(priorityRow))->setBuddy(m_priority);
 
@@ -289,6 +301,10 @@ QWidget *SubmitRunDialog::withProblem(QWidget *field, const QString &key)
 void SubmitRunDialog::computeChanged()
 {
     m_computeInfo->setText(m_compute->currentData(Qt::ToolTipRole).toString());
+    const bool slurm = m_compute->currentData(kIsSlurmRole).toBool();
+    m_device->setEnabled(!slurm);
+    m_device->setToolTip(slurm ? tr("A Slurm job gets the GPUs its compute target asks for per node")
+                               : tr("Which slot of this machine the run may take"));
 }
 
 QString SubmitRunDialog::fieldOf(const QString &problem)
@@ -362,6 +378,8 @@ core::RunRequest SubmitRunDialog::request() const
     r.environment = m_environment->currentText();
     r.compute = m_compute->currentData().toString();
     r.priority = m_prioritySpin->value();
+    if (!m_compute->currentData(kIsSlurmRole).toBool()) // Slurm jobs: the target's GPUs per node decide
+        r.device = core::RunRequest::Device(m_device->currentData().toInt());
     return r;
 }
 
@@ -378,6 +396,7 @@ void SubmitRunDialog::setRequest(const core::RunRequest &r)
     if (const int i = m_compute->findData(r.compute); i >= 0)
         m_compute->setCurrentIndex(i);
     m_prioritySpin->setValue(r.priority);
+    m_device->setCurrentIndex(m_device->findData(int(r.device)));
     entryChanged();
 }
 
@@ -399,6 +418,8 @@ core::RunRequest SubmitRunDialog::requestOf(const core::RunRecord &run)
     r.compute = c.value(u"compute").toObject().value(u"name").toString(run.computeTarget);
     r.tags = run.tags;
     r.priority = run.priority;
+    r.device = core::runDeviceFromName(c.value(u"resources").toObject().value(u"device").toString())
+                   .value_or(core::RunRequest::Device::Any);
     return r;
 }
 

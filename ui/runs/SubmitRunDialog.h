@@ -84,6 +84,7 @@ private:
     QComboBox *m_environment = nullptr;
     QComboBox *m_compute = nullptr;
     QLabel *m_computeInfo = nullptr;
+    QComboBox *m_device = nullptr;      // Any, GPU only, CPU only (local targets; disabled for Slurm)
     QComboBox *m_priority = nullptr;    // Low, Normal, High, Custom
     QSpinBox *m_prioritySpin = nullptr; // the number the run gets; a preset sets it, another value is Custom
     QLabel *m_problems = nullptr;

@@ -214,13 +214,11 @@ int submit(CliContext &context)
     if (context.isSet(u"priority"_s))
         request.priority = priorityArgument(context.value(u"priority"_s));
     if (context.isSet(u"device"_s)) {
-        const QString device = context.value(u"device"_s).toLower();
-        if (device == u"gpu"_s)
-            request.device = core::RunRequest::Device::Gpu;
-        else if (device == u"cpu"_s)
-            request.device = core::RunRequest::Device::Cpu;
-        else if (device != u"any"_s)
+        const QString device = context.value(u"device"_s);
+        const auto parsed = core::runDeviceFromName(device);
+        if (!parsed)
             throw UsageError(u"unknown device '%1'; use any (the default), gpu or cpu"_s.arg(device));
+        request.device = *parsed;
     }
     for (const QString &tag : context.values(u"tag"_s)) {
         const qsizetype eq = tag.indexOf(u'=');
