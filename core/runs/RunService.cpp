@@ -157,6 +157,12 @@ void RunService::cancel(const QString &uid)
     const RunRecord run = m_store.get(uid);
     if (isTerminal(run.state))
         throw WorkspaceError(u"run '%1' has already ended (%2); nothing to cancel"_s.arg(uid, runStateName(run.state)));
+    if (run.isSweep()) {
+        // A sweep's parent has no process: its controller (core/sweeps) sees the mark, cancels the trials and ends it.
+        m_store.setColumns(run.id, {{u"cancel_requested"_s, QVariant(1)}});
+        appendSystemLog(run.runDir, u"cancel requested"_s);
+        return;
+    }
     // A Slurm run that is Queued with a job id waits in Slurm's queue: its job must be canceled there.
     const bool inSlurmQueue = !isLocal(run) && slurmJobId(run) > 0;
     QVariantMap columns = endColumns(u"canceled while queued"_s);

@@ -110,10 +110,7 @@ quint64 RunServiceHost::submit(const RunRequest &request)
 
 void RunServiceHost::cancel(const QString &uid)
 {
-    const RunRecord run = m_store.get(uid); // throws for an unknown run
-    if (isTerminal(run.state))
-        throw WorkspaceError(u"run '%1' has already ended (%2); nothing to cancel"_s.arg(uid, runStateName(run.state)));
-    post([uid](RunService &service) { service.cancel(uid); });
+    post([uid](RunService &service) { service.cancel(uid); }); // refusals (unknown, ended) come back as warning()
 }
 
 void RunServiceHost::setPriority(const QString &uid, int priority)

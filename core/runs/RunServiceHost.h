@@ -39,8 +39,9 @@ public:
     // Records the run (Queued) and snapshots its source on the service's thread, which then schedules it. Returns
     // at once with a ticket; submitFinished(ticket, run) or submitFailed(ticket, message) follows, queued.
     quint64 submit(const RunRequest &request);
-    // Throws WorkspaceError for an unknown or finished run; the rest (signals, SIGTERM) happens on the service's
-    // thread, which reports problems through warning().
+    // Cancels on the service's thread (RunService::cancel: a queued run at once, an active one through its backend,
+    // a sweep through its controller); no read of the store on the caller's thread. An unknown or ended run comes
+    // back as warning().
     void cancel(const QString &uid);
     // Throws WorkspaceError for a priority out of range; the rest happens on the service's thread (RunStore::
     // setPriority): then runPriorityChanged, or warning() for an unknown run or one that has started.

@@ -1,11 +1,10 @@
 // TestRunServiceHost: the GUI's run service on its own thread (issue 12) - a real Python run submitted through the
 // facade completes; the submission (snapshot) runs on the service's thread and its result, points, state changes and
 // log come back as queued signals on the caller's thread, every point once and in order; a refused submission comes
-// back as submitFailed with core's message; cancel validates on the caller's thread.
+// back as submitFailed with core's message; a cancel of an unknown run comes back as warning().
 #include "RunTestSupport.h"
 
 #include "core/runs/RunServiceHost.h"
-#include "core/workspace/WorkspaceError.h"
 
 #include <QSignalSpy>
 #include <QThread>
@@ -87,10 +86,21 @@ private slots:
         QCOMPARE(finished.count(), 0);
     }
 
-    void cancelOfAnEndedRunThrowsHere()
+    // Cancel reads nothing on the caller's (the GUI's) thread: an unknown run is refused on the service's thread and
+    // the refusal comes back as warning(), on this thread.
+    void cancelOfAnUnknownRunComesBackAsAWarning()
     {
         RunServiceHost host(*m_ws);
-        QVERIFY_THROWS_EXCEPTION(WorkspaceError, host.cancel(u"no-such-run"_s));
+        QThread *warnedOn = nullptr;
+        QString message;
+        connect(&host, &RunServiceHost::warning, this, [&](const QString &text) {
+            warnedOn = QThread::currentThread();
+            message = text;
+        });
+        host.cancel(u"no-such-run"_s);
+        QTRY_VERIFY_WITH_TIMEOUT(warnedOn != nullptr, 60000);
+        QCOMPARE(warnedOn, thread());
+        QVERIFY2(message.contains(u"no-such-run"_s), qPrintable(message));
     }
 };
 

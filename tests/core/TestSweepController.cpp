@@ -133,6 +133,31 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(WorkspaceError, store.setPriority(parent.uid, kRunPriorityHigh));
     }
 
+    // Cancel through the run service (what the GUI's Cancel Sweep and Cancel Run post to its thread): the parent,
+    // which has no process, is only marked; its controller cancels the running trial and ends the sweep Canceled.
+    void runServiceCancelOfASweepGoesThroughItsController()
+    {
+        const RunRecord parent =
+            submit(sweepYaml(u"  arguments: [--quality, '${{search_space.quality}}']\n"
+                             u"search_space:\n  quality: {type: choice, values: [0.1, 0.2]}\n"
+                             u"sampling_algorithm: grid\nobjective: {primary_metric: Accuracy, goal: maximize}\n"
+                             u"limits: {max_concurrent_trials: 1}\n"_s));
+        RunStore store(m_ws->database());
+        SweepController controller(*m_ws, SweepControllerOptions{600000, 0, u"cancel"_s});
+        controller.step();
+        QCOMPARE(store.children(parent.id).size(), 1);
+        const QString trial = store.children(parent.id).constFirst().uid;
+        QTRY_COMPARE_WITH_TIMEOUT(store.get(trial).state, RunState::Running, 60000); // the poor trial logs for minutes
+        m_runs->cancel(parent.uid);
+        QVERIFY(store.get(parent.uid).cancelRequested);
+        QCOMPARE(store.get(parent.uid).state, RunState::Running); // no backend was asked to stop the parent
+        QTRY_VERIFY_WITH_TIMEOUT((controller.step(), isTerminal(store.get(parent.uid).state)), 120000);
+        QCOMPARE(store.get(parent.uid).state, RunState::Canceled);
+        QTRY_COMPARE_WITH_TIMEOUT(store.get(trial).state, RunState::Canceled, 60000);
+        QCOMPARE(store.children(parent.id).size(), 1);                        // the second trial never started
+        QVERIFY_THROWS_EXCEPTION(WorkspaceError, m_runs->cancel(parent.uid)); // ended: nothing to cancel
+    }
+
     void limitsHoldAndNoTrialRunsTwiceAfterTakeover()
     {
         const RunRecord parent = submit(sweepYaml(

@@ -129,11 +129,15 @@ void TestSweepView::tableAndBrushing()
     // Every trial's primary metric on one chart.
     QCOMPARE(view.chart()->runIds().size(), 4);
     QCOMPARE(view.chart()->buffer(u"child-1"_s, u"Accuracy"_s)->size(), 2);
-    // Cancel Sweep: the sweep is marked for its controller; the button turns off.
+    // Cancel Sweep: the view asks (the pane posts it to the run service's thread; nothing is written here); the
+    // button turns off.
     auto *cancel = view.findChild<QPushButton *>(u"cancelSweepButton"_s);
     QVERIFY(cancel->isEnabled());
+    QSignalSpy cancelRequested(&view, &ui::SweepView::cancelRequested);
     QTest::mouseClick(cancel, Qt::LeftButton);
-    QVERIFY(store.get(parent.uid).cancelRequested);
+    QCOMPARE(cancelRequested.count(), 1);
+    QCOMPARE(cancelRequested.at(0).at(0).toString(), parent.uid);
+    QVERIFY(!store.get(parent.uid).cancelRequested);
     QVERIFY(!cancel->isEnabled());
     QVERIFY(view.findChild<QPushButton *>(u"registerBestButton"_s)->isEnabled());
 }

@@ -7,7 +7,6 @@
 #include "core/store/Database.h"
 #include "core/store/MetricChunks.h"
 #include "core/workspace/Workspace.h"
-#include "core/workspace/WorkspaceError.h"
 #include "ui/models/RunsFilterModel.h"
 #include "ui/models/RunsTableModel.h"
 #include "ui/runs/RunContextMenu.h"
@@ -365,8 +364,11 @@ RunDetails *RunsPane::openDetails(const QString &uid)
     const core::RunRecord run = m_model->run(row);
     auto *d = new RunDetails(run);
     d->setWorkspace(m_workspace);
-    if (run.isSweep()) // a sweep's parent: its trials (issue 16)
-        d->tabs()->insertTab(1, new SweepView(*m_workspace, *m_reader, run), tr("Trials"));
+    if (run.isSweep()) { // a sweep's parent: its trials (issue 16)
+        auto *sweep = new SweepView(*m_workspace, *m_reader, run);
+        connect(sweep, &SweepView::cancelRequested, this, [this](const QString &id) { m_service->cancel(id); });
+        d->tabs()->insertTab(1, sweep, tr("Trials"));
+    }
     d->outputs()->setActivityList(activityList());
     loadFullRecord(d);
     d->beginLoadingMetrics();
@@ -374,13 +376,7 @@ RunDetails *RunsPane::openDetails(const QString &uid)
         d, [id = run.id](core::Database &db) { return core::MetricChunks::chunksAfter(db, id, 0); },
         [d](QList<core::MetricColumns> chunks) { d->loadMetrics(std::move(chunks)); });
     connect(d, &RunDetails::modelRegistered, this, &RunsPane::modelRegistered);
-    connect(d, &RunDetails::cancelRequested, this, [this](const QString &id) {
-        try {
-            m_service->cancel(id);
-        } catch (const core::WorkspaceError &e) {
-            showMessage(e.message());
-        }
-    });
+    connect(d, &RunDetails::cancelRequested, this, [this](const QString &id) { m_service->cancel(id); });
     m_details.insert(uid, d);
     m_tabs->setCurrentIndex(m_tabs->addTab(d, RunDetails::title(run)));
     return d;

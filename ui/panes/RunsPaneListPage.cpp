@@ -3,7 +3,6 @@
 #include "ui/panes/RunsPane.h"
 
 #include "core/runs/RunTypes.h"
-#include "core/workspace/WorkspaceError.h"
 #include "ui/models/RunsFilterModel.h"
 #include "ui/models/RunsTableModel.h"
 #include "ui/runs/RunColumnChooser.h"
@@ -162,12 +161,8 @@ QWidget *RunsPane::createListPage()
     connect(compare, &QPushButton::clicked, this, &RunsPane::compareSelected);
     connect(cancel, &QPushButton::clicked, this, [this] {
         for (const QString &uid : selectedUids()) {
-            try {
-                if (m_service)
-                    m_service->cancel(uid);
-            } catch (const core::WorkspaceError &e) {
-                showMessage(e.message());
-            }
+            if (m_service)
+                m_service->cancel(uid); // refusals come back as the service's warning(), shown here
         }
     });
     connect(m_table, &QTableView::doubleClicked, this,

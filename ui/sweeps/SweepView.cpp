@@ -3,10 +3,8 @@
 
 #include "core/runs/RunStore.h"
 #include "core/store/StoreReader.h"
-#include "core/sweeps/SweepStore.h"
 #include "core/sweeps/SweepTrialsModel.h"
 #include "core/workspace/Workspace.h"
-#include "core/workspace/WorkspaceError.h"
 #include "ui/charts/LiveChart.h"
 #include "ui/dialogs/RegisterModelDialog.h"
 #include "ui/sweeps/ParallelCoordinatesView.h"
@@ -178,12 +176,7 @@ void SweepView::showRead(Read read)
 
 void SweepView::cancelSweep()
 {
-    try {
-        core::SweepStore(m_workspace).requestCancel(m_parent); // the sweep's controller cancels its trials
-    } catch (const core::WorkspaceError &e) {
-        m_summary->setText(e.message());
-        return;
-    }
+    emit cancelRequested(m_parent.uid); // the pane cancels through the run service (off this thread)
     m_parent.cancelRequested = true;
     m_cancel->setEnabled(false); // at once: the reload below confirms it
     reload();

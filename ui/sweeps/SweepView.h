@@ -46,7 +46,8 @@ public:
     ParallelCoordinatesView *coordinates() const { return m_coordinates; }
 
 signals:
-    void loaded(); // an answer of reload() is shown
+    void loaded();                            // an answer of reload() is shown
+    void cancelRequested(const QString &uid); // Cancel Sweep: the sweep's controller cancels its trials
 
 private:
     struct Read;
