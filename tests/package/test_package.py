@@ -48,23 +48,19 @@ def need_tools(*tools):
 
 
 def build_deb(args, out_dir):
-    """The .deb of this build folder when it is CPU-only (cpack only, no rebuild), else of a CPU-only one."""
+    """The .deb of this build folder (cpack only, no rebuild). A CUDA build's CUDA plugin stays out of it (its install
+    component is not packaged: installer/CMakeLists.txt), so the package is the same CPU one either way."""
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
+    config = Path(args.build_dir) / "CPackConfig.cmake"
+    if not config.exists():
+        print(f"package test: {config} is missing: the installer was not configured (rsvg-convert or help2man "
+              "missing?); run scripts/setup and configure again", file=sys.stderr)
+        sys.exit(1)
     if args.with_cuda.upper() in ("ON", "1", "TRUE", "YES"):
-        # A CUDA build's mldesk-train needs libraries no Debian package provides: package a CPU-only build folder
-        # next to this one instead (a full build the first time, incremental afterwards).
-        cpu_dir = Path(args.build_dir) / "package-cpu-build"
-        print(f"this build has CUDA on: packaging the CPU-only build folder {cpu_dir}", flush=True)
-        run([Path(args.source_dir) / "scripts/package", "--no-setup", cpu_dir, out_dir], timeout=3000)
-    else:
-        config = Path(args.build_dir) / "CPackConfig.cmake"
-        if not config.exists():
-            print(f"package test: {config} is missing: the installer was not configured (rsvg-convert or help2man "
-                  "missing?); run scripts/setup and configure again", file=sys.stderr)
-            sys.exit(1)
-        run([args.cpack, "-G", "DEB", "--config", config, "-B", out_dir], timeout=600)
+        print("this build has CUDA on: its CUDA plugin (install component cuda) is left out of the package", flush=True)
+    run([args.cpack, "-G", "DEB", "--config", config, "-B", out_dir], timeout=600)
     debs = sorted(out_dir.glob("mldesk_*.deb"))
     if len(debs) != 1:
         print(f"package test: expected one mldesk_*.deb in {out_dir}, found {[d.name for d in debs]}", file=sys.stderr)
@@ -108,6 +104,9 @@ def check_files(root, source_dir):
     for path in expected:
         if not path.is_file():
             fail(f"the package lacks {path.relative_to(root)}")
+    cuda = sorted(str(p.relative_to(root)) for p in root.rglob("*cuda*"))
+    if cuda:
+        fail(f"the package holds CUDA files (no Debian package provides their libraries): {cuda}")
     for size in PNG_SIZES:
         png = usr / f"share/icons/hicolor/{size}x{size}/apps/mldesk.png"
         if not png.is_file():
