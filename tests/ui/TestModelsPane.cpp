@@ -384,6 +384,10 @@ void TestModelsPane::readsOffTheGuiThread()
     pane.setWorkspace(m_workspace.get());
     pane.show();
     QVERIFY(loaded.isEmpty());
+    // Until a version is shown there is nothing to act on.
+    QVERIFY(!pane.currentVersion());
+    QVERIFY(!child<QPushButton>(&pane, QStringLiteral("downloadModelButton"))->isEnabled());
+    QVERIFY(!child<QPushButton>(&pane, QStringLiteral("deployModelButton"))->isEnabled());
     QTRY_COMPARE(loaded.count(), 1);
     QTRY_COMPARE(pane.selectedForDeletion(), QStringLiteral("custom:1")); // the first listed
     QTRY_COMPARE(lineageLoaded.count(), 1);

@@ -243,7 +243,7 @@ void DatasetsPane::loadVersions()
 {
     const quint64 sequence = ++m_versionsStarted;
     const QString name = currentDataset();
-    if (name != m_versionsOf) {
+    if (name != m_versionsOf || name.isEmpty()) {
         // Another dataset's versions must not stay (Delete would name this dataset with their number).
         m_selecting = true;
         m_versions->setRows({});

@@ -220,7 +220,7 @@ void EnvironmentsPane::loadVersions()
 {
     const quint64 sequence = ++m_versionsStarted;
     const QString name = currentEnvironment();
-    if (name != m_versionsOf) {
+    if (name != m_versionsOf || name.isEmpty()) {
         // Another environment's versions must not stay (Delete would name this one with their number).
         m_selecting = true;
         m_shownVersions.clear();

@@ -417,8 +417,9 @@ void ModelsPane::loadVersions()
 {
     const quint64 sequence = ++m_versionsStarted;
     const QString name = currentModel();
-    if (name != m_versionsOf) {
-        // Another model's versions must not stay (Delete, Download, tags would act on them).
+    if (name != m_versionsOf || name.isEmpty()) {
+        // Another model's versions (or any, when none is current) must not stay: Delete, Download, Deploy and the
+        // tags would act on them. The actions stay disabled until the versions come.
         m_selecting = true;
         m_shownVersions.clear();
         m_versions->setRows({});
