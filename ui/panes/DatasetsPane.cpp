@@ -175,27 +175,34 @@ void DatasetsPane::showLoaded(quint64 sequence, Listed listed)
     }
     // The selection is kept by name (and the version by number) across the reset; a dataset asked for before it
     // was listed is selected now.
-    const bool wanted = !m_wantedDataset.isEmpty();
-    const QString name = wanted ? m_wantedDataset : currentDataset();
-    // A version asked for whose dataset's versions are still to come stays wanted.
-    const int version = wanted || m_wantedVersion > 0 ? m_wantedVersion : currentVersion();
+    const QString current = currentDataset();
+    const QString wanted = m_wantedDataset;
     m_wantedDataset.clear();
     m_selecting = true;
     m_datasets->setRows(std::move(listed.rows));
-    int row = m_datasets->rowOfKey(name);
-    if (row < 0 && m_datasets->rowCount() > 0)
-        row = 0; // the first listed (by name)
+    int row = wanted.isEmpty() ? -1 : m_datasets->rowOfKey(wanted);
+    const bool asked = row >= 0;
+    if (row < 0)
+        row = m_datasets->rowOfKey(current);
+    if (row < 0 && current.isEmpty() && m_datasets->rowCount() > 0)
+        row = 0; // nothing was selected: the first listed (by name); one gone since stays unselected
     if (row >= 0) {
         const QModelIndex index = m_proxy->mapFromSource(m_datasets->index(row, 0));
         m_datasetView->setCurrentIndex(index);
         m_datasetView->scrollTo(index);
     }
     m_selecting = false;
+    // The version asked for with it; else one asked for whose versions are still to come; else the one shown.
+    if (!asked) {
+        if (!wanted.isEmpty())
+            m_wantedVersion = 0; // it came with a dataset that is not listed
+        if (m_wantedVersion <= 0)
+            m_wantedVersion = currentDataset() == current ? currentVersion() : 0;
+    }
     const int count = m_datasets->rowCount();
     showCount(m_workspace, count, tr("No datasets registered yet"), tr("dataset"), tr("datasets"),
               tr("Register files or URLs with \u201cRegister Dataset\u2026\u201d; each change becomes a new version."));
     m_stack->setCurrentIndex(count == 0 ? 0 : 1);
-    m_wantedVersion = currentDataset() == name ? version : 0;
     loadVersions();
     emit loaded();
 }

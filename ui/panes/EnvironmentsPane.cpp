@@ -177,13 +177,16 @@ void EnvironmentsPane::showLoaded(quint64 sequence, Listed listed)
         return;
     }
     // The current row is kept by name across the reset; one asked for before it was listed is selected now.
-    const QString selected = !m_wanted.isEmpty() ? m_wanted : currentEnvironment();
+    const QString current = currentEnvironment();
+    const QString wanted = m_wanted;
     m_wanted.clear();
     m_selecting = true;
     m_environments->setRows(std::move(listed.rows));
-    int row = m_environments->rowOfKey(selected);
+    int row = wanted.isEmpty() ? -1 : m_environments->rowOfKey(wanted);
     if (row < 0)
-        row = m_environments->rowOfKey(listed.initial);
+        row = m_environments->rowOfKey(current);
+    if (row < 0 && current.isEmpty())
+        row = m_environments->rowOfKey(listed.initial); // one gone since stays unselected
     if (row >= 0)
         m_environmentView->setCurrentIndex(m_environments->index(row, 0));
     m_selecting = false;
