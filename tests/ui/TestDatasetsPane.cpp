@@ -1,9 +1,13 @@
 // TestDatasetsPane: register a folder through the dialog like a user (name, tags, add folder, Register) and see
 // it in the table with its versions and files; a bad URL and an unreachable one show their errors inline; the
-// activity list shows the job while it runs.
+// activity list shows the job while it runs. Issue 12: loading the pane and moving its selection run no statement
+// on the GUI thread's connection (SQLite's trace hook counts them), and the versions of a dataset no longer selected
+// are never shown.
 #include "UiTestSupport.h"
 
 #include "core/datasets/DatasetRegistry.h"
+#include "core/store/BlobStore.h"
+#include "core/store/Database.h"
 #include "core/workspace/Workspace.h"
 #include "ui/dialogs/RegisterDatasetDialog.h"
 #include "ui/models/TableModel.h"
@@ -18,14 +22,71 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QSqlDriver>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <dlfcn.h>
+#include <sqlite3.h>
 
 using mldesk::core::Workspace;
 using mldesk::test::child;
 using mldesk::ui::DatasetsPane;
 using mldesk::ui::RegisterDatasetDialog;
+using mldesk::ui::TableModel;
+
+namespace {
+
+// Counts the statements SQLite starts on one connection (all of them: Qt's, ours), from the connection's thread -
+// TestRunDetails' counter. This test links no SQLite of its own: sqlite3_trace_v2 comes from the library Qt's SQLite
+// driver loaded (the one the handle belongs to).
+class StatementCounter final {
+public:
+    explicit StatementCounter(mldesk::core::Database &db)
+    {
+        const QVariant handle = db.connection().driver()->handle();
+        m_sqlite = *static_cast<sqlite3 *const *>(handle.data());
+        m_library = dlopen("libsqlite3.so.0", RTLD_NOW | RTLD_NOLOAD);
+        if (m_library)
+            m_trace = reinterpret_cast<decltype(&sqlite3_trace_v2)>(dlsym(m_library, "sqlite3_trace_v2"));
+        if (m_trace)
+            m_trace(m_sqlite, SQLITE_TRACE_STMT, &StatementCounter::trace, this);
+    }
+    ~StatementCounter()
+    {
+        if (m_trace)
+            m_trace(m_sqlite, 0, nullptr, nullptr);
+        if (m_library)
+            dlclose(m_library);
+    }
+    StatementCounter(const StatementCounter &) = delete;
+    StatementCounter &operator=(const StatementCounter &) = delete;
+    bool isCounting() const { return m_trace != nullptr; }
+    int count() const { return m_count; }
+
+private:
+    static int trace(unsigned, void *self, void *, void *)
+    {
+        ++static_cast<StatementCounter *>(self)->m_count;
+        return 0;
+    }
+    sqlite3 *m_sqlite = nullptr;
+    void *m_library = nullptr;
+    decltype(&sqlite3_trace_v2) m_trace = nullptr;
+    int m_count = 0;
+};
+
+// The view row of the dataset `name` in the pane's (sorted) datasets table.
+QModelIndex datasetIndex(QTableView *table, TableModel *model, const QString &name)
+{
+    auto *proxy = static_cast<QSortFilterProxyModel *>(table->model());
+    return proxy->mapFromSource(model->index(model->rowOfKey(name), 0));
+}
+
+} // namespace
 
 class TestDatasetsPane final : public QObject {
     Q_OBJECT
@@ -37,9 +98,13 @@ private slots:
     void registersFolderThroughDialog();
     void badUrlShowsErrorInline();
     void unreachableUrlFailsInline();
+    void readsOffTheGuiThread();
+    void staleVersionsAreNotShown();
 
 private:
     RegisterDatasetDialog *openDialog(DatasetsPane &pane);
+    // A dataset `name` with `versions` versions of `files` files each.
+    void addDataset(const QString &name, int versions, int files);
 
     QTemporaryDir m_settings;
     std::unique_ptr<QTemporaryDir> m_root;
@@ -63,13 +128,32 @@ RegisterDatasetDialog *TestDatasetsPane::openDialog(DatasetsPane &pane)
     return pane.findChild<RegisterDatasetDialog *>(QStringLiteral("registerDatasetDialog"));
 }
 
+void TestDatasetsPane::addDataset(const QString &name, int versions, int files)
+{
+    for (int v = 1; v <= versions; ++v) {
+        QList<mldesk::core::DatasetFile> list;
+        for (int f = 0; f < files; ++f) {
+            const QByteArray content = name.toUtf8() + ' ' + QByteArray::number(v) + ' ' + QByteArray::number(f);
+            list.append({QStringLiteral("f%1.bin").arg(f), content.size(), m_workspace->blobs().putBytes(content),
+                         QStringLiteral("/x/f%1.bin").arg(f)});
+        }
+        mldesk::core::DatasetRegistry(m_workspace->database()).commit(name, {}, {}, list, true);
+    }
+}
+
 void TestDatasetsPane::emptyWorkspaceShowsHint()
 {
     DatasetsPane pane;
+    QSignalSpy loaded(&pane, &DatasetsPane::loaded);
     pane.setWorkspace(m_workspace.get());
     pane.show();
-    QCOMPARE(child<QLabel>(&pane, QStringLiteral("emptyStateHeadline"))->text(),
-             QStringLiteral("No datasets registered yet"));
+    auto *headline = child<QLabel>(&pane, QStringLiteral("emptyStateHeadline"));
+    // "None yet" is said by the answer, not before it.
+    QVERIFY(loaded.isEmpty());
+    QVERIFY(headline->text() != QStringLiteral("No datasets registered yet") || !headline->isVisible());
+    QTRY_COMPARE(loaded.count(), 1);
+    QCOMPARE(headline->text(), QStringLiteral("No datasets registered yet"));
+    QVERIFY(headline->isVisible());
     QVERIFY(child<QPushButton>(&pane, QStringLiteral("registerDatasetButton"))->isVisible());
 }
 
@@ -106,6 +190,10 @@ void TestDatasetsPane::registersFolderThroughDialog()
     QTRY_VERIFY_WITH_TIMEOUT(guard.isNull() || !guard->isVisible(), 20000); // accepted and closed
     QTRY_COMPARE(activities.count(), 0);
 
+    // Listed, selected and its files shown once the pane's reads (off the GUI thread) have answered.
+    QTRY_COMPARE(pane.filesModel()->rowCount(), 2);
+    QCOMPARE(child<QTableView>(&pane, QStringLiteral("datasetsTable"))->currentIndex().data().toString(),
+             QStringLiteral("toy-data"));
     QCOMPARE(pane.datasetsModel()->rowCount(), 1);
     QCOMPARE(pane.datasetsModel()->index(0, 0).data().toString(), QStringLiteral("toy-data"));
     QCOMPARE(pane.datasetsModel()->index(0, 2).data().toString(), QStringLiteral("2"));
@@ -159,6 +247,85 @@ void TestDatasetsPane::unreachableUrlFailsInline()
     QVERIFY(dialog->isVisible());
     QVERIFY(child<QPushButton>(dialog, QStringLiteral("registerButton"))->isEnabled());
     QCOMPARE(mldesk::core::DatasetRegistry(m_workspace->database()).list().size(), 0);
+}
+
+void TestDatasetsPane::readsOffTheGuiThread()
+{
+    addDataset(QStringLiteral("alpha"), 2, 3);
+    addDataset(QStringLiteral("beta"), 1, 5);
+    StatementCounter gui(m_workspace->database()); // from before the pane opens the workspace: its first load too
+    QVERIFY(gui.isCounting());
+    DatasetsPane pane;
+    QSignalSpy loaded(&pane, &DatasetsPane::loaded);
+    pane.setWorkspace(m_workspace.get());
+    pane.show();
+    QTRY_COMPARE(loaded.count(), 1);
+    auto *table = child<QTableView>(&pane, QStringLiteral("datasetsTable"));
+    QCOMPARE(table->currentIndex().data().toString(), QStringLiteral("alpha")); // the first one
+    QTRY_COMPARE(pane.filesModel()->rowCount(), 3);
+    QCOMPARE(pane.versionsModel()->rowCount(), 2);
+    QCOMPARE(pane.selectedForDeletion(), QStringLiteral("alpha:2")); // the newest
+
+    // A click on another dataset; then alpha's older version asked for by name (as a model's lineage link does).
+    table->setCurrentIndex(datasetIndex(table, pane.datasetsModel(), QStringLiteral("beta")));
+    QTRY_COMPARE(pane.filesModel()->rowCount(), 5);
+    QCOMPARE(pane.selectedForDeletion(), QStringLiteral("beta:1"));
+    pane.selectDataset(QStringLiteral("alpha"), 1);
+    QTRY_COMPARE(pane.selectedForDeletion(), QStringLiteral("alpha:1"));
+    QTRY_COMPARE(pane.filesModel()->rowCount(), 3);
+
+    QCOMPARE(gui.count(), 0); // the load and the clicks: nothing on the GUI thread's connection
+
+    // A reload (as View > Refresh) keeps the dataset and the version selected.
+    addDataset(QStringLiteral("gamma"), 1, 1); // written here (counted), before the pane reads again
+    const int before = gui.count();
+    QSignalSpy filesLoaded(&pane, &DatasetsPane::filesLoaded);
+    pane.setWorkspace(m_workspace.get());
+    QTRY_COMPARE(loaded.count(), 2);
+    QCOMPARE(pane.datasetsModel()->rowCount(), 3);
+    QTRY_COMPARE(filesLoaded.count(), 1); // the list, the versions, then the files read again
+    QCOMPARE(pane.selectedForDeletion(), QStringLiteral("alpha:1"));
+    QCOMPARE(pane.filesModel()->rowCount(), 3);
+    QCOMPARE(gui.count(), before);
+    // The counter does count this connection's reads.
+    const int written = gui.count();
+    QCOMPARE(mldesk::core::DatasetRegistry(m_workspace->database()).list().size(), 3);
+    QVERIFY(gui.count() > written);
+}
+
+void TestDatasetsPane::staleVersionsAreNotShown()
+{
+    addDataset(QStringLiteral("a-one"), 1, 1);
+    addDataset(QStringLiteral("b-two"), 2, 2);
+    addDataset(QStringLiteral("c-three"), 3, 3);
+    DatasetsPane pane;
+    QSignalSpy loaded(&pane, &DatasetsPane::loaded);
+    pane.setWorkspace(m_workspace.get());
+    pane.show();
+    QTRY_COMPARE(loaded.count(), 1);
+    QTRY_COMPARE(pane.filesModel()->rowCount(), 1); // a-one's
+
+    // Every versions and files table the pane shows from here, with the dataset current then.
+    auto *table = child<QTableView>(&pane, QStringLiteral("datasetsTable"));
+    QStringList shown;
+    connect(pane.versionsModel(), &QAbstractItemModel::modelReset, this, [&] {
+        if (pane.versionsModel()->rowCount() > 0)
+            shown.append(table->currentIndex().data().toString() + QStringLiteral(" versions ") +
+                         QString::number(pane.versionsModel()->rowCount()));
+    });
+    connect(pane.filesModel(), &QAbstractItemModel::modelReset, this, [&] {
+        if (pane.filesModel()->rowCount() > 0)
+            shown.append(table->currentIndex().data().toString() + QStringLiteral(" files ") +
+                         QString::number(pane.filesModel()->rowCount()));
+    });
+    QSignalSpy versionsLoaded(&pane, &DatasetsPane::versionsLoaded);
+    // c-three, then b-two before the event loop runs: c-three's answer comes while b-two is selected.
+    table->setCurrentIndex(datasetIndex(table, pane.datasetsModel(), QStringLiteral("c-three")));
+    table->setCurrentIndex(datasetIndex(table, pane.datasetsModel(), QStringLiteral("b-two")));
+    QTRY_COMPARE(pane.filesModel()->rowCount(), 2);
+    QCOMPARE(versionsLoaded.count(), 1); // b-two's; c-three's (read first, answered first) was dropped
+    QCOMPARE(pane.versionsModel()->rowCount(), 2);
+    QCOMPARE(shown, (QStringList{QStringLiteral("b-two versions 2"), QStringLiteral("b-two files 2")}));
 }
 
 QTEST_MAIN(TestDatasetsPane)

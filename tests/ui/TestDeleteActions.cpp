@@ -97,8 +97,9 @@ private slots:
         m_window->showPane(MainWindow::Datasets);
         static_cast<mldesk::ui::DatasetsPane *>(m_window->pane(MainWindow::Datasets))->selectDataset(u"d"_s, 1);
         auto *versions = child<QTableView>(m_window.get(), u"versionsTable"_s);
+        // The pane reads off the GUI thread: version 1 is current once its versions are shown.
+        QTRY_COMPARE(versions->currentIndex().siblingAtColumn(0).data().toString(), u"1"_s);
         const int row = versions->currentIndex().row();
-        QVERIFY(row >= 0);
 
         pressDeleteOn(u"versionsTable"_s, row);
         QTRY_VERIFY(visibleBox(u"deleteConfirmBox"_s));
@@ -111,6 +112,7 @@ private slots:
         QCOMPARE(datasetVersions(), 2);
 
         static_cast<mldesk::ui::DatasetsPane *>(m_window->pane(MainWindow::Datasets))->selectDataset(u"d"_s, 1);
+        QTRY_COMPARE(versions->currentIndex().siblingAtColumn(0).data().toString(), u"1"_s);
         pressDeleteOn(u"versionsTable"_s, versions->currentIndex().row());
         QTRY_VERIFY(visibleBox(u"deleteConfirmBox"_s));
         QTest::mouseClick(child<QPushButton>(visibleBox(u"deleteConfirmBox"_s), u"confirmDeleteButton"_s),
@@ -128,7 +130,9 @@ private slots:
         openWindow();
         m_window->showPane(MainWindow::Datasets);
         static_cast<mldesk::ui::DatasetsPane *>(m_window->pane(MainWindow::Datasets))->selectDataset(u"d"_s, 1);
-        pressDeleteOn(u"versionsTable"_s, child<QTableView>(m_window.get(), u"versionsTable"_s)->currentIndex().row());
+        auto *versions = child<QTableView>(m_window.get(), u"versionsTable"_s);
+        QTRY_COMPARE(versions->currentIndex().siblingAtColumn(0).data().toString(), u"1"_s);
+        pressDeleteOn(u"versionsTable"_s, versions->currentIndex().row());
         QTRY_VERIFY(visibleBox(u"deleteRefusedBox"_s));
         QMessageBox *box = visibleBox(u"deleteRefusedBox"_s);
         QVERIFY2(box->informativeText().contains(u"run run-1 used it as an input"_s),

@@ -1,7 +1,11 @@
 // TestEnvironmentsPane: curated environments listed; the create dialog marks a YAML parse error on its line and
-// refuses to create; a valid file with docker image and a variable becomes version 1, shown highlighted.
+// refuses to create; a valid file with docker image and a variable becomes version 1, shown highlighted. Issue 12:
+// loading the pane and moving its selection run no statement on the GUI thread's connection (SQLite's trace hook
+// counts them), and the versions of an environment no longer selected are never shown.
 #include "UiTestSupport.h"
 
+#include "core/environments/EnvironmentRegistry.h"
+#include "core/store/Database.h"
 #include "core/workspace/Workspace.h"
 #include "ui/dialogs/CreateEnvironmentDialog.h"
 #include "ui/models/TableModel.h"
@@ -13,14 +17,62 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSignalSpy>
+#include <QSqlDriver>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <dlfcn.h>
+#include <sqlite3.h>
 
 using mldesk::core::Workspace;
 using mldesk::test::child;
 using mldesk::ui::CreateEnvironmentDialog;
 using mldesk::ui::EnvironmentsPane;
+
+namespace {
+
+// Counts the statements SQLite starts on one connection (all of them: Qt's, ours), from the connection's thread -
+// TestRunDetails' counter. This test links no SQLite of its own: sqlite3_trace_v2 comes from the library Qt's SQLite
+// driver loaded (the one the handle belongs to).
+class StatementCounter final {
+public:
+    explicit StatementCounter(mldesk::core::Database &db)
+    {
+        const QVariant handle = db.connection().driver()->handle();
+        m_sqlite = *static_cast<sqlite3 *const *>(handle.data());
+        m_library = dlopen("libsqlite3.so.0", RTLD_NOW | RTLD_NOLOAD);
+        if (m_library)
+            m_trace = reinterpret_cast<decltype(&sqlite3_trace_v2)>(dlsym(m_library, "sqlite3_trace_v2"));
+        if (m_trace)
+            m_trace(m_sqlite, SQLITE_TRACE_STMT, &StatementCounter::trace, this);
+    }
+    ~StatementCounter()
+    {
+        if (m_trace)
+            m_trace(m_sqlite, 0, nullptr, nullptr);
+        if (m_library)
+            dlclose(m_library);
+    }
+    StatementCounter(const StatementCounter &) = delete;
+    StatementCounter &operator=(const StatementCounter &) = delete;
+    bool isCounting() const { return m_trace != nullptr; }
+    int count() const { return m_count; }
+
+private:
+    static int trace(unsigned, void *self, void *, void *)
+    {
+        ++static_cast<StatementCounter *>(self)->m_count;
+        return 0;
+    }
+    sqlite3 *m_sqlite = nullptr;
+    void *m_library = nullptr;
+    decltype(&sqlite3_trace_v2) m_trace = nullptr;
+    int m_count = 0;
+};
+
+} // namespace
 
 class TestEnvironmentsPane final : public QObject {
     Q_OBJECT
@@ -31,6 +83,8 @@ private slots:
     void listsCuratedEnvironments();
     void yamlErrorPointsAtLine();
     void createsFromCondaYaml();
+    void readsOffTheGuiThread();
+    void staleVersionsAreNotShown();
 
 private:
     CreateEnvironmentDialog *openDialog(EnvironmentsPane &pane);
@@ -63,9 +117,9 @@ void TestEnvironmentsPane::listsCuratedEnvironments()
     QAbstractItemModelTester versions(pane.versionsModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     pane.setWorkspace(m_workspace.get());
     pane.show();
-    QVERIFY(pane.environmentsModel()->rowOfKey(QStringLiteral("MLDesk-Native")) >= 0);
+    QTRY_VERIFY(pane.environmentsModel()->rowOfKey(QStringLiteral("MLDesk-Native")) >= 0);
     QVERIFY(pane.environmentsModel()->rowOfKey(QStringLiteral("System-Python")) >= 0);
-    QVERIFY(child<QLabel>(&pane, QStringLiteral("environmentDetails"))->text().contains(QStringLiteral("Curated")));
+    QTRY_VERIFY(child<QLabel>(&pane, QStringLiteral("environmentDetails"))->text().contains(QStringLiteral("Curated")));
 }
 
 void TestEnvironmentsPane::yamlErrorPointsAtLine()
@@ -107,13 +161,97 @@ void TestEnvironmentsPane::createsFromCondaYaml()
     QPointer<CreateEnvironmentDialog> guard = dialog;
     QTest::mouseClick(child<QPushButton>(dialog, QStringLiteral("createButton")), Qt::LeftButton);
     QTRY_VERIFY(guard.isNull() || !guard->isVisible());
-    QVERIFY(pane.environmentsModel()->rowOfKey(QStringLiteral("keras-env")) >= 0);
+    // Listed and selected once the pane's reads (off the GUI thread) have answered.
+    QTRY_VERIFY(pane.environmentsModel()->rowOfKey(QStringLiteral("keras-env")) >= 0);
+    QTRY_COMPARE(pane.selectedForDeletion(), QStringLiteral("keras-env:1"));
     QCOMPARE(pane.versionsModel()->rowCount(), 1);
     QCOMPARE(pane.versionsModel()->index(0, 1).data().toString(), QStringLiteral("3.10"));
     QVERIFY(child<QPlainTextEdit>(&pane, QStringLiteral("specView"))->toPlainText().contains(QStringLiteral("keras")));
     const QString details = child<QLabel>(&pane, QStringLiteral("environmentDetails"))->text();
     QVERIFY2(details.contains(QStringLiteral("ubuntu:22.04")) && details.contains(QStringLiteral("KERAS_BACKEND")),
              qPrintable(details));
+}
+
+void TestEnvironmentsPane::readsOffTheGuiThread()
+{
+    mldesk::core::EnvironmentRegistry registry(m_workspace->database());
+    registry.createFromConda(QStringLiteral("env-a"), QStringLiteral("name: a\ndependencies:\n  - python=3.10\n"));
+    registry.createFromConda(QStringLiteral("env-a"), QStringLiteral("name: a\ndependencies:\n  - python=3.11\n"),
+                             QStringLiteral("ubuntu:24.04"));
+    StatementCounter gui(m_workspace->database()); // from before the pane opens the workspace: its first load too
+    QVERIFY(gui.isCounting());
+    EnvironmentsPane pane;
+    QSignalSpy loaded(&pane, &EnvironmentsPane::loaded);
+    pane.setWorkspace(m_workspace.get());
+    pane.show();
+    QTRY_COMPARE(loaded.count(), 1);
+    // The user's own environment, its newest version and that version's definition.
+    QTRY_COMPARE(pane.selectedForDeletion(), QStringLiteral("env-a:2"));
+    auto *spec = child<QPlainTextEdit>(&pane, QStringLiteral("specView"));
+    auto *details = child<QLabel>(&pane, QStringLiteral("environmentDetails"));
+    QVERIFY(spec->toPlainText().contains(QStringLiteral("python=3.11")));
+    QVERIFY(details->text().contains(QStringLiteral("ubuntu:24.04")));
+
+    // The older version: its definition came with the versions.
+    auto *versions = child<QTableView>(&pane, QStringLiteral("environmentVersionsTable"));
+    versions->setCurrentIndex(pane.versionsModel()->index(pane.versionsModel()->rowOfKey(1), 0));
+    QCOMPARE(pane.selectedForDeletion(), QStringLiteral("env-a:1"));
+    QVERIFY(spec->toPlainText().contains(QStringLiteral("python=3.10")));
+    QVERIFY(!details->text().contains(QStringLiteral("ubuntu")));
+
+    // A curated environment, clicked.
+    auto *table = child<QTableView>(&pane, QStringLiteral("environmentsTable"));
+    table->setCurrentIndex(pane.environmentsModel()->index(
+        pane.environmentsModel()->rowOfKey(mldesk::core::EnvironmentRegistry::nativeName()), 0));
+    QTRY_VERIFY(details->text().contains(QStringLiteral("mldesk-train")));
+
+    // A reload (as View > Refresh) keeps the environment and version selected.
+    table->setCurrentIndex(
+        pane.environmentsModel()->index(pane.environmentsModel()->rowOfKey(QStringLiteral("env-a")), 0));
+    QTRY_COMPARE(pane.selectedForDeletion(), QStringLiteral("env-a:2"));
+    versions->setCurrentIndex(pane.versionsModel()->index(pane.versionsModel()->rowOfKey(1), 0));
+    QSignalSpy versionsLoaded(&pane, &EnvironmentsPane::versionsLoaded);
+    pane.setWorkspace(m_workspace.get());
+    QTRY_COMPARE(loaded.count(), 2);
+    QTRY_COMPARE(versionsLoaded.count(), 1); // read again after the list
+    QCOMPARE(pane.selectedForDeletion(), QStringLiteral("env-a:1"));
+    QCOMPARE(gui.count(), 0);
+    QVERIFY(mldesk::core::EnvironmentRegistry(m_workspace->database()).list().size() >= 3);
+    QVERIFY(gui.count() > 0); // the counter does count this connection's reads
+}
+
+void TestEnvironmentsPane::staleVersionsAreNotShown()
+{
+    mldesk::core::EnvironmentRegistry registry(m_workspace->database());
+    for (const QString &python : {QStringLiteral("3.9"), QStringLiteral("3.10"), QStringLiteral("3.11")})
+        registry.createFromConda(QStringLiteral("three"), QStringLiteral("dependencies:\n  - python=%1\n").arg(python));
+    registry.createFromConda(QStringLiteral("two"), QStringLiteral("dependencies:\n  - python=3.8\n"));
+    registry.createFromConda(QStringLiteral("two"), QStringLiteral("dependencies:\n  - python=3.12\n"));
+    EnvironmentsPane pane;
+    QSignalSpy loaded(&pane, &EnvironmentsPane::loaded);
+    pane.setWorkspace(m_workspace.get());
+    pane.show();
+    QTRY_COMPARE(loaded.count(), 1);
+    QTRY_COMPARE(pane.selectedForDeletion(), QStringLiteral("three:3"));
+
+    auto *table = child<QTableView>(&pane, QStringLiteral("environmentsTable"));
+    QStringList shown; // every versions table shown from here, with the environment current then
+    connect(pane.versionsModel(), &QAbstractItemModel::modelReset, this, [&] {
+        if (pane.versionsModel()->rowCount() > 0)
+            shown.append(table->currentIndex().data().toString() + u' ' +
+                         QString::number(pane.versionsModel()->rowCount()));
+    });
+    QSignalSpy versionsLoaded(&pane, &EnvironmentsPane::versionsLoaded);
+    const auto indexOf = [&](const QString &name) {
+        return pane.environmentsModel()->index(pane.environmentsModel()->rowOfKey(name), 0);
+    };
+    // A curated one, then "two" before the event loop runs: the curated one's answer comes while "two" is selected.
+    table->setCurrentIndex(indexOf(mldesk::core::EnvironmentRegistry::nativeName()));
+    table->setCurrentIndex(indexOf(QStringLiteral("two")));
+    QTRY_COMPARE(versionsLoaded.count(), 1); // "two"'s; the curated one's (read first, answered first) was dropped
+    QCOMPARE(pane.selectedForDeletion(), QStringLiteral("two:2"));
+    QCOMPARE(shown, QStringList{QStringLiteral("two 2")});
+    QVERIFY(child<QPlainTextEdit>(&pane, QStringLiteral("specView"))->toPlainText().contains(QStringLiteral("3.12")));
 }
 
 QTEST_MAIN(TestEnvironmentsPane)

@@ -25,6 +25,7 @@
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QStackedWidget>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -203,12 +204,15 @@ void TestMainWindow::everyPaneReachable()
     QVERIFY(!child<QLabel>(pane, QStringLiteral("paneDescription"))->text().isEmpty());
     if (emptyText.startsWith(u'#')) {
         auto *content = child<QWidget>(pane, emptyText.mid(1));
-        QVERIFY(content && content->isVisible());
+        QVERIFY(content);
+        QTRY_VERIFY(content->isVisible());
         return;
     }
+    // Shown once the pane's read of the store (off the GUI thread) has answered.
     auto *headline = child<QLabel>(pane, QStringLiteral("emptyStateHeadline"));
-    QVERIFY(headline && headline->isVisible());
-    QCOMPARE(headline->text(), emptyText);
+    QVERIFY(headline);
+    QTRY_VERIFY(headline->isVisible());
+    QTRY_COMPARE(headline->text(), emptyText);
 }
 
 void TestMainWindow::panesShowWorkspaceCounts()
@@ -349,16 +353,18 @@ void TestMainWindow::modelsPaneLinksOtherPanes()
     const QList<mldesk::core::DatasetFile> files{{QStringLiteral("a.txt"), 1, ws.blobs().putBytes("a"), {}}};
     mldesk::core::DatasetRegistry(ws.database()).commit(QStringLiteral("digits"), {}, {}, files, true);
     mldesk::core::DatasetRegistry(ws.database()).commit(QStringLiteral("other"), {}, {}, files, true);
+    auto *models = static_cast<mldesk::ui::ModelsPane *>(window.pane(MainWindow::Models));
+    QSignalSpy modelsLoaded(models, &mldesk::ui::ModelsPane::loaded);
     window.refresh();
     window.show();
-    auto *models = static_cast<mldesk::ui::ModelsPane *>(window.pane(MainWindow::Models));
+    QTRY_VERIFY(!modelsLoaded.isEmpty()); // the panes read off the GUI thread: the (empty) list is shown
 
     // A lineage link to a dataset version shows it in the Datasets pane.
     window.showPane(MainWindow::Models);
     emit models->openDatasetRequested(QStringLiteral("other"), 1);
     QCOMPARE(window.currentPane(), int(MainWindow::Datasets));
-    QCOMPARE(child<QTableView>(&window, QStringLiteral("datasetsTable"))->currentIndex().data().toString(),
-             QStringLiteral("other"));
+    QTRY_COMPARE(child<QTableView>(&window, QStringLiteral("datasetsTable"))->currentIndex().data().toString(),
+                 QStringLiteral("other"));
     // A link to a run switches to the Runs pane (an unknown run opens no tab).
     emit models->openRunRequested(QStringLiteral("no-such-run"));
     QCOMPARE(window.currentPane(), int(MainWindow::Runs));
@@ -375,7 +381,8 @@ void TestMainWindow::modelsPaneLinksOtherPanes()
     const auto version = mldesk::core::ModelRegistry(ws.database(), ws.blobs()).registerFiles(r);
     QCOMPARE(models->modelsModel()->rowCount(), 0); // not re-read yet
     emit window.runsPane()->modelRegistered(version);
-    QCOMPARE(models->modelsModel()->rowCount(), 1);
+    QTRY_COMPARE(models->modelsModel()->rowCount(), 1);
+    QTRY_VERIFY(models->currentVersion());
     QCOMPARE(models->currentVersion()->qualifiedName(), QStringLiteral("fresh:1"));
 }
 

@@ -2,11 +2,14 @@
 // QAbstractItemModelTester; versions and details (files, properties, tags, lineage) follow the selection; tags are
 // added and removed, a version archived and restored (the "Show archived" toggle shows it); Download copies a
 // version into a chosen folder (verified, listed in the activity list, "Open Folder" when done); Export Zip writes
-// a Keras archive; a bad filter is reported inline.
+// a Keras archive; a bad filter is reported inline. Issue 12: loading the pane and moving its selection run no
+// statement on the GUI thread's connection (SQLite's trace hook counts them), and the versions of a model (the
+// lineage of a version) no longer selected are never shown.
 #include "UiTestSupport.h"
 
 #include "core/models/ModelRegistry.h"
 #include "core/store/BlobStore.h"
+#include "core/store/Database.h"
 #include "core/workspace/Workspace.h"
 #include "ui/models/TableModel.h"
 #include "ui/panes/ModelsPane.h"
@@ -17,13 +20,19 @@
 #include <QCheckBox>
 #include <QDir>
 #include <QFile>
+#include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMenu>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSqlDriver>
 #include <QTableView>
 #include <QTextBrowser>
+#include <QTextDocument>
+
+#include <dlfcn.h>
+#include <sqlite3.h>
 
 using mldesk::core::ModelRegistration;
 using mldesk::core::ModelRegistry;
@@ -33,6 +42,45 @@ using mldesk::ui::ModelsPane;
 using mldesk::ui::TableModel;
 
 namespace {
+
+// Counts the statements SQLite starts on one connection (all of them: Qt's, ours), from the connection's thread -
+// TestRunDetails' counter. This test links no SQLite of its own: sqlite3_trace_v2 comes from the library Qt's SQLite
+// driver loaded (the one the handle belongs to).
+class StatementCounter final {
+public:
+    explicit StatementCounter(mldesk::core::Database &db)
+    {
+        const QVariant handle = db.connection().driver()->handle();
+        m_sqlite = *static_cast<sqlite3 *const *>(handle.data());
+        m_library = dlopen("libsqlite3.so.0", RTLD_NOW | RTLD_NOLOAD);
+        if (m_library)
+            m_trace = reinterpret_cast<decltype(&sqlite3_trace_v2)>(dlsym(m_library, "sqlite3_trace_v2"));
+        if (m_trace)
+            m_trace(m_sqlite, SQLITE_TRACE_STMT, &StatementCounter::trace, this);
+    }
+    ~StatementCounter()
+    {
+        if (m_trace)
+            m_trace(m_sqlite, 0, nullptr, nullptr);
+        if (m_library)
+            dlclose(m_library);
+    }
+    StatementCounter(const StatementCounter &) = delete;
+    StatementCounter &operator=(const StatementCounter &) = delete;
+    bool isCounting() const { return m_trace != nullptr; }
+    int count() const { return m_count; }
+
+private:
+    static int trace(unsigned, void *self, void *, void *)
+    {
+        ++static_cast<StatementCounter *>(self)->m_count;
+        return 0;
+    }
+    sqlite3 *m_sqlite = nullptr;
+    void *m_library = nullptr;
+    decltype(&sqlite3_trace_v2) m_trace = nullptr;
+    int m_count = 0;
+};
 
 void writeFile(const QString &path, const QByteArray &bytes)
 {
@@ -66,6 +114,8 @@ private slots:
     void downloadsAndExports();
     void cancelFromActivityList();
     void badFilterIsShownInline();
+    void readsOffTheGuiThread();
+    void staleSelectionIsNotShown();
 
 private:
     void addModels();
@@ -127,7 +177,7 @@ void TestModelsPane::listsModelsAndDetails()
     QVERIFY2(pane.messageText().isEmpty(), qPrintable(pane.messageText()));
 
     auto *table = child<QTableView>(&pane, QStringLiteral("modelsTable"));
-    QCOMPARE(table->model()->rowCount(), 2);
+    QTRY_COMPARE(table->model()->rowCount(), 2);                    // read off the GUI thread
     QCOMPARE(cell(table->model(), 0, 0), QStringLiteral("custom")); // sorted by name
     QCOMPARE(cell(table->model(), 0, 2), QStringLiteral("Custom"));
     QCOMPARE(cell(table->model(), 1, 0), QStringLiteral("keras-mlp"));
@@ -137,6 +187,7 @@ void TestModelsPane::listsModelsAndDetails()
     QCOMPARE(cell(table->model(), 1, 4), QStringLiteral("stage=dev"));
 
     pane.selectModel(QStringLiteral("keras-mlp"));
+    QTRY_COMPARE(pane.selectedForDeletion(), QStringLiteral("keras-mlp:2"));
     QCOMPARE(pane.versionsModel()->rowCount(), 2);
     QCOMPARE(cell(pane.versionsModel(), 0, 0), QStringLiteral("2")); // newest first
     QCOMPARE(pane.currentVersion()->version, 2);
@@ -147,7 +198,7 @@ void TestModelsPane::listsModelsAndDetails()
     QCOMPARE(cell(pane.propertiesModel(), 0, 0), QStringLiteral("Final test accuracy"));
     QCOMPARE(cell(pane.propertiesModel(), 0, 1), QStringLiteral("0.85"));
     auto *lineage = child<QTextBrowser>(&pane, QStringLiteral("modelLineage"));
-    QVERIFY2(lineage->toPlainText().contains(QStringLiteral("local files")), qPrintable(lineage->toPlainText()));
+    QTRY_VERIFY2(lineage->toPlainText().contains(QStringLiteral("local files")), qPrintable(lineage->toPlainText()));
 
     // Version 1 selected in the table: the details follow.
     auto *versions = child<QTableView>(&pane, QStringLiteral("modelVersionsTable"));
@@ -161,14 +212,16 @@ void TestModelsPane::editsTagsAndArchives()
     ModelsPane pane;
     pane.setWorkspace(m_workspace.get());
     pane.show();
-    pane.selectModel(QStringLiteral("keras-mlp"), 2);
+    pane.selectModel(QStringLiteral("keras-mlp"), 2); // before the list is read: selected when it comes
+    QTRY_COMPARE(pane.selectedForDeletion(), QStringLiteral("keras-mlp:2"));
 
+    // Each edit writes here, then the pane re-reads off the GUI thread and shows the version again.
     auto *tagEdit = child<QLineEdit>(&pane, QStringLiteral("modelTagEdit"));
     tagEdit->setText(QStringLiteral("best=yes"));
     QTest::mouseClick(child<QPushButton>(&pane, QStringLiteral("addTagButton")), Qt::LeftButton);
     QVERIFY2(pane.messageText().isEmpty(), qPrintable(pane.messageText()));
     auto *tags = child<QListWidget>(&pane, QStringLiteral("modelTagsList"));
-    QCOMPARE(tags->count(), 2);
+    QTRY_COMPARE(tags->count(), 2);
     QCOMPARE(pane.currentVersion()->tags.value(QStringLiteral("best")), QStringLiteral("yes"));
     QCOMPARE(pane.currentVersion()->version, 2); // the selection stays on the edited version
 
@@ -178,24 +231,27 @@ void TestModelsPane::editsTagsAndArchives()
 
     tags->findItems(QStringLiteral("stage=dev"), Qt::MatchExactly).constFirst()->setSelected(true);
     QTest::mouseClick(child<QPushButton>(&pane, QStringLiteral("removeTagButton")), Qt::LeftButton);
-    QCOMPARE(pane.currentVersion()->tags, (QMap<QString, QString>{{QStringLiteral("best"), QStringLiteral("yes")}}));
+    QTRY_COMPARE(pane.currentVersion()->tags,
+                 (QMap<QString, QString>{{QStringLiteral("best"), QStringLiteral("yes")}}));
 
     // Archive version 2: it leaves the default lists; "Show archived" brings it back; Restore un-archives it.
     auto *archive = child<QPushButton>(&pane, QStringLiteral("archiveModelButton"));
     QCOMPARE(archive->text(), QStringLiteral("Archive"));
     QTest::mouseClick(archive, Qt::LeftButton);
-    QCOMPARE(pane.versionsModel()->rowCount(), 1);
+    QTRY_COMPARE(pane.versionsModel()->rowCount(), 1);
     QCOMPARE(pane.currentVersion()->version, 1);
     const int kerasRow = pane.modelsModel()->rowOfKey(QStringLiteral("keras-mlp"));
     QCOMPARE(cell(pane.modelsModel(), kerasRow, 1), QStringLiteral("1"));
     child<QCheckBox>(&pane, QStringLiteral("showArchivedCheck"))->setChecked(true);
-    QCOMPARE(pane.versionsModel()->rowCount(), 2);
+    QTRY_COMPARE(pane.versionsModel()->rowCount(), 2);
     QCOMPARE(cell(pane.versionsModel(), 0, 7), QStringLiteral("Archived"));
     pane.selectModel(QStringLiteral("keras-mlp"), 2);
     QCOMPARE(archive->text(), QStringLiteral("Restore"));
     QTest::mouseClick(archive, Qt::LeftButton);
-    QVERIFY(!pane.currentVersion()->archived);
+    QTRY_VERIFY(!pane.currentVersion()->archived);
+    QSignalSpy versionsLoaded(&pane, &ModelsPane::versionsLoaded);
     child<QCheckBox>(&pane, QStringLiteral("showArchivedCheck"))->setChecked(false);
+    QTRY_VERIFY(!versionsLoaded.isEmpty());
     QCOMPARE(pane.versionsModel()->rowCount(), 2);
 }
 
@@ -211,6 +267,7 @@ void TestModelsPane::downloadsAndExports()
     pane.setWorkspace(m_workspace.get());
     pane.show();
     pane.selectModel(QStringLiteral("keras-mlp"), 1);
+    QTRY_COMPARE(pane.selectedForDeletion(), QStringLiteral("keras-mlp:1"));
 
     QTest::mouseClick(child<QPushButton>(&pane, QStringLiteral("downloadModelButton")), Qt::LeftButton);
     mldesk::ui::JobStatus *job = pane.jobStatus();
@@ -254,6 +311,7 @@ void TestModelsPane::downloadsAndExports()
 
     // A custom model cannot be exported as Keras: the button says so by being disabled.
     pane.selectModel(QStringLiteral("custom"));
+    QTRY_COMPARE(pane.selectedForDeletion(), QStringLiteral("custom:1"));
     QVERIFY(!child<QPushButton>(&pane, QStringLiteral("exportModelButton"))->isEnabled());
 }
 
@@ -283,6 +341,7 @@ void TestModelsPane::cancelFromActivityList()
     pane.setWorkspace(m_workspace.get());
     pane.show();
     pane.selectModel(QStringLiteral("big"));
+    QTRY_COMPARE(pane.selectedForDeletion(), QStringLiteral("big:1"));
     QTest::mouseClick(child<QPushButton>(&pane, QStringLiteral("downloadModelButton")), Qt::LeftButton);
     QCOMPARE(activities.count(), 1);
     QMenu *job = activities.menu()->actions().constFirst()->menu();
@@ -300,14 +359,107 @@ void TestModelsPane::badFilterIsShownInline()
     pane.setWorkspace(m_workspace.get());
     pane.show();
     auto *filter = child<QLineEdit>(&pane, QStringLiteral("modelFilter"));
+    QSignalSpy loaded(&pane, &ModelsPane::loaded);
+    QTRY_COMPARE(loaded.count(), 1);
+    QCOMPARE(pane.modelsModel()->rowCount(), 2);
     filter->setText(QStringLiteral("framework=Keras"));
-    QCOMPARE(pane.modelsModel()->rowCount(), 1);
+    QTRY_COMPARE(pane.modelsModel()->rowCount(), 1);
     QCOMPARE(cell(pane.modelsModel(), 0, 0), QStringLiteral("keras-mlp"));
     filter->setText(QStringLiteral("version>>"));
     QVERIFY2(pane.messageText().contains(QStringLiteral("Filter")), qPrintable(pane.messageText()));
     filter->setText(QStringLiteral("name=nothing"));
     QVERIFY(pane.messageText().isEmpty());
-    QCOMPARE(pane.modelsModel()->rowCount(), 0);
+    QTRY_COMPARE(pane.modelsModel()->rowCount(), 0);
+    QCOMPARE(child<QLabel>(&pane, QStringLiteral("emptyStateHeadline"))->text(),
+             QStringLiteral("No model matches the filter"));
+}
+
+void TestModelsPane::readsOffTheGuiThread()
+{
+    StatementCounter gui(m_workspace->database()); // from before the pane opens the workspace: its first load too
+    QVERIFY(gui.isCounting());
+    ModelsPane pane;
+    QSignalSpy loaded(&pane, &ModelsPane::loaded);
+    QSignalSpy lineageLoaded(&pane, &ModelsPane::lineageLoaded);
+    pane.setWorkspace(m_workspace.get());
+    pane.show();
+    QVERIFY(loaded.isEmpty());
+    // Until a version is shown there is nothing to act on.
+    QVERIFY(!pane.currentVersion());
+    QVERIFY(!child<QPushButton>(&pane, QStringLiteral("downloadModelButton"))->isEnabled());
+    QVERIFY(!child<QPushButton>(&pane, QStringLiteral("deployModelButton"))->isEnabled());
+    QTRY_COMPARE(loaded.count(), 1);
+    QTRY_COMPARE(pane.selectedForDeletion(), QStringLiteral("custom:1")); // the first listed
+    QTRY_COMPARE(lineageLoaded.count(), 1);
+
+    // Clicked: another model, then its older version (files from the versions read, lineage from the reader).
+    auto *table = child<QTableView>(&pane, QStringLiteral("modelsTable"));
+    auto *versions = child<QTableView>(&pane, QStringLiteral("modelVersionsTable"));
+    auto *lineage = child<QTextBrowser>(&pane, QStringLiteral("modelLineage"));
+    table->setCurrentIndex(table->model()->index(1, 0));
+    QTRY_COMPARE(pane.selectedForDeletion(), QStringLiteral("keras-mlp:2"));
+    versions->setCurrentIndex(pane.versionsModel()->index(pane.versionsModel()->rowOfKey(1), 0));
+    QCOMPARE(pane.selectedForDeletion(), QStringLiteral("keras-mlp:1"));
+    QCOMPARE(pane.filesModel()->index(0, 1).data(TableModel::SortRole).toLongLong(), 70000);
+    QTRY_VERIFY2(lineage->toPlainText().contains(QStringLiteral("keras-mlp:1")), qPrintable(lineage->toPlainText()));
+
+    // A reload (as View > Refresh) keeps the model and the version selected.
+    QSignalSpy lineageAgain(&pane, &ModelsPane::lineageLoaded);
+    pane.setWorkspace(m_workspace.get());
+    QTRY_COMPARE(loaded.count(), 2);
+    QTRY_COMPARE(lineageAgain.count(), 1); // after the list, the versions, then the shown version's lineage
+    QCOMPARE(pane.selectedForDeletion(), QStringLiteral("keras-mlp:1"));
+    QVERIFY(lineage->toPlainText().contains(QStringLiteral("keras-mlp:1")));
+    QCOMPARE(gui.count(), 0);
+    QVERIFY(ModelRegistry(m_workspace->database(), m_workspace->blobs()).list().size() == 2);
+    QVERIFY(gui.count() > 0); // the counter does count this connection's reads
+}
+
+void TestModelsPane::staleSelectionIsNotShown()
+{
+    ModelsPane pane;
+    QSignalSpy loaded(&pane, &ModelsPane::loaded);
+    pane.setWorkspace(m_workspace.get());
+    pane.show();
+    QTRY_COMPARE(loaded.count(), 1);
+    QTRY_COMPARE(pane.selectedForDeletion(), QStringLiteral("custom:1"));
+    auto *table = child<QTableView>(&pane, QStringLiteral("modelsTable"));
+    table->setCurrentIndex(table->model()->index(1, 0));
+    QTRY_COMPARE(pane.selectedForDeletion(), QStringLiteral("keras-mlp:2"));
+    auto *lineage = child<QTextBrowser>(&pane, QStringLiteral("modelLineage"));
+    QTRY_VERIFY(lineage->toPlainText().contains(QStringLiteral("keras-mlp:2")));
+
+    // Every versions table shown from here, with the model current then.
+    QStringList shown;
+    connect(pane.versionsModel(), &QAbstractItemModel::modelReset, this, [&] {
+        if (pane.versionsModel()->rowCount() > 0)
+            shown.append(table->currentIndex().data().toString() + u' ' +
+                         QString::number(pane.versionsModel()->rowCount()));
+    });
+    QSignalSpy versionsLoaded(&pane, &ModelsPane::versionsLoaded);
+    QSignalSpy lineageLoaded(&pane, &ModelsPane::lineageLoaded);
+    // custom, then keras-mlp again before the event loop runs: custom's answer comes while keras-mlp is selected.
+    table->setCurrentIndex(table->model()->index(0, 0));
+    table->setCurrentIndex(table->model()->index(1, 0));
+    QTRY_COMPARE(versionsLoaded.count(), 1); // keras-mlp's; custom's (read first, answered first) was dropped
+    QCOMPARE(shown, QStringList{QStringLiteral("keras-mlp 2")});
+    QCOMPARE(pane.selectedForDeletion(), QStringLiteral("keras-mlp:2"));
+
+    // The same for a version's lineage: version 1, then 2 before the event loop runs.
+    QTRY_COMPARE(lineageLoaded.count(), 1); // keras-mlp:2's, asked for when its versions came
+    lineageLoaded.clear();
+    auto *versions = child<QTableView>(&pane, QStringLiteral("modelVersionsTable"));
+    QStringList lineages; // every lineage shown from here
+    connect(lineage->document(), &QTextDocument::contentsChanged, this, [&] {
+        if (!lineage->toPlainText().isEmpty())
+            lineages.append(lineage->toPlainText());
+    });
+    versions->setCurrentIndex(pane.versionsModel()->index(pane.versionsModel()->rowOfKey(1), 0));
+    versions->setCurrentIndex(pane.versionsModel()->index(pane.versionsModel()->rowOfKey(2), 0));
+    QTRY_COMPARE(lineageLoaded.count(), 1);
+    QVERIFY2(lineage->toPlainText().contains(QStringLiteral("keras-mlp:2")), qPrintable(lineage->toPlainText()));
+    QVERIFY2(!lineages.join(u'|').contains(QStringLiteral("keras-mlp:1")), qPrintable(lineages.join(u'|')));
+    QVERIFY(!lineages.isEmpty());
 }
 
 QTEST_MAIN(TestModelsPane)

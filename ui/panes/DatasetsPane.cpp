@@ -1,7 +1,8 @@
-// DatasetsPane: reads DatasetRegistry into three tables and hosts the register dialog.
+// DatasetsPane: reads DatasetRegistry into three tables, on the pane's StoreReader, and hosts the register dialog.
 #include "ui/panes/DatasetsPane.h"
 
 #include "core/datasets/DatasetRegistry.h"
+#include "core/store/Database.h"
 #include "core/workspace/Workspace.h"
 #include "core/workspace/WorkspaceError.h"
 #include "ui/dialogs/RegisterDatasetDialog.h"
@@ -80,15 +81,38 @@ DatasetsPane::DatasetsPane(QWidget *parent)
 
     connect(registerButton, &QPushButton::clicked, this, &DatasetsPane::openRegisterDialog);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
-    connect(m_datasetView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            &DatasetsPane::showVersions);
-    connect(m_versionView->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &DatasetsPane::showFiles);
+    // The user moved the current row: read what it shows. Moves the pane makes itself read explicitly.
+    connect(m_datasetView->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this] {
+        if (!m_selecting) {
+            m_wantedVersion = 0;
+            loadVersions();
+        }
+    });
+    connect(m_versionView->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this] {
+        if (!m_selecting)
+            loadFiles();
+    });
     setWorkspace(nullptr);
 }
 
+DatasetsPane::~DatasetsPane() = default;
+
 void DatasetsPane::setWorkspace(core::Workspace *workspace)
 {
-    m_workspace = workspace;
+    if (workspace != m_workspace || !workspace) {
+        m_reader.reset(); // its reads in flight are dropped with it
+        m_workspace = workspace;
+        if (workspace)
+            m_reader = std::make_unique<core::StoreReader>(workspace->database());
+        // Another workspace's rows must not stay while this one's are read.
+        m_datasets->setRows({});
+        m_versions->setRows({});
+        m_files->setRows({});
+        m_versionsOf.clear();
+        m_filesOf.clear();
+        m_wantedDataset.clear();
+        m_wantedVersion = 0;
+    }
     reload();
 }
 
@@ -98,31 +122,89 @@ void DatasetsPane::focusFind()
     m_filter->selectAll();
 }
 
+struct DatasetsPane::Listed {
+    bool ok = false; // false: the read failed (said in the log)
+    QList<TableModel::Row> rows;
+};
+
 void DatasetsPane::reload()
 {
-    const QString selected = currentDataset();
+    const quint64 sequence = ++m_reloadsStarted;
     m_toolbar->setVisible(m_workspace != nullptr);
-    QList<core::DatasetSummary> list;
-    if (m_workspace)
-        list = core::DatasetRegistry(m_workspace->database()).list();
-    QList<TableModel::Row> rows;
-    for (const core::DatasetSummary &d : std::as_const(list)) {
-        rows.append({d.name,
-                     {{d.name},
-                      {QString::number(d.latestVersion), d.latestVersion},
-                      {QString::number(d.latestFileCount), d.latestFileCount},
-                      {TableModel::formatBytes(d.latestTotalBytes), d.latestTotalBytes},
-                      {TableModel::formatDate(d.created), d.created},
-                      {d.description}}});
+    if (!m_workspace) {
+        m_reloadShown = sequence;
+        m_datasets->setRows({});
+        showCount(nullptr, 0, {}, {}, {}, {});
+        m_stack->setCurrentIndex(0);
+        loadVersions();
+        return;
     }
-    m_datasets->setRows(rows);
-    showCount(m_workspace, int(list.size()), tr("No datasets registered yet"), tr("dataset"), tr("datasets"),
+    if (m_datasets->rowCount() == 0)
+        m_stack->setCurrentIndex(1); // the (empty) tables until the answer says whether there is anything
+    m_reader->read(
+        this,
+        [](core::Database &db) {
+            Listed listed;
+            try {
+                for (const core::DatasetSummary &d : core::DatasetRegistry(db).list()) {
+                    listed.rows.append({d.name,
+                                        {{d.name},
+                                         {QString::number(d.latestVersion), d.latestVersion},
+                                         {QString::number(d.latestFileCount), d.latestFileCount},
+                                         {TableModel::formatBytes(d.latestTotalBytes), d.latestTotalBytes},
+                                         {TableModel::formatDate(d.created), d.created},
+                                         {d.description}}});
+                }
+                listed.ok = true;
+            } catch (const std::exception &e) {
+                qWarning("datasets: reading the datasets failed: %s", e.what());
+            }
+            return listed;
+        },
+        [this, sequence](Listed listed) { showLoaded(sequence, std::move(listed)); });
+}
+
+void DatasetsPane::showLoaded(quint64 sequence, Listed listed)
+{
+    if (sequence != m_reloadsStarted)
+        return; // a newer reload is in flight: its answer follows
+    m_reloadShown = sequence;
+    if (!listed.ok) {
+        emit loaded();
+        return;
+    }
+    // The selection is kept by name (and the version by number) across the reset; a dataset asked for before it
+    // was listed is selected now.
+    const QString current = currentDataset();
+    const QString wanted = m_wantedDataset;
+    m_wantedDataset.clear();
+    m_selecting = true;
+    m_datasets->setRows(std::move(listed.rows));
+    int row = wanted.isEmpty() ? -1 : m_datasets->rowOfKey(wanted);
+    const bool asked = row >= 0;
+    if (row < 0)
+        row = m_datasets->rowOfKey(current);
+    if (row < 0 && current.isEmpty() && m_datasets->rowCount() > 0)
+        row = 0; // nothing was selected: the first listed (by name); one gone since stays unselected
+    if (row >= 0) {
+        const QModelIndex index = m_proxy->mapFromSource(m_datasets->index(row, 0));
+        m_datasetView->setCurrentIndex(index);
+        m_datasetView->scrollTo(index);
+    }
+    m_selecting = false;
+    // The version asked for with it; else one asked for whose versions are still to come; else the one shown.
+    if (!asked) {
+        if (!wanted.isEmpty())
+            m_wantedVersion = 0; // it came with a dataset that is not listed
+        if (m_wantedVersion <= 0)
+            m_wantedVersion = currentDataset() == current ? currentVersion() : 0;
+    }
+    const int count = m_datasets->rowCount();
+    showCount(m_workspace, count, tr("No datasets registered yet"), tr("dataset"), tr("datasets"),
               tr("Register files or URLs with \u201cRegister Dataset\u2026\u201d; each change becomes a new version."));
-    m_stack->setCurrentIndex(list.isEmpty() ? 0 : 1);
-    if (!list.isEmpty())
-        selectDataset(selected.isEmpty() ? list.constFirst().name : selected);
-    else
-        showVersions();
+    m_stack->setCurrentIndex(count == 0 ? 0 : 1);
+    loadVersions();
+    emit loaded();
 }
 
 QString DatasetsPane::currentDataset() const
@@ -130,68 +212,141 @@ QString DatasetsPane::currentDataset() const
     return m_datasetView->currentIndex().data(TableModel::KeyRole).toString();
 }
 
+int DatasetsPane::currentVersion() const
+{
+    return m_versionView->currentIndex().data(TableModel::KeyRole).toInt();
+}
+
 void DatasetsPane::selectDataset(const QString &name, int version)
 {
     const int row = m_datasets->rowOfKey(name);
-    if (row < 0)
+    if (row < 0) {
+        if (m_reloadShown < m_reloadsStarted) {
+            // Not listed yet (a reload in flight): selected when the list comes.
+            m_wantedDataset = name;
+            m_wantedVersion = version;
+        }
         return;
+    }
+    if (currentDataset() == name && m_versionsOf == name) {
+        // Its versions are shown: only the version moves (unless their read is still to come).
+        const int versionRow = version > 0 ? m_versions->rowOfKey(version) : -1;
+        if (versionRow >= 0)
+            m_versionView->setCurrentIndex(m_versions->index(versionRow, 0));
+        else if (version > 0)
+            m_wantedVersion = version;
+        return;
+    }
+    m_selecting = true;
     const QModelIndex index = m_proxy->mapFromSource(m_datasets->index(row, 0));
     m_datasetView->setCurrentIndex(index);
     m_datasetView->scrollTo(index);
-    showVersions();
-    const int versionRow = version > 0 ? m_versions->rowOfKey(version) : -1;
-    if (versionRow >= 0)
-        m_versionView->setCurrentIndex(m_versions->index(versionRow, 0));
+    m_selecting = false;
+    m_wantedVersion = version;
+    loadVersions();
 }
 
-void DatasetsPane::showVersions()
+void DatasetsPane::loadVersions()
 {
-    QList<TableModel::Row> rows;
+    const quint64 sequence = ++m_versionsStarted;
     const QString name = currentDataset();
-    if (m_workspace && !name.isEmpty()) {
-        try {
-            const QList<core::DatasetVersion> versions = core::DatasetRegistry(m_workspace->database()).versions(name);
-            for (auto it = versions.crbegin(); it != versions.crend(); ++it) { // newest first
-                QStringList tags;
-                for (auto t = it->tags.cbegin(); t != it->tags.cend(); ++t)
-                    tags.append(t.value().isEmpty() ? t.key() : t.key() + u'=' + t.value());
-                rows.append({it->version,
-                             {{QString::number(it->version), it->version},
-                              {QString::number(it->fileCount), it->fileCount},
-                              {TableModel::formatBytes(it->totalBytes), it->totalBytes},
-                              {TableModel::formatDate(it->created), it->created},
-                              {tags.join(QStringLiteral(", "))},
-                              {it->description}}});
-            }
-        } catch (const core::WorkspaceError &) {
-            // Deleted by another process since the list was read: the next refresh drops it.
-        }
+    if (name != m_versionsOf || name.isEmpty()) {
+        // Another dataset's versions must not stay (Delete would name this dataset with their number).
+        m_selecting = true;
+        m_versions->setRows({});
+        m_selecting = false;
+        m_versionsOf.clear();
+        ++m_filesStarted; // and their files (a read in flight is dropped)
+        m_files->setRows({});
+        m_filesOf.clear();
     }
-    m_versions->setRows(rows);
-    if (!rows.isEmpty())
-        m_versionView->setCurrentIndex(m_versions->index(0, 0));
-    showFiles();
+    if (!m_reader || name.isEmpty()) {
+        m_wantedVersion = 0;
+        emit versionsLoaded();
+        return;
+    }
+    m_reader->read(
+        this,
+        [name](core::Database &db) {
+            QList<TableModel::Row> rows;
+            try {
+                const QList<core::DatasetVersion> versions = core::DatasetRegistry(db).versions(name);
+                for (auto it = versions.crbegin(); it != versions.crend(); ++it) { // newest first
+                    QStringList tags;
+                    for (auto t = it->tags.cbegin(); t != it->tags.cend(); ++t)
+                        tags.append(t.value().isEmpty() ? t.key() : t.key() + u'=' + t.value());
+                    rows.append({it->version,
+                                 {{QString::number(it->version), it->version},
+                                  {QString::number(it->fileCount), it->fileCount},
+                                  {TableModel::formatBytes(it->totalBytes), it->totalBytes},
+                                  {TableModel::formatDate(it->created), it->created},
+                                  {tags.join(QStringLiteral(", "))},
+                                  {it->description}}});
+                }
+            } catch (const core::WorkspaceError &) {
+                // Deleted by another process since the list was read: the next refresh drops it.
+            }
+            return rows;
+        },
+        [this, sequence, name](QList<TableModel::Row> rows) { showVersions(sequence, name, std::move(rows)); });
 }
 
-void DatasetsPane::showFiles()
+void DatasetsPane::showVersions(quint64 sequence, const QString &name, QList<TableModel::Row> rows)
 {
-    QList<TableModel::Row> rows;
+    // Dropped when another dataset (or the same one again) was asked for since: that answer follows.
+    if (sequence != m_versionsStarted || name != currentDataset())
+        return;
+    const int version = m_versionsOf == name && m_wantedVersion <= 0 ? currentVersion() : m_wantedVersion;
+    m_wantedVersion = 0;
+    m_selecting = true;
+    m_versions->setRows(std::move(rows));
+    m_versionsOf = name;
+    const int row = version > 0 ? m_versions->rowOfKey(version) : -1;
+    if (m_versions->rowCount() > 0)
+        m_versionView->setCurrentIndex(m_versions->index(row >= 0 ? row : 0, 0));
+    m_selecting = false;
+    loadFiles();
+    emit versionsLoaded();
+}
+
+void DatasetsPane::loadFiles()
+{
+    const quint64 sequence = ++m_filesStarted;
     const QString name = currentDataset();
-    const int version = m_versionView->currentIndex().data(TableModel::KeyRole).toInt();
-    if (m_workspace && !name.isEmpty() && version > 0) {
-        try {
-            core::DatasetRegistry registry(m_workspace->database());
-            for (const core::DatasetFile &f : registry.files(registry.version(name, version))) {
-                rows.append({f.relativePath,
-                             {{f.relativePath},
-                              {TableModel::formatBytes(f.size), f.size},
-                              {f.hash.left(12), {}, f.hash},
-                              {f.source}}});
-            }
-        } catch (const core::WorkspaceError &) {
-        }
+    const int version = currentVersion();
+    const QString key = name.isEmpty() || version <= 0 ? QString() : name + u':' + QString::number(version);
+    if (key != m_filesOf) {
+        m_files->setRows({});
+        m_filesOf.clear();
     }
-    m_files->setRows(rows);
+    if (!m_reader || key.isEmpty()) {
+        emit filesLoaded();
+        return;
+    }
+    m_reader->read(
+        this,
+        [name, version](core::Database &db) {
+            QList<TableModel::Row> rows;
+            try {
+                core::DatasetRegistry registry(db);
+                for (const core::DatasetFile &f : registry.files(registry.version(name, version))) {
+                    rows.append({f.relativePath,
+                                 {{f.relativePath},
+                                  {TableModel::formatBytes(f.size), f.size},
+                                  {f.hash.left(12), {}, f.hash},
+                                  {f.source}}});
+                }
+            } catch (const core::WorkspaceError &) {
+            }
+            return rows;
+        },
+        [this, sequence, key](QList<TableModel::Row> rows) {
+            if (sequence != m_filesStarted || key != selectedForDeletion())
+                return; // another version was selected since
+            m_files->setRows(std::move(rows));
+            m_filesOf = key;
+            emit filesLoaded();
+        });
 }
 
 QString DatasetsPane::selectedForDeletion() const
@@ -208,8 +363,9 @@ RegisterDatasetDialog *DatasetsPane::openRegisterDialog()
     auto *dialog = new RegisterDatasetDialog(m_workspace->path(), activityList(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &RegisterDatasetDialog::registered, this, [this](const QString &name) {
+        m_wantedDataset = name; // selected when the reload's answer lists it
+        m_wantedVersion = 0;
         reload();
-        selectDataset(name);
     });
     dialog->open();
     return dialog;

@@ -1,10 +1,14 @@
 // DatasetsPane: the Datasets page - a table of datasets (name, latest version, files, size, registered), the
 // versions of the selected one and the files of the selected version; "Register dataset..." opens the dialog.
+// Everything it shows is read off the GUI thread by a StoreReader of its own (issue 12: a version may hold tens of
+// thousands of files).
 #pragma once
 
+#include "core/store/StoreReader.h"
+#include "ui/models/TableModel.h"
 #include "ui/panes/Pane.h"
 
-#include <functional>
+#include <memory>
 
 class QLineEdit;
 class QSortFilterProxyModel;
@@ -14,7 +18,6 @@ class QTableView;
 namespace mldesk::ui {
 
 class RegisterDatasetDialog;
-class TableModel;
 
 class DatasetsPane final : public Pane {
     Q_OBJECT
@@ -22,26 +25,38 @@ class DatasetsPane final : public Pane {
 
 public:
     explicit DatasetsPane(QWidget *parent = nullptr);
+    ~DatasetsPane() override;
     void setWorkspace(core::Workspace *workspace) override;
     QString selectedForDeletion() const override;
     void focusFind() override;
 
     // Opens the register dialog (non-modal for the event loop; tests find it by objectName).
     RegisterDatasetDialog *openRegisterDialog();
-    // Selects the dataset and, when version > 0, that version.
+    // Selects the dataset and, when version > 0, that version - at once when they are shown, else when the read
+    // in flight brings them.
     void selectDataset(const QString &name, int version = 0);
 
     TableModel *datasetsModel() const { return m_datasets; }
     TableModel *versionsModel() const { return m_versions; }
     TableModel *filesModel() const { return m_files; }
 
+signals:
+    void loaded();         // a reload's answer is shown (the datasets table holds what the store held then)
+    void versionsLoaded(); // the versions of the current dataset are shown
+    void filesLoaded();    // the files of the current version are shown
+
 private:
+    struct Listed; // what a reload read
     void reload();
-    void showVersions();
-    void showFiles();
+    void showLoaded(quint64 sequence, Listed listed);
+    void loadVersions(); // of the current dataset, then its wanted version (else the newest)
+    void showVersions(quint64 sequence, const QString &name, QList<TableModel::Row> rows);
+    void loadFiles(); // of the current version
     QString currentDataset() const;
+    int currentVersion() const;
 
     core::Workspace *m_workspace = nullptr;
+    std::unique_ptr<core::StoreReader> m_reader;
     TableModel *m_datasets = nullptr;
     TableModel *m_versions = nullptr;
     TableModel *m_files = nullptr;
@@ -52,6 +67,17 @@ private:
     QLineEdit *m_filter = nullptr;
     QStackedWidget *m_stack = nullptr;
     QWidget *m_toolbar = nullptr;
+    // Reads begun; an answer is shown only when no newer read of the same kind has begun since (the reader answers
+    // in order: the newer one follows).
+    quint64 m_reloadsStarted = 0;
+    quint64 m_reloadShown = 0; // the newest reload answered (shown, or failed)
+    quint64 m_versionsStarted = 0;
+    quint64 m_filesStarted = 0;
+    QString m_versionsOf;     // the dataset whose versions the versions table shows
+    QString m_filesOf;        // "name:version" whose files the files table shows
+    QString m_wantedDataset;  // asked for (selectDataset, a registration) before the list held it
+    int m_wantedVersion = 0;  // selected when the current dataset's versions come (0: the newest)
+    bool m_selecting = false; // the pane itself moves the current row: no read from the slot
 };
 
 } // namespace mldesk::ui

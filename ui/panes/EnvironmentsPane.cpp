@@ -1,7 +1,8 @@
-// EnvironmentsPane: reads EnvironmentRegistry into its tables and the spec view.
+// EnvironmentsPane: reads EnvironmentRegistry into its tables and the spec view, on the pane's StoreReader.
 #include "ui/panes/EnvironmentsPane.h"
 
 #include "core/environments/EnvironmentRegistry.h"
+#include "core/store/Database.h"
 #include "core/workspace/Workspace.h"
 #include "core/workspace/WorkspaceError.h"
 #include "ui/dialogs/CreateEnvironmentDialog.h"
@@ -19,6 +20,8 @@
 #include <QStackedWidget>
 #include <QTableView>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace mldesk::ui {
 
@@ -81,88 +84,201 @@ EnvironmentsPane::EnvironmentsPane(QWidget *parent)
     contentLayout()->addWidget(m_stack, 1);
 
     connect(createButton, &QPushButton::clicked, this, &EnvironmentsPane::openCreateDialog);
-    connect(m_environmentView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            &EnvironmentsPane::showVersions);
-    connect(m_versionView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            &EnvironmentsPane::showDetails);
+    // The user moved the current row: read (or show) what it shows. Moves the pane makes itself do that explicitly.
+    connect(m_environmentView->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this] {
+        if (!m_selecting)
+            loadVersions();
+    });
+    connect(m_versionView->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this] {
+        if (!m_selecting)
+            showDetails();
+    });
     setWorkspace(nullptr);
 }
 
+EnvironmentsPane::~EnvironmentsPane() = default;
+
 void EnvironmentsPane::setWorkspace(core::Workspace *workspace)
 {
-    m_workspace = workspace;
+    if (workspace != m_workspace || !workspace) {
+        m_reader.reset(); // its reads in flight are dropped with it
+        m_workspace = workspace;
+        if (workspace)
+            m_reader = std::make_unique<core::StoreReader>(workspace->database());
+        // Another workspace's rows must not stay while this one's are read.
+        m_environments->setRows({});
+        m_wanted.clear();
+        loadVersions();
+    }
     reload();
 }
 
+struct EnvironmentsPane::Listed {
+    bool ok = false; // false: the read failed (said in the log)
+    QList<TableModel::Row> rows;
+    QString initial; // the first conda (user's own) environment, else the first
+};
+
 void EnvironmentsPane::reload()
 {
-    const QString selected = m_environmentView->currentIndex().data(TableModel::KeyRole).toString();
+    const quint64 sequence = ++m_reloadsStarted;
     m_toolbar->setVisible(m_workspace != nullptr);
-    QList<core::EnvironmentSummary> list;
-    if (m_workspace)
-        list = core::EnvironmentRegistry(m_workspace->database()).list();
-    QList<TableModel::Row> rows;
-    for (const core::EnvironmentSummary &e : std::as_const(list)) {
-        rows.append({e.name,
-                     {{e.name},
-                      {EnvironmentVersion::kindName(e.kind)},
-                      {QString::number(e.latestVersion), e.latestVersion},
-                      {QString::number(e.versionCount), e.versionCount},
-                      {TableModel::formatDate(e.created), e.created},
-                      {e.description}}});
+    if (!m_workspace) {
+        m_reloadShown = sequence;
+        m_environments->setRows({});
+        showCount(nullptr, 0, {}, {}, {}, {});
+        m_stack->setCurrentIndex(0);
+        loadVersions();
+        return;
     }
-    m_environments->setRows(rows);
-    showCount(m_workspace, int(list.size()), tr("No environments yet"), tr("environment"), tr("environments"),
-              tr("Create one from a conda YAML file."));
-    m_stack->setCurrentIndex(list.isEmpty() ? 0 : 1);
-    if (!list.isEmpty()) {
-        // The user's own environments are what they come here for: the first non-curated one, else the first.
-        QString initial = list.constFirst().name;
-        for (const core::EnvironmentSummary &e : std::as_const(list)) {
-            if (e.kind == EnvironmentVersion::Kind::Conda) {
-                initial = e.name;
-                break;
+    if (m_environments->rowCount() == 0)
+        m_stack->setCurrentIndex(1); // the (empty) tables until the answer says whether there is anything
+    m_reader->read(
+        this,
+        [](core::Database &db) {
+            Listed listed;
+            try {
+                const QList<core::EnvironmentSummary> list = core::EnvironmentRegistry(db).list();
+                for (const core::EnvironmentSummary &e : list) {
+                    listed.rows.append({e.name,
+                                        {{e.name},
+                                         {EnvironmentVersion::kindName(e.kind)},
+                                         {QString::number(e.latestVersion), e.latestVersion},
+                                         {QString::number(e.versionCount), e.versionCount},
+                                         {TableModel::formatDate(e.created), e.created},
+                                         {e.description}}});
+                }
+                // The user's own environments are what they come here for: the first non-curated one, else the
+                // first.
+                if (!list.isEmpty())
+                    listed.initial = list.constFirst().name;
+                for (const core::EnvironmentSummary &e : list) {
+                    if (e.kind == EnvironmentVersion::Kind::Conda) {
+                        listed.initial = e.name;
+                        break;
+                    }
+                }
+                listed.ok = true;
+            } catch (const std::exception &e) {
+                qWarning("environments: reading the environments failed: %s", e.what());
             }
-        }
-        selectEnvironment(selected.isEmpty() ? initial : selected);
-    } else
-        showVersions();
+            return listed;
+        },
+        [this, sequence](Listed listed) { showLoaded(sequence, std::move(listed)); });
+}
+
+void EnvironmentsPane::showLoaded(quint64 sequence, Listed listed)
+{
+    if (sequence != m_reloadsStarted)
+        return; // a newer reload is in flight: its answer follows
+    m_reloadShown = sequence;
+    if (!listed.ok) {
+        emit loaded();
+        return;
+    }
+    // The current row is kept by name across the reset; one asked for before it was listed is selected now.
+    const QString current = currentEnvironment();
+    const QString wanted = m_wanted;
+    m_wanted.clear();
+    m_selecting = true;
+    m_environments->setRows(std::move(listed.rows));
+    int row = wanted.isEmpty() ? -1 : m_environments->rowOfKey(wanted);
+    if (row < 0)
+        row = m_environments->rowOfKey(current);
+    if (row < 0 && current.isEmpty())
+        row = m_environments->rowOfKey(listed.initial); // one gone since stays unselected
+    if (row >= 0)
+        m_environmentView->setCurrentIndex(m_environments->index(row, 0));
+    m_selecting = false;
+    const int count = m_environments->rowCount();
+    showCount(m_workspace, count, tr("No environments yet"), tr("environment"), tr("environments"),
+              tr("Create one from a conda YAML file."));
+    m_stack->setCurrentIndex(count == 0 ? 0 : 1);
+    loadVersions();
+    emit loaded();
+}
+
+QString EnvironmentsPane::currentEnvironment() const
+{
+    return m_environmentView->currentIndex().data(TableModel::KeyRole).toString();
 }
 
 void EnvironmentsPane::selectEnvironment(const QString &name)
 {
     const int row = m_environments->rowOfKey(name);
-    if (row < 0)
+    if (row < 0) {
+        if (m_reloadShown < m_reloadsStarted)
+            m_wanted = name; // not listed yet (a reload in flight): selected when the list comes
         return;
+    }
+    if (currentEnvironment() == name)
+        return;
+    m_selecting = true;
     m_environmentView->setCurrentIndex(m_environments->index(row, 0));
-    showVersions();
+    m_selecting = false;
+    loadVersions();
 }
 
-void EnvironmentsPane::showVersions()
+void EnvironmentsPane::loadVersions()
 {
-    QList<TableModel::Row> rows;
-    const QString name = m_environmentView->currentIndex().data(TableModel::KeyRole).toString();
-    if (m_workspace && !name.isEmpty()) {
-        try {
-            const QList<EnvironmentVersion> versions =
-                core::EnvironmentRegistry(m_workspace->database()).versions(name);
-            for (auto it = versions.crbegin(); it != versions.crend(); ++it) {
-                const int packages = int(it->conda.condaPackages.size() + it->conda.pipPackages.size());
-                rows.append(
-                    {it->version,
-                     {{QString::number(it->version), it->version},
-                      {it->conda.pythonVersion},
-                      {it->kind == EnvironmentVersion::Kind::Conda ? QString::number(packages) : QString(), packages},
-                      {it->dockerImage},
-                      {TableModel::formatDate(it->created), it->created}}});
-            }
-        } catch (const core::WorkspaceError &) {
-        }
+    const quint64 sequence = ++m_versionsStarted;
+    const QString name = currentEnvironment();
+    if (name != m_versionsOf || name.isEmpty()) {
+        // Another environment's versions must not stay (Delete would name this one with their number).
+        m_selecting = true;
+        m_shownVersions.clear();
+        m_versions->setRows({});
+        m_selecting = false;
+        m_versionsOf.clear();
+        showDetails();
     }
+    if (!m_reader || name.isEmpty()) {
+        emit versionsLoaded();
+        return;
+    }
+    m_reader->read(
+        this,
+        [name](core::Database &db) {
+            QList<EnvironmentVersion> versions;
+            try {
+                versions = core::EnvironmentRegistry(db).versions(name);
+                std::reverse(versions.begin(), versions.end()); // newest first
+            } catch (const core::WorkspaceError &) {
+                // Deleted by another process since the list was read: the next refresh drops it.
+            }
+            return versions;
+        },
+        [this, sequence, name](QList<EnvironmentVersion> versions) {
+            showVersions(sequence, name, std::move(versions));
+        });
+}
+
+void EnvironmentsPane::showVersions(quint64 sequence, const QString &name, QList<EnvironmentVersion> versions)
+{
+    // Dropped when another environment (or the same one again) was asked for since: that answer follows.
+    if (sequence != m_versionsStarted || name != currentEnvironment())
+        return;
+    const int kept = m_versionsOf == name ? m_versionView->currentIndex().data(TableModel::KeyRole).toInt() : 0;
+    QList<TableModel::Row> rows;
+    for (const EnvironmentVersion &v : std::as_const(versions)) {
+        const int packages = int(v.conda.condaPackages.size() + v.conda.pipPackages.size());
+        rows.append({v.version,
+                     {{QString::number(v.version), v.version},
+                      {v.conda.pythonVersion},
+                      {v.kind == EnvironmentVersion::Kind::Conda ? QString::number(packages) : QString(), packages},
+                      {v.dockerImage},
+                      {TableModel::formatDate(v.created), v.created}}});
+    }
+    m_selecting = true;
+    m_shownVersions = std::move(versions);
     m_versions->setRows(rows);
+    m_versionsOf = name;
+    const int row = kept > 0 ? m_versions->rowOfKey(kept) : -1;
     if (!rows.isEmpty())
-        m_versionView->setCurrentIndex(m_versions->index(0, 0));
+        m_versionView->setCurrentIndex(m_versions->index(row >= 0 ? row : 0, 0));
+    m_selecting = false;
     showDetails();
+    emit versionsLoaded();
 }
 
 QString EnvironmentsPane::selectedForDeletion() const
@@ -174,36 +290,31 @@ QString EnvironmentsPane::selectedForDeletion() const
 
 void EnvironmentsPane::showDetails()
 {
-    const QString name = m_environmentView->currentIndex().data(TableModel::KeyRole).toString();
-    const int version = m_versionView->currentIndex().data(TableModel::KeyRole).toInt();
     m_spec->clear();
     m_details->clear();
-    if (!m_workspace || name.isEmpty() || version <= 0)
+    const int row = m_versionView->currentIndex().row();
+    if (row < 0 || row >= m_shownVersions.size())
         return;
-    try {
-        const EnvironmentVersion v = core::EnvironmentRegistry(m_workspace->database()).version(name, version);
-        QStringList lines;
-        if (!v.description.isEmpty())
-            lines.append(v.description.toHtmlEscaped());
-        if (v.kind == EnvironmentVersion::Kind::Native)
-            lines.append(tr("Curated: runs the built-in trainer <code>mldesk-train</code> (GPU when available)."));
-        else if (v.kind == EnvironmentVersion::Kind::SystemPython)
-            lines.append(tr("Curated: runs scripts with <code>python3</code> from PATH."));
-        if (!v.dockerImage.isEmpty())
-            lines.append(tr("Docker image: <code>%1</code>").arg(v.dockerImage.toHtmlEscaped()));
-        if (v.isContainer())
-            lines.append(v.dockerfile.isEmpty() ? tr("Local runs execute in a container (podman or docker).")
-                                                : tr("Local runs execute in a container of an image built from its "
-                                                     "Dockerfile (podman or docker)."));
-        for (auto it = v.variables.cbegin(); it != v.variables.cend(); ++it)
-            lines.append(
-                QStringLiteral("<code>%1=%2</code>").arg(it.key().toHtmlEscaped(), it.value().toHtmlEscaped()));
-        m_details->setText(lines.join(QStringLiteral("<br>")));
-        m_details->setVisible(!lines.isEmpty());
-        m_spec->setPlainText(v.specText);
-        m_spec->setVisible(!v.specText.isEmpty());
-    } catch (const core::WorkspaceError &) {
-    }
+    const EnvironmentVersion &v = m_shownVersions.at(row);
+    QStringList lines;
+    if (!v.description.isEmpty())
+        lines.append(v.description.toHtmlEscaped());
+    if (v.kind == EnvironmentVersion::Kind::Native)
+        lines.append(tr("Curated: runs the built-in trainer <code>mldesk-train</code> (GPU when available)."));
+    else if (v.kind == EnvironmentVersion::Kind::SystemPython)
+        lines.append(tr("Curated: runs scripts with <code>python3</code> from PATH."));
+    if (!v.dockerImage.isEmpty())
+        lines.append(tr("Docker image: <code>%1</code>").arg(v.dockerImage.toHtmlEscaped()));
+    if (v.isContainer())
+        lines.append(v.dockerfile.isEmpty() ? tr("Local runs execute in a container (podman or docker).")
+                                            : tr("Local runs execute in a container of an image built from its "
+                                                 "Dockerfile (podman or docker)."));
+    for (auto it = v.variables.cbegin(); it != v.variables.cend(); ++it)
+        lines.append(QStringLiteral("<code>%1=%2</code>").arg(it.key().toHtmlEscaped(), it.value().toHtmlEscaped()));
+    m_details->setText(lines.join(QStringLiteral("<br>")));
+    m_details->setVisible(!lines.isEmpty());
+    m_spec->setPlainText(v.specText);
+    m_spec->setVisible(!v.specText.isEmpty());
 }
 
 CreateEnvironmentDialog *EnvironmentsPane::openCreateDialog()
@@ -213,8 +324,8 @@ CreateEnvironmentDialog *EnvironmentsPane::openCreateDialog()
     auto *dialog = new CreateEnvironmentDialog(*m_workspace, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &CreateEnvironmentDialog::created, this, [this](const QString &name) {
+        m_wanted = name; // selected when the reload's answer lists it
         reload();
-        selectEnvironment(name);
     });
     dialog->open();
     return dialog;

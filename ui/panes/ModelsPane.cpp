@@ -1,8 +1,10 @@
-// ModelsPane: reads ModelRegistry into the tables, edits tags and the archived flag, starts download/export jobs.
+// ModelsPane: reads ModelRegistry into the tables (on the pane's StoreReader), edits tags and the archived flag (short
+// writes on the GUI thread), starts download/export jobs.
 #include "ui/panes/ModelsPane.h"
 
 #include "core/models/ModelLineage.h"
 #include "core/models/ModelService.h"
+#include "core/store/Database.h"
 #include "core/workspace/Workspace.h"
 #include "core/workspace/WorkspaceError.h"
 #include "ui/models/TableModel.h"
@@ -25,6 +27,8 @@
 #include <QTextBrowser>
 #include <QUrl>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace mldesk::ui {
 
@@ -129,8 +133,17 @@ ModelsPane::ModelsPane(QWidget *parent)
     };
     connect(m_filter, &QLineEdit::textChanged, this, &ModelsPane::reload);
     connect(m_showArchived, &QCheckBox::toggled, this, &ModelsPane::reload);
-    connect(m_modelView->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &ModelsPane::showVersions);
-    connect(m_versionView->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &ModelsPane::showDetails);
+    // The user moved the current row: read (or show) what it shows. Moves the pane makes itself do that explicitly.
+    connect(m_modelView->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this] {
+        if (!m_selecting) {
+            m_wantedVersion = 0;
+            loadVersions();
+        }
+    });
+    connect(m_versionView->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this] {
+        if (!m_selecting)
+            showDetails();
+    });
     setWorkspace(nullptr);
 }
 
@@ -234,9 +247,17 @@ void ModelsPane::setWorkspace(core::Workspace *workspace)
         }
         // A finished job object may still wait for deleteLater; jobs never outlive the pool (JobStatus waits).
         m_service.reset();
+        m_reader.reset(); // its reads in flight are dropped with it
         m_workspace = workspace;
-        if (workspace)
+        if (workspace) {
             m_service = std::make_unique<core::ModelService>(*workspace);
+            m_reader = std::make_unique<core::StoreReader>(workspace->database());
+        }
+        // Another workspace's rows must not stay while this one's are read.
+        m_models->setRows({});
+        m_wantedModel.clear();
+        m_wantedVersion = 0;
+        loadVersions();
     }
     reload();
 }
@@ -263,87 +284,181 @@ QString ModelsPane::currentModel() const
     return m_modelView->currentIndex().data(TableModel::KeyRole).toString();
 }
 
+struct ModelsPane::Listed {
+    bool ok = false; // false: the read failed (said in the log)
+    QList<TableModel::Row> rows;
+};
+
 void ModelsPane::reload()
 {
-    const QString selected = currentModel();
-    const std::optional<core::ModelVersion> version = currentVersion();
+    const quint64 sequence = ++m_reloadsStarted;
     m_toolbar->setVisible(m_workspace != nullptr);
-    QList<core::ModelSummary> list;
     showMessage(QString());
-    if (m_workspace) {
-        core::ModelFilter filter;
-        try {
-            if (!m_filter->text().trimmed().isEmpty())
-                filter = core::ModelFilter::parse(m_filter->text().trimmed());
-        } catch (const core::ModelFilterError &e) {
-            showMessage(tr("Filter: %1").arg(e.message()));
-        }
-        list = core::ModelRegistry(m_workspace->database(), m_workspace->blobs())
-                   .list(filter, m_showArchived->isChecked());
+    if (!m_workspace) {
+        m_reloadShown = sequence;
+        m_models->setRows({});
+        showCount(nullptr, 0, {}, {}, {}, {});
+        m_stack->setCurrentIndex(0);
+        loadVersions();
+        return;
     }
-    QList<TableModel::Row> rows;
-    for (const core::ModelSummary &m : std::as_const(list)) {
-        rows.append({m.name,
-                     {{m.name},
-                      {QString::number(m.latest.version), m.latest.version},
-                      {m.latest.framework},
-                      {QString::number(m.versionCount), m.versionCount},
-                      {joinTags(m.latest.tags)},
-                      {TableModel::formatDate(m.latest.created), m.latest.created},
-                      {m.description.isEmpty() ? m.latest.description : m.description}}});
+    core::ModelFilter filter;
+    try {
+        if (!m_filter->text().trimmed().isEmpty())
+            filter = core::ModelFilter::parse(m_filter->text().trimmed());
+    } catch (const core::ModelFilterError &e) {
+        showMessage(tr("Filter: %1").arg(e.message()));
     }
-    m_models->setRows(rows);
+    if (m_models->rowCount() == 0)
+        m_stack->setCurrentIndex(1); // the (empty) tables until the answer says whether there is anything
+    // The registry's reads use no blob; the workspace (and its BlobStore) outlives the reader (setWorkspace).
+    m_reader->read(
+        this,
+        [filter, archived = m_showArchived->isChecked(), blobs = &m_workspace->blobs()](core::Database &db) {
+            Listed listed;
+            try {
+                for (const core::ModelSummary &m : core::ModelRegistry(db, *blobs).list(filter, archived)) {
+                    listed.rows.append({m.name,
+                                        {{m.name},
+                                         {QString::number(m.latest.version), m.latest.version},
+                                         {m.latest.framework},
+                                         {QString::number(m.versionCount), m.versionCount},
+                                         {joinTags(m.latest.tags)},
+                                         {TableModel::formatDate(m.latest.created), m.latest.created},
+                                         {m.description.isEmpty() ? m.latest.description : m.description}}});
+                }
+                listed.ok = true;
+            } catch (const std::exception &e) {
+                qWarning("models: reading the models failed: %s", e.what());
+            }
+            return listed;
+        },
+        [this, sequence](Listed listed) { showLoaded(sequence, std::move(listed)); });
+}
+
+void ModelsPane::showLoaded(quint64 sequence, Listed listed)
+{
+    if (sequence != m_reloadsStarted)
+        return; // a newer reload is in flight (another filter, an edit): its answer follows
+    m_reloadShown = sequence;
+    if (!listed.ok) {
+        showMessage(tr("Could not read the models of this workspace; see the log. Try View > Refresh (F5)."));
+        emit loaded();
+        return;
+    }
+    // The selection is kept by name and version across the reset; a model asked for before it was listed is
+    // selected now.
+    const bool wanted = !m_wantedModel.isEmpty();
+    const QString selected = wanted ? m_wantedModel : currentModel();
+    const std::optional<core::ModelVersion> shown = currentVersion();
+    const int version = wanted || m_wantedVersion > 0      ? m_wantedVersion
+                        : shown && shown->name == selected ? shown->version
+                                                           : 0;
+    m_wantedModel.clear();
+    m_selecting = true;
+    m_models->setRows(std::move(listed.rows));
+    int row = m_models->rowOfKey(selected);
+    if (row < 0 && m_models->rowCount() > 0)
+        row = 0; // the first listed (by name)
+    if (row >= 0) {
+        const QModelIndex index = m_proxy->mapFromSource(m_models->index(row, 0));
+        m_modelView->setCurrentIndex(index);
+        m_modelView->scrollTo(index);
+    }
+    m_selecting = false;
+    const int count = m_models->rowCount();
     const bool filtered = !m_filter->text().trimmed().isEmpty();
-    showCount(m_workspace, int(list.size()),
+    showCount(m_workspace, count,
               filtered ? tr("No model matches the filter") : tr("No models registered in this workspace yet"),
               tr("model"), tr("models"),
               filtered ? tr("Change or clear the filter above.")
                        : tr("Open a completed run, go to its Outputs tab, select the model folder and choose "
                             "\u201cRegister Model\u2026\u201d."));
-    m_stack->setCurrentIndex(list.isEmpty() && !filtered ? 0 : 1);
-    if (!list.isEmpty())
-        selectModel(selected.isEmpty() ? list.constFirst().name : selected,
-                    version && version->name == selected ? version->version : 0);
-    else
-        showVersions();
+    m_stack->setCurrentIndex(count == 0 && !filtered ? 0 : 1);
+    m_wantedVersion = currentModel() == selected ? version : 0;
+    loadVersions();
+    emit loaded();
 }
 
 void ModelsPane::selectModel(const QString &name, int version)
 {
     int row = m_models->rowOfKey(name);
+    if (row < 0 && m_reloadShown < m_reloadsStarted) {
+        // Not listed yet (a reload in flight, e.g. after a registration): selected when the list comes.
+        m_wantedModel = name;
+        m_wantedVersion = version;
+        return;
+    }
     if (row < 0) {
         if (m_models->rowCount() == 0)
             return;
         row = 0;
     }
     const QModelIndex index = m_proxy->mapFromSource(m_models->index(row, 0));
-    m_modelView->setCurrentIndex(index);
-    m_modelView->scrollTo(index);
-    showVersions();
-    if (version > 0) {
-        const int versionRow = m_versions->rowOfKey(version);
+    const QString key = m_models->index(row, 0).data(TableModel::KeyRole).toString();
+    if (currentModel() == key && m_versionsOf == key) {
+        // Its versions are shown: only the version moves (unless it is still to be read).
+        const int versionRow = version > 0 ? m_versions->rowOfKey(version) : -1;
         if (versionRow >= 0)
             m_versionView->setCurrentIndex(m_versions->index(versionRow, 0));
+        else if (version > 0)
+            m_wantedVersion = version;
+        return;
     }
+    m_selecting = true;
+    m_modelView->setCurrentIndex(index);
+    m_modelView->scrollTo(index);
+    m_selecting = false;
+    m_wantedVersion = version;
+    loadVersions();
 }
 
-void ModelsPane::showVersions()
+void ModelsPane::loadVersions()
 {
-    m_shownVersions.clear();
+    const quint64 sequence = ++m_versionsStarted;
     const QString name = currentModel();
-    if (m_workspace && !name.isEmpty()) {
-        try {
-            const QList<core::ModelVersion> versions =
-                core::ModelRegistry(m_workspace->database(), m_workspace->blobs())
-                    .versions(name, m_showArchived->isChecked());
-            for (auto it = versions.crbegin(); it != versions.crend(); ++it) // newest first
-                m_shownVersions.append(*it);
-        } catch (const core::WorkspaceError &) {
-            // Deleted by another process since the list was read: the next refresh drops it.
-        }
+    if (name != m_versionsOf || name.isEmpty()) {
+        // Another model's versions (or any, when none is current) must not stay: Delete, Download, Deploy and the
+        // tags would act on them. The actions stay disabled until the versions come.
+        m_selecting = true;
+        m_shownVersions.clear();
+        m_versions->setRows({});
+        m_selecting = false;
+        m_versionsOf.clear();
+        showDetails();
     }
+    if (!m_reader || name.isEmpty()) {
+        m_wantedVersion = 0;
+        emit versionsLoaded();
+        return;
+    }
+    m_reader->read(
+        this,
+        [name, archived = m_showArchived->isChecked(), blobs = &m_workspace->blobs()](core::Database &db) {
+            QList<core::ModelVersion> versions;
+            try {
+                versions = core::ModelRegistry(db, *blobs).versions(name, archived);
+                std::reverse(versions.begin(), versions.end()); // newest first
+            } catch (const core::WorkspaceError &) {
+                // Deleted by another process since the list was read: the next refresh drops it.
+            }
+            return versions;
+        },
+        [this, sequence, name](QList<core::ModelVersion> versions) {
+            showVersions(sequence, name, std::move(versions));
+        });
+}
+
+void ModelsPane::showVersions(quint64 sequence, const QString &name, QList<core::ModelVersion> versions)
+{
+    // Dropped when another model (or the same one again) was asked for since: that answer follows.
+    if (sequence != m_versionsStarted || name != currentModel())
+        return;
+    const std::optional<core::ModelVersion> shown = currentVersion();
+    const int version = m_wantedVersion > 0 ? m_wantedVersion : shown && shown->name == name ? shown->version : 0;
+    m_wantedVersion = 0;
     QList<TableModel::Row> rows;
-    for (const core::ModelVersion &v : std::as_const(m_shownVersions)) {
+    for (const core::ModelVersion &v : std::as_const(versions)) {
         rows.append({v.version,
                      {{QString::number(v.version), v.version},
                       {TableModel::formatDate(v.created), v.created},
@@ -354,10 +469,16 @@ void ModelsPane::showVersions()
                       {v.framework},
                       {v.archived ? tr("Archived") : tr("Active")}}});
     }
+    m_selecting = true;
+    m_shownVersions = std::move(versions);
     m_versions->setRows(rows);
+    m_versionsOf = name;
+    const int row = version > 0 ? m_versions->rowOfKey(version) : -1;
     if (!rows.isEmpty())
-        m_versionView->setCurrentIndex(m_versions->index(0, 0));
+        m_versionView->setCurrentIndex(m_versions->index(row >= 0 ? row : 0, 0));
+    m_selecting = false;
     showDetails();
+    emit versionsLoaded();
 }
 
 QString ModelsPane::selectedForDeletion() const
@@ -389,7 +510,6 @@ void ModelsPane::showDetails()
     QList<TableModel::Row> files;
     QList<TableModel::Row> properties;
     m_tags->clear();
-    QString html;
     if (v) {
         for (const core::ManifestEntry &f : v->files)
             files.append(
@@ -400,41 +520,74 @@ void ModelsPane::showDetails()
             auto *item = new QListWidgetItem(it.value().isEmpty() ? it.key() : it.key() + u'=' + it.value(), m_tags);
             item->setData(Qt::UserRole, it.key());
         }
-        const core::ModelLineageInfo lineage = core::ModelLineage(m_workspace->database()).of(*v);
-        auto row = [](const QString &key, const QString &value) {
-            return QStringLiteral("<tr><td style='padding-right:16px'><b>%1</b></td><td>%2</td></tr>")
-                .arg(key.toHtmlEscaped(), value);
-        };
-        html = QStringLiteral("<table cellspacing=4>");
-        html += row(tr("Model"), v->qualifiedName().toHtmlEscaped());
-        if (!v->description.isEmpty())
-            html += row(tr("Description"), v->description.toHtmlEscaped());
-        if (lineage.runUid.isEmpty()) {
-            html += row(tr("Source"), tr("local files: %1").arg(v->source.toHtmlEscaped()));
-        } else {
-            html += row(tr("Run"), QStringLiteral("<a href='run:%1'>%2</a> (%3)")
-                                       .arg(QString::fromUtf8(QUrl::toPercentEncoding(lineage.runUid)),
-                                            lineage.runUid.toHtmlEscaped(), lineage.runState.toHtmlEscaped()));
-            html += row(tr("Path in the run"), v->source.toHtmlEscaped());
-            html += row(tr("Experiment"), lineage.experiment.toHtmlEscaped());
-            if (!lineage.environment.isEmpty())
-                html += row(tr("Environment"), lineage.environment.toHtmlEscaped());
-            if (!lineage.computeTarget.isEmpty())
-                html += row(tr("Compute"), lineage.computeTarget.toHtmlEscaped());
-        }
-        QStringList datasets;
-        for (const QString &d : lineage.datasets)
-            datasets.append(QStringLiteral("<a href='dataset:%1'>%2</a>")
-                                .arg(QString::fromUtf8(QUrl::toPercentEncoding(d, ":")), d.toHtmlEscaped()));
-        if (!datasets.isEmpty())
-            html += row(tr("Datasets"), datasets.join(QStringLiteral(", ")));
-        for (auto it = lineage.metrics.cbegin(); it != lineage.metrics.cend(); ++it)
-            html += row(it.key(), QString::number(it.value(), 'g', 6));
-        html += QStringLiteral("</table>");
     }
     m_files->setRows(files);
     m_properties->setRows(properties);
+    m_lineage->clear();
+    const quint64 sequence = ++m_lineageStarted;
+    if (!v || !m_reader)
+        return;
+    m_reader->read(
+        this,
+        [version = *v](core::Database &db) {
+            std::optional<core::ModelLineageInfo> lineage;
+            try {
+                lineage = core::ModelLineage(db).of(version);
+            } catch (const core::WorkspaceError &) {
+                // Deleted by another process since the versions were read: the next refresh drops it.
+            }
+            return lineage;
+        },
+        [this, sequence, version = *v](std::optional<core::ModelLineageInfo> lineage) {
+            const std::optional<core::ModelVersion> current = currentVersion();
+            if (sequence != m_lineageStarted || !current || current->qualifiedName() != version.qualifiedName())
+                return; // another version is shown since
+            if (lineage)
+                showLineage(version, *lineage);
+            emit lineageLoaded();
+        });
+}
+
+void ModelsPane::showLineage(const core::ModelVersion &v, const core::ModelLineageInfo &lineage)
+{
+    auto row = [](const QString &key, const QString &value) {
+        return QStringLiteral("<tr><td style='padding-right:16px'><b>%1</b></td><td>%2</td></tr>")
+            .arg(key.toHtmlEscaped(), value);
+    };
+    QString html = QStringLiteral("<table cellspacing=4>");
+    html += row(tr("Model"), v.qualifiedName().toHtmlEscaped());
+    if (!v.description.isEmpty())
+        html += row(tr("Description"), v.description.toHtmlEscaped());
+    if (lineage.runUid.isEmpty()) {
+        html += row(tr("Source"), tr("local files: %1").arg(v.source.toHtmlEscaped()));
+    } else {
+        html += row(tr("Run"), QStringLiteral("<a href='run:%1'>%2</a> (%3)")
+                                   .arg(QString::fromUtf8(QUrl::toPercentEncoding(lineage.runUid)),
+                                        lineage.runUid.toHtmlEscaped(), lineage.runState.toHtmlEscaped()));
+        html += row(tr("Path in the run"), v.source.toHtmlEscaped());
+        html += row(tr("Experiment"), lineage.experiment.toHtmlEscaped());
+        if (!lineage.environment.isEmpty())
+            html += row(tr("Environment"), lineage.environment.toHtmlEscaped());
+        if (!lineage.computeTarget.isEmpty())
+            html += row(tr("Compute"), lineage.computeTarget.toHtmlEscaped());
+    }
+    QStringList datasets;
+    for (const QString &d : lineage.datasets)
+        datasets.append(QStringLiteral("<a href='dataset:%1'>%2</a>")
+                            .arg(QString::fromUtf8(QUrl::toPercentEncoding(d, ":")), d.toHtmlEscaped()));
+    if (!datasets.isEmpty())
+        html += row(tr("Datasets"), datasets.join(QStringLiteral(", ")));
+    for (auto it = lineage.metrics.cbegin(); it != lineage.metrics.cend(); ++it)
+        html += row(it.key(), QString::number(it.value(), 'g', 6));
+    html += QStringLiteral("</table>");
     m_lineage->setHtml(html);
+}
+
+void ModelsPane::reloadAndSelect(const QString &name, int version)
+{
+    m_wantedModel = name; // selected again when the reload's answer lists it
+    m_wantedVersion = version;
+    reload();
 }
 
 void ModelsPane::download()
@@ -478,8 +631,7 @@ void ModelsPane::toggleArchived()
         showMessage(e.message());
         return;
     }
-    reload();
-    selectModel(v->name, v->version);
+    reloadAndSelect(v->name, v->version);
 }
 
 void ModelsPane::addTag(const QString &keyValue)
@@ -498,8 +650,7 @@ void ModelsPane::addTag(const QString &keyValue)
         return;
     }
     m_tagEdit->clear();
-    reload();
-    selectModel(v->name, v->version);
+    reloadAndSelect(v->name, v->version);
 }
 
 void ModelsPane::removeSelectedTags()
@@ -520,8 +671,7 @@ void ModelsPane::removeSelectedTags()
         showMessage(e.message());
         return;
     }
-    reload();
-    selectModel(v->name, v->version);
+    reloadAndSelect(v->name, v->version);
 }
 
 } // namespace mldesk::ui

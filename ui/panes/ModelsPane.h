@@ -1,10 +1,13 @@
 // ModelsPane: the Models page - registered models (name, latest version, framework, versions, tags, registered),
 // the versions of the selected one and its details (files with sizes and hashes, tags with add/remove, properties,
 // lineage links that open the run or dataset), "Download..." (verified copy in the background), "Export Zip...",
-// archive/restore with a "Show archived" toggle. Jobs run on the workspace's ModelService pool.
+// archive/restore with a "Show archived" toggle. Jobs run on the workspace's ModelService pool. What it shows is read
+// off the GUI thread by a StoreReader of its own (issue 12); tag and archive edits are short writes on the GUI thread.
 #pragma once
 
+#include "core/models/ModelLineage.h"
 #include "core/models/ModelRegistry.h"
+#include "core/store/StoreReader.h"
 #include "ui/panes/Pane.h"
 #include "ui/widgets/JobStatus.h"
 
@@ -50,8 +53,10 @@ public:
     void setZipChooser(ZipChooser chooser) { m_zipChooser = std::move(chooser); }
     void setFolderOpener(JobStatus::FolderOpener opener) { m_job->setFolderOpener(std::move(opener)); }
 
-    // Re-reads the registry, keeping the selection; then selects name (and version when > 0) if given.
+    // Re-reads the registry (off the GUI thread), keeping the selection by name and version when the answer comes.
     void reload();
+    // Selects the model (and version when > 0): at once when they are shown, else when the read in flight brings
+    // them.
     void selectModel(const QString &name, int version = 0);
     // The version shown in the details; nullopt when none.
     std::optional<core::ModelVersion> currentVersion() const;
@@ -76,16 +81,26 @@ signals:
     void deployRequested(const QString &name, int version);
     void versionShown(bool keras); // the details now show a version (Keras or not)
     void openDatasetRequested(const QString &name, int version);
+    void loaded();         // a reload's answer is shown
+    void versionsLoaded(); // the versions of the current model are shown
+    void lineageLoaded();  // the current version's lineage is shown
 
 private:
-    void showVersions();
-    void showDetails();
+    struct Listed; // what a reload read
+    void showLoaded(quint64 sequence, Listed listed);
+    void loadVersions(); // of the current model, then its wanted version (else the newest)
+    void showVersions(quint64 sequence, const QString &name, QList<core::ModelVersion> versions);
+    void showDetails(); // of the current version: from the versions read, its lineage read on the reader
+    void showLineage(const core::ModelVersion &version, const core::ModelLineageInfo &lineage);
+    // After a write here: re-read, then select the version again.
+    void reloadAndSelect(const QString &name, int version);
     void showMessage(const QString &text);
     QString currentModel() const;
     QWidget *createDetails();
 
     core::Workspace *m_workspace = nullptr;
     std::unique_ptr<core::ModelService> m_service;
+    std::unique_ptr<core::StoreReader> m_reader;
     QList<core::ModelVersion> m_shownVersions; // of the current model, newest first
     FolderChooser m_folderChooser;
     ZipChooser m_zipChooser;
@@ -111,6 +126,16 @@ private:
     JobStatus *m_job = nullptr;
     QStackedWidget *m_stack = nullptr;
     QWidget *m_toolbar = nullptr;
+    // Reads begun; an answer is shown only when no newer read of its kind has begun since (the reader answers in
+    // order: the newer one follows).
+    quint64 m_reloadsStarted = 0;
+    quint64 m_reloadShown = 0;
+    quint64 m_versionsStarted = 0;
+    quint64 m_lineageStarted = 0;
+    QString m_versionsOf;     // the model whose versions m_shownVersions holds
+    QString m_wantedModel;    // asked for (selectModel, an edit) before a reload's answer listed it
+    int m_wantedVersion = 0;  // selected when the current model's versions come (0: the newest)
+    bool m_selecting = false; // the pane itself moves the current row: no read from the slot
 };
 
 } // namespace mldesk::ui
