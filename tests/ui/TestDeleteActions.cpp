@@ -38,6 +38,31 @@ QMessageBox *visibleBox(const QString &objectName)
     return nullptr;
 }
 
+// The message box an action opened: waits for it (under load the window answers late); when it does not come, the
+// failure names the box that did appear instead (a refusal or an error says why), or that none did.
+QMessageBox *shownBox(const QString &expected)
+{
+    QString other;
+    const auto shown = [&]() -> QMessageBox * {
+        for (QWidget *top : QApplication::topLevelWidgets()) {
+            auto *box = qobject_cast<QMessageBox *>(top);
+            if (box && box->isVisible()) {
+                if (box->objectName() == expected)
+                    return box;
+                other = box->objectName() + u": "_s + box->text() + u' ' + box->informativeText();
+            }
+        }
+        return nullptr;
+    };
+    [&] {
+        QTRY_VERIFY2_WITH_TIMEOUT(shown(),
+                                  qPrintable(u"%1 did not appear; shown instead: %2"_s.arg(
+                                      expected, other.isEmpty() ? u"no message box"_s : other)),
+                                  60000);
+    }();
+    return shown();
+}
+
 } // namespace
 
 class TestDeleteActions final : public QObject {
@@ -69,8 +94,11 @@ class TestDeleteActions final : public QObject {
         auto *table = child<QTableView>(m_window.get(), tableName);
         QVERIFY(table);
         QTRY_VERIFY(table->model()->rowCount() > row);
+        // A message box just closed gives the activation back to the window asynchronously: Del is its shortcut.
+        QVERIFY(QTest::qWaitForWindowActive(m_window.get(), 60000));
         table->setFocus();
         table->selectRow(row);
+        QVERIFY(table->selectionModel()->isRowSelected(row, {}));
         QTest::keyClick(table, Qt::Key_Delete);
     }
 
@@ -102,7 +130,7 @@ private slots:
         const int row = versions->currentIndex().row();
 
         pressDeleteOn(u"versionsTable"_s, row);
-        QTRY_VERIFY(visibleBox(u"deleteConfirmBox"_s));
+        QVERIFY(shownBox(u"deleteConfirmBox"_s));
         QMessageBox *box = visibleBox(u"deleteConfirmBox"_s);
         QVERIFY2(box->text().contains(u"dataset d:1"_s), qPrintable(box->text()));
         QVERIFY2(box->informativeText().contains(u"dataset version d:1 (1 file(s)"_s),
@@ -114,7 +142,7 @@ private slots:
         static_cast<mldesk::ui::DatasetsPane *>(m_window->pane(MainWindow::Datasets))->selectDataset(u"d"_s, 1);
         QTRY_COMPARE(versions->currentIndex().siblingAtColumn(0).data().toString(), u"1"_s);
         pressDeleteOn(u"versionsTable"_s, versions->currentIndex().row());
-        QTRY_VERIFY(visibleBox(u"deleteConfirmBox"_s));
+        QVERIFY(shownBox(u"deleteConfirmBox"_s));
         QTest::mouseClick(child<QPushButton>(visibleBox(u"deleteConfirmBox"_s), u"confirmDeleteButton"_s),
                           Qt::LeftButton);
         QTRY_COMPARE(datasetVersions(), 1);
@@ -133,7 +161,7 @@ private slots:
         auto *versions = child<QTableView>(m_window.get(), u"versionsTable"_s);
         QTRY_COMPARE(versions->currentIndex().siblingAtColumn(0).data().toString(), u"1"_s);
         pressDeleteOn(u"versionsTable"_s, versions->currentIndex().row());
-        QTRY_VERIFY(visibleBox(u"deleteRefusedBox"_s));
+        QVERIFY(shownBox(u"deleteRefusedBox"_s));
         QMessageBox *box = visibleBox(u"deleteRefusedBox"_s);
         QVERIFY2(box->informativeText().contains(u"run run-1 used it as an input"_s),
                  qPrintable(box->informativeText()));
@@ -160,7 +188,7 @@ private slots:
         auto *versions = child<QTableView>(m_window.get(), u"modelVersionsTable"_s);
         QTRY_VERIFY(versions->currentIndex().isValid());
         pressDeleteOn(u"modelVersionsTable"_s, versions->currentIndex().row());
-        QTRY_VERIFY(visibleBox(u"deleteConfirmBox"_s));
+        QVERIFY(shownBox(u"deleteConfirmBox"_s));
         QTest::mouseClick(child<QPushButton>(visibleBox(u"deleteConfirmBox"_s), u"confirmDeleteButton"_s),
                           Qt::LeftButton);
         QTRY_COMPARE(m_ws->db().scalar(u"SELECT COUNT(*) FROM model_versions"_s).toInt(), 0);
@@ -169,7 +197,7 @@ private slots:
         QTest::keyClick(m_window.get(), Qt::Key_4, Qt::ControlModifier);
         QTRY_COMPARE(m_window->currentPane(), int(MainWindow::Runs));
         pressDeleteOn(u"runsTable"_s, 0);
-        QTRY_VERIFY(visibleBox(u"deleteConfirmBox"_s));
+        QVERIFY(shownBox(u"deleteConfirmBox"_s));
         QMessageBox *box = visibleBox(u"deleteConfirmBox"_s);
         QVERIFY2(box->informativeText().contains(u"run-1"_s), qPrintable(box->informativeText()));
         QVERIFY2(box->informativeText().contains(u"nothing else uses"_s), qPrintable(box->informativeText()));
@@ -183,12 +211,12 @@ private slots:
         while (it.hasNext())
             QVERIFY(mldesk::test::agePath(it.next(), 7200));
         QTest::keyClick(m_window.get(), Qt::Key_Delete, Qt::ControlModifier | Qt::ShiftModifier);
-        QTRY_VERIFY(visibleBox(u"cleanUpBox"_s));
+        QVERIFY(shownBox(u"cleanUpBox"_s));
         QMessageBox *preview = visibleBox(u"cleanUpBox"_s);
         QVERIFY2(preview->informativeText().contains(u"4 unreferenced stored file(s)"_s),
                  qPrintable(preview->informativeText()));
         QTest::mouseClick(child<QPushButton>(preview, u"confirmCleanUpButton"_s), Qt::LeftButton);
-        QTRY_VERIFY(visibleBox(u"cleanUpResultBox"_s));
+        QVERIFY(shownBox(u"cleanUpResultBox"_s));
         QVERIFY2(visibleBox(u"cleanUpResultBox"_s)->informativeText().contains(u"Removed 4 stored file(s)"_s),
                  qPrintable(visibleBox(u"cleanUpResultBox"_s)->informativeText()));
         for (const QString &hash : kept)

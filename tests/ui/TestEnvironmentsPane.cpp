@@ -2,6 +2,7 @@
 // refuses to create; a valid file with docker image and a variable becomes version 1, shown highlighted. Issue 12:
 // loading the pane and moving its selection run no statement on the GUI thread's connection (SQLite's trace hook
 // counts them), and the versions of an environment no longer selected are never shown.
+#include "StatementCounter.h"
 #include "UiTestSupport.h"
 
 #include "core/environments/EnvironmentRegistry.h"
@@ -23,54 +24,13 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <dlfcn.h>
-#include <sqlite3.h>
-
 using mldesk::core::Workspace;
 using mldesk::test::child;
+using mldesk::test::StatementCounter;
 using mldesk::ui::CreateEnvironmentDialog;
 using mldesk::ui::EnvironmentsPane;
 
 namespace {
-
-// Counts the statements SQLite starts on one connection (all of them: Qt's, ours), from the connection's thread -
-// TestRunDetails' counter. This test links no SQLite of its own: sqlite3_trace_v2 comes from the library Qt's SQLite
-// driver loaded (the one the handle belongs to).
-class StatementCounter final {
-public:
-    explicit StatementCounter(mldesk::core::Database &db)
-    {
-        const QVariant handle = db.connection().driver()->handle();
-        m_sqlite = *static_cast<sqlite3 *const *>(handle.data());
-        m_library = dlopen("libsqlite3.so.0", RTLD_NOW | RTLD_NOLOAD);
-        if (m_library)
-            m_trace = reinterpret_cast<decltype(&sqlite3_trace_v2)>(dlsym(m_library, "sqlite3_trace_v2"));
-        if (m_trace)
-            m_trace(m_sqlite, SQLITE_TRACE_STMT, &StatementCounter::trace, this);
-    }
-    ~StatementCounter()
-    {
-        if (m_trace)
-            m_trace(m_sqlite, 0, nullptr, nullptr);
-        if (m_library)
-            dlclose(m_library);
-    }
-    StatementCounter(const StatementCounter &) = delete;
-    StatementCounter &operator=(const StatementCounter &) = delete;
-    bool isCounting() const { return m_trace != nullptr; }
-    int count() const { return m_count; }
-
-private:
-    static int trace(unsigned, void *self, void *, void *)
-    {
-        ++static_cast<StatementCounter *>(self)->m_count;
-        return 0;
-    }
-    sqlite3 *m_sqlite = nullptr;
-    void *m_library = nullptr;
-    decltype(&sqlite3_trace_v2) m_trace = nullptr;
-    int m_count = 0;
-};
 
 } // namespace
 
@@ -179,7 +139,6 @@ void TestEnvironmentsPane::readsOffTheGuiThread()
     registry.createFromConda(QStringLiteral("env-a"), QStringLiteral("name: a\ndependencies:\n  - python=3.11\n"),
                              QStringLiteral("ubuntu:24.04"));
     StatementCounter gui(m_workspace->database()); // from before the pane opens the workspace: its first load too
-    QVERIFY(gui.isCounting());
     EnvironmentsPane pane;
     QSignalSpy loaded(&pane, &EnvironmentsPane::loaded);
     pane.setWorkspace(m_workspace.get());

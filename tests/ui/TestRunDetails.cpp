@@ -3,6 +3,7 @@
 // Trials tab, loading and updating live, run no statement on the GUI thread's connection (counted by SQLite's own
 // trace hook); the run's log is read on a worker; every stored point is drawn once, and live points that arrive while
 // the stored ones are still loading are neither lost nor drawn twice.
+#include "StatementCounter.h"
 #include "UiTestSupport.h"
 
 #include "core/experiments/ExperimentStore.h"
@@ -32,9 +33,8 @@
 
 #include <memory>
 
-#include <sqlite3.h>
-
 using namespace mldesk;
+using mldesk::test::StatementCounter;
 
 namespace {
 
@@ -48,28 +48,6 @@ core::MetricColumns ramp(const QString &name, qint64 from, qint64 count)
     }
     return s;
 }
-
-// Counts the statements SQLite starts on one connection (all of them: Qt's, ours), from the connection's thread.
-class StatementCounter final {
-public:
-    explicit StatementCounter(core::Database &db)
-    {
-        const QVariant handle = db.connection().driver()->handle();
-        m_sqlite = *static_cast<sqlite3 *const *>(handle.data());
-        sqlite3_trace_v2(m_sqlite, SQLITE_TRACE_STMT, &StatementCounter::trace, this);
-    }
-    ~StatementCounter() { sqlite3_trace_v2(m_sqlite, 0, nullptr, nullptr); }
-    int count() const { return m_count; }
-
-private:
-    static int trace(unsigned, void *self, void *, void *)
-    {
-        ++static_cast<StatementCounter *>(self)->m_count;
-        return 0;
-    }
-    sqlite3 *m_sqlite = nullptr;
-    int m_count = 0;
-};
 
 // The service stays still: no GPU probe, nothing scheduled.
 core::RunServiceOptions quietService()

@@ -219,8 +219,10 @@ void TestRunsPane::registerAndDownloadModel(RunsPane &pane, const QString &uid)
     mldesk::ui::ModelsPane models;
     const QString modelCopy = m_root->filePath(QStringLiteral("model-copy"));
     models.setFolderChooser([&](QWidget *, const QString &) { return modelCopy; });
+    QSignalSpy lineageLoaded(&models, &mldesk::ui::ModelsPane::lineageLoaded);
     models.setWorkspace(m_workspace.get());
     models.show();
+    QTRY_COMPARE(lineageLoaded.count(), 1); // the list, the versions, then the lineage: read off the GUI thread
     QCOMPARE(models.modelsModel()->rowCount(), 1);
     QCOMPARE(models.currentVersion()->qualifiedName(), QStringLiteral("keras-mlp:1"));
     QCOMPARE(models.currentVersion()->framework, QStringLiteral("Keras"));
