@@ -429,6 +429,36 @@ private slots:
         QVERIFY2(grouped, "no forward pass scored two requests together");
     }
 
+    void requestsThatCannotJoinAGroupKeepTheirPlace()
+    {
+        // Behind grouped requests: 12 rows (the batch worker's: they wait until the answers before them are sent), a
+        // chunked body, Expect: 100-continue with the body already sent, Connection: close - and bytes after it,
+        // never read. Each answer is the one it gets alone, in order.
+        const QByteArray chunkBody = scoreRequest(1, 402, 3);
+        const QList<QByteArray> requests = {
+            scorePost(scoreRequest(1, 400, 3)),
+            scorePost(scoreRequest(12, 401, 3)),
+            scorePost(scoreRequest(1, 403, 3)),
+            "POST /score HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer primary-key-1\r\nTransfer-Encoding: "
+            "chunked\r\n\r\n" +
+                QByteArray::number(chunkBody.size(), 16) + "\r\n" + chunkBody + "\r\n0\r\n\r\n",
+            scorePost(scoreRequest(2, 404, 3), "Expect: 100-continue\r\n"),
+            scorePost(scoreRequest(1, 405, 3), "Connection: close\r\n"),
+        };
+        const QList<QByteArray> want = answersAlone(m_server.port, requests);
+        for (const QByteArray &a : want)
+            QVERIFY2(statusOf(a) == 200, a.constData());
+        QVERIFY(want.last().contains("Connection: close\r\n"));
+        RawClient client(m_server.port);
+        QVERIFY(client.connected());
+        client.send(requests.join() + scorePost(scoreRequest(1, 406, 3)));
+        for (const QByteArray &w : want)
+            QCOMPARE(client.readAnswer(), w);
+        bool closed = false;
+        QCOMPARE(client.readToEnd(&closed), QByteArray()); // nothing for the request after Connection: close
+        QVERIFY(closed);
+    }
+
     void severalConnectionsAtOnceAreEachAnsweredAsAlone()
     {
         // Eight connections write three requests each before any answer is read: what one loop reads in one round
