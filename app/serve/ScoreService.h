@@ -1,6 +1,7 @@
 // ScoreService: what mldesk-serve answers, independent of the HTTP library - routes, methods (405), the key check
-// (401), body validation (400), overload (503), and the scoring path through the Batcher. respond() may be called
-// on another thread (the batch worker's) and is called exactly once per request.
+// (401), body validation (400), overload (503), and the scoring path through the Batcher (or an I/O loop's group of
+// small requests, scored together). respond() may be called on another thread (the batch worker's) and is called
+// exactly once per request it answers (not for a request put in a group or left for later).
 #pragma once
 
 #include "ApiKeys.h"
@@ -80,7 +81,7 @@ public:
 
     enum class Handled {
         Answered, // respond was called, or will be from another thread
-        Grouped,  // the rows are in the group, at *grouped; groupReply() answers once scoreGroup() has run
+        Grouped,  // the rows are in the group, where `grouped` says; groupReply() answers once scoreGroup() has run
         NotNow,   // inlineOnly, and the answer would come from another thread: nothing was done
     };
     // As handle(), but a /score request of a few rows on the CPU's thread-safe kernels is parsed into `group` (if
