@@ -77,6 +77,7 @@ void Connection::onEvent(std::uint32_t events)
             send();
         break;
     case State::Busy:
+    case State::Grouped:
     case State::Closed:
         break;
     }
@@ -98,20 +99,45 @@ void Connection::answer(ServeReply reply)
     const std::shared_ptr<Connection> self = std::move(m_self);
     if (m_state != State::Busy)
         return; // closed while the batch worker computed
-    const double seconds = std::chrono::duration<double>(Clock::now() - m_started).count();
-    m_server.metrics.recordRequest(m_path, reply.status, seconds);
-    if (reply.status >= 400 && m_server.options.logRefusal)
-        m_server.options.logRefusal(reply.status, std::string(m_path), reply.body);
     m_start += m_consumeAfter;
     m_consumeAfter = 0;
     if (m_start == m_end)
         m_start = m_end = 0;
     m_headDone = false;
+    m_out.clear();
+    m_outBody.clear();
+    appendAnswer(m_path, m_started, m_http10, m_keepAlive, reply, true);
+    startSending();
+}
+
+void Connection::answerGroup(const ScoreGroup &group)
+{
+    if (m_state != State::Grouped) { // closed meanwhile
+        m_staged.clear();
+        return;
+    }
+    m_out.clear();
+    m_outBody.clear();
+    for (Staged &s : m_staged) {
+        if (s.grouped)
+            s.reply = m_server.service.groupReply(group, s.rows);
+        appendAnswer(s.path, s.started, s.http10, s.keepAlive, s.reply, false);
+    }
+    m_staged.clear();
+    startSending();
+}
+
+void Connection::appendAnswer(std::string_view path, Clock::time_point started, bool http10, bool keepAlive,
+                              ServeReply &reply, bool detachBody)
+{
+    const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    m_server.metrics.recordRequest(path, reply.status, seconds);
+    if (reply.status >= 400 && m_server.options.logRefusal)
+        m_server.options.logRefusal(reply.status, std::string(path), reply.body);
 
     // The head is built in a buffer that keeps its capacity; a small body is appended to it (one send), a big
     // one goes beside it (sendmsg gathers both).
-    m_out.clear();
-    m_out += m_http10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    m_out += http10 ? "HTTP/1.0 " : "HTTP/1.1 ";
     if (const char *r = reason(reply.status))
         m_out += r;
     else
@@ -128,17 +154,20 @@ void Connection::answer(ServeReply reply)
         m_out += "WWW-Authenticate: Bearer\r\n";
     if (reply.status == 503)
         m_out += "Retry-After: 1\r\n";
-    if (!m_keepAlive)
+    if (!keepAlive)
         m_out += "Connection: close\r\n";
-    else if (m_http10)
+    else if (http10)
         m_out += "Connection: keep-alive\r\n";
     m_out += "\r\n";
-    if (reply.body.size() <= 4096) {
-        m_out += reply.body;
-        m_outBody.clear();
-    } else {
+    if (detachBody && reply.body.size() > 4096)
         m_outBody = std::move(reply.body);
-    }
+    else
+        m_out += reply.body;
+    m_closeAfterSend = !keepAlive;
+}
+
+void Connection::startSending()
+{
     m_sent = 0;
     m_state = State::Writing;
     m_deadline = Clock::now() + m_server.options.clientTimeout;
@@ -229,11 +258,18 @@ void Connection::readable()
 void Connection::process()
 {
     m_processing = true;
-    struct Done {
-        bool &flag;
-        ~Done() { flag = false; }
-    } done{m_processing};
+    processRequests();
+    m_processing = false;
+    if (m_state == State::Reading && !m_staged.empty())
+        m_state = State::Grouped;
+}
+
+void Connection::processRequests()
+{
     while (m_state == State::Reading) {
+        // Answers wait for the group pass: a request that cannot be answered at once on this thread (a refusal that
+        // closes, a body still coming, chunks, 100-continue) is left in the buffer until they are sent.
+        const bool ahead = !m_staged.empty();
         const std::string_view pending(m_buffer.data() + m_start, m_end - m_start);
         if (!m_headDone) {
             if (pending.empty())
@@ -243,12 +279,19 @@ void Connection::process()
             case HttpParse::Incomplete:
                 return;
             case HttpParse::TooLarge:
+                if (ahead)
+                    return;
                 return refuse(431, "the request head is over " + std::to_string(kHeadLimit) + " bytes");
             case HttpParse::Bad:
+                if (ahead)
+                    return;
                 return refuse(400, "malformed HTTP request: " + error);
             case HttpParse::Done:
                 break;
             }
+            if (ahead && (m_request.chunked || m_request.contentLength > m_server.options.maxBodyBytes ||
+                          pending.size() - m_request.size < m_request.contentLength))
+                return;
             // Copies (into buffers that keep their capacity): the read buffer may move while the body arrives.
             m_method.assign(m_request.method);
             m_target.assign(m_request.target);
@@ -298,12 +341,17 @@ void Connection::process()
 
 void Connection::dispatch(std::string_view body)
 {
+    const bool ahead = !m_staged.empty();
     m_state = State::Busy;
     m_started = Clock::now();
     if (m_server.options.benchSink && m_path == "/sink" && m_method == "POST") {
         ServeReply r;
         r.body = "[0]";
-        return answer(std::move(r));
+        if (!ahead)
+            return answer(std::move(r));
+        Staged s;
+        s.reply = std::move(r);
+        return stage(std::move(s));
     }
     m_self = shared_from_this();
     m_inHandle = true;
@@ -311,14 +359,60 @@ void Connection::dispatch(std::string_view body)
     const ServeRequest request{m_method, m_target, m_authorization, body};
     // Captures only `this` (fits std::function's small buffer: no allocation); m_self keeps the connection alive
     // for an answer that comes later from another thread.
-    m_server.service.handle(request, [this](ServeReply reply) { onReply(std::move(reply)); });
+    std::function<void(ServeReply)> respond = [this](ServeReply reply) {
+        onReply(std::move(reply));
+    };
+    // Grouped only when more requests are ready now - other connections of this loop have events in this round, or
+    // more bytes follow this request - a lone request is scored at once, as it was before groups.
+    const bool group = ahead || m_loop->several() || m_end - m_start > m_consumeAfter;
+    GroupedRows rows;
+    ScoreService::Handled handled = ScoreService::Handled::Answered;
+    if (group)
+        handled = m_server.service.handle(request, respond, m_loop->group, rows, ahead);
+    else
+        m_server.service.handle(request, std::move(respond));
     m_inHandle = false;
-    if (m_hasReply) {
-        m_hasReply = false;
-        answer(std::move(m_reply));
-    } else {
-        interest(0); // the batch worker answers; nothing to read meanwhile
+    switch (handled) {
+    case ScoreService::Handled::NotNow: // the head stays parsed: dispatched again once the waiting answers are sent
+        m_self.reset();
+        m_state = State::Grouped;
+        return;
+    case ScoreService::Handled::Grouped: {
+        m_self.reset();
+        Staged s;
+        s.grouped = true;
+        s.rows = rows;
+        return stage(std::move(s));
     }
+    case ScoreService::Handled::Answered:
+        break;
+    }
+    if (!m_hasReply)
+        return interest(0); // the batch worker answers; nothing to read meanwhile
+    m_hasReply = false;
+    if (!ahead)
+        return answer(std::move(m_reply));
+    m_self.reset();
+    Staged s;
+    s.reply = std::move(m_reply);
+    stage(std::move(s));
+}
+
+void Connection::stage(Staged s)
+{
+    s.path.assign(m_path);
+    s.started = m_started;
+    s.http10 = m_http10;
+    s.keepAlive = m_keepAlive;
+    if (m_staged.empty())
+        m_loop->grouped(this);
+    m_staged.push_back(std::move(s));
+    m_start += m_consumeAfter; // what the answer needs is copied: the body's bytes may go
+    m_consumeAfter = 0;
+    if (m_start == m_end)
+        m_start = m_end = 0;
+    m_headDone = false;
+    m_state = m_keepAlive ? State::Reading : State::Grouped; // after Connection: close, nothing more is read
 }
 
 void Connection::onReply(ServeReply reply)
@@ -372,7 +466,7 @@ void Connection::send()
     }
     if (m_outBody.capacity() > (1u << 20))
         std::string().swap(m_outBody); // a big answer's buffer is not kept
-    if (!m_keepAlive)
+    if (m_closeAfterSend)
         return drain();
     m_state = State::Reading;
     m_deadline = Clock::now() + m_server.options.clientTimeout;

@@ -29,7 +29,9 @@ class Loop;
 inline thread_local Loop *t_loop = nullptr; // the loop running on this thread, if any
 
 // One I/O thread: its epoll set, its connections, and a queue (with an eventfd) for what other threads hand it -
-// connections the accepting loop deals to it, answers from the batch worker.
+// connections the accepting loop deals to it, answers from the batch worker. When one round of epoll events brings
+// several requests (on several connections, or pipelined on one), the small /score ones are parsed into `group` and
+// scored by one forward pass after the round; then each connection answers its requests in order.
 class Loop : public std::enable_shared_from_this<Loop> {
 public:
     Loop(HttpServer::Impl &server, std::size_t index);
@@ -47,11 +49,16 @@ public:
     void add(int fd, std::uint32_t events, void *tag) const;
     void closed(Connection *c) { m_closed.push_back(c); }
 
+    ScoreGroup group;                                       // this round's small /score requests
+    void grouped(Connection *c) { m_grouped.push_back(c); } // c has requests in group (or behind them)
+    bool several() const { return m_several; }              // more than one connection has events this round
+
 private:
     void adopt(int fd, bool overLimit);
     void acceptAll();
     void drainQueue();
     void sweep(Clock::time_point now);
+    void scoreGroups();
 
     int m_wake = -1;
     std::vector<std::shared_ptr<Connection>> m_live;
@@ -64,6 +71,9 @@ private:
     std::size_t m_nextLoop = 0;
     Clock::time_point m_acceptPausedUntil{};
     bool m_acceptPaused = false;
+    bool m_several = false;
+    ScoreGroup m_scored;                              // the group being answered
+    std::vector<Connection *> m_grouped, m_answering; // connections waiting for group, for m_scored
 };
 
 // One client connection, owned by its loop (and, while the batch worker holds its request, by itself).
@@ -80,6 +90,9 @@ public:
     // The answer to the request this connection waits for, on its loop's thread.
     void answer(ServeReply reply);
 
+    // After the loop's group pass: the answers to the requests read meanwhile, in order, in one send.
+    void answerGroup(const ScoreGroup &group);
+
     void expire(Clock::time_point now);
 
     void close();
@@ -91,7 +104,18 @@ public:
     void registerFirst() { interest(EPOLLIN); }
 
 private:
-    enum class State { Reading, Busy, Writing, Draining, Closed };
+    // Grouped: requests read and answered (or their rows in the loop's group) wait for the group pass.
+    enum class State { Reading, Busy, Grouped, Writing, Draining, Closed };
+
+    // A request answered after the group pass, with those before it on this connection.
+    struct Staged {
+        bool grouped = false; // its rows are in the group; else reply holds the answer
+        GroupedRows rows;
+        ServeReply reply;
+        std::string path; // for the metrics
+        Clock::time_point started;
+        bool http10 = false, keepAlive = true;
+    };
 
     void interest(std::uint32_t events);
 
@@ -101,10 +125,18 @@ private:
     void readable();
 
     // Parses and answers every whole request in the buffer (pipelining), until one goes to the batch worker or more
-    // bytes are needed.
+    // bytes are needed; while answers wait for the group pass, only requests that can be answered on this thread.
     void process();
+    void processRequests();
 
     void dispatch(std::string_view body);
+    void stage(Staged s);
+
+    // Appends one answer to m_out (counted in the metrics, a refusal logged); a big body goes beside it when
+    // detachBody (the only answer of a send).
+    void appendAnswer(std::string_view path, Clock::time_point started, bool http10, bool keepAlive, ServeReply &reply,
+                      bool detachBody);
+    void startSending();
 
     void onReply(ServeReply reply);
 
@@ -144,6 +176,8 @@ private:
     bool m_inHandle = false;
     bool m_hasReply = false;
     ServeReply m_reply;
+    std::vector<Staged> m_staged; // read while the loop's group waits for its pass, in order
+    bool m_closeAfterSend = false;
 
     std::string m_out; // the answer being sent: head (and a small body), then m_outBody
     std::string m_outBody;

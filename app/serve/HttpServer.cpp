@@ -149,6 +149,22 @@ void Loop::drainQueue()
     m_taken.clear();
 }
 
+void Loop::scoreGroups()
+{
+    // Answering may read on: requests pipelined behind the answered ones form the next group, until the buffers hold
+    // no whole request.
+    while (!m_grouped.empty()) {
+        server.service.scoreGroup(group);
+        std::swap(group, m_scored);
+        group.clear();
+        m_answering.swap(m_grouped);
+        m_several = m_answering.size() > 1;
+        for (Connection *c : m_answering)
+            c->answerGroup(m_scored);
+        m_answering.clear();
+    }
+}
+
 void Loop::sweep(Clock::time_point now)
 {
     for (const auto &c : m_live)
@@ -168,6 +184,10 @@ void Loop::run()
     Clock::time_point nextSweep = Clock::now() + std::chrono::milliseconds(kSweepMs);
     while (!server.stopping.load(std::memory_order_acquire)) {
         const int n = ::epoll_wait(epoll, events, 128, kSweepMs);
+        int connections = 0;
+        for (int i = 0; i < n; ++i)
+            connections += events[i].data.ptr != &g_listenTag && events[i].data.ptr != &g_wakeTag;
+        m_several = connections > 1;
         for (int i = 0; i < n; ++i) {
             void *tag = events[i].data.ptr;
             if (tag == &g_listenTag)
@@ -177,6 +197,7 @@ void Loop::run()
             else
                 static_cast<Connection *>(tag)->onEvent(events[i].events);
         }
+        scoreGroups();
         const Clock::time_point now = Clock::now();
         if (now >= nextSweep) {
             sweep(now);

@@ -4,8 +4,9 @@
 // header node per request header, a parser and a response per request, and took two recv calls per request through
 // asio's reactor; cpprestsdk's http_listener is slower still. Here a keep-alive request costs one recv, one send
 // (head and body gathered), no heap allocation on the connection's side, and the score is computed on the I/O thread
-// that read it when that is faster than the batcher hop (ScoreService decides). Each connection lives on one thread
-// (no locks, no strands); the first thread accepts and deals connections round-robin.
+// that read it when that is faster than the batcher hop (ScoreService decides); the small ones that one round of epoll
+// events brings together are scored by one multi-row pass (HttpLoop.h). Each connection lives on one thread (no locks,
+// no strands); the first thread accepts and deals connections round-robin.
 // What it enforces: the body limit (413, from Content-Length before the body is read, or while chunks arrive),
 // a 16 KiB header limit (431), malformed requests (400, then close), Expect: 100-continue, pipelined requests
 // (answered in order), chunked bodies, client timeouts (a request must arrive whole within the timeout of the moment

@@ -504,7 +504,7 @@ void parseScoreRequest(std::string_view body, int inputs, std::size_t maxRows, S
     in.rows = count;
 }
 
-std::string formatScoreResponse(const std::vector<float> &outputs, std::size_t rows, int classes, bool probabilities)
+std::string formatScoreResponse(const float *outputs, std::size_t rows, int classes, bool probabilities)
 {
     std::string s;
     s.reserve(rows * (probabilities ? std::size_t(classes) * 14 + 8 : 3) + 48);
@@ -515,7 +515,7 @@ std::string formatScoreResponse(const std::vector<float> &outputs, std::size_t r
     };
     s += probabilities ? "{\"predictions\": [" : "[";
     for (std::size_t r = 0; r < rows; ++r) {
-        const float *p = outputs.data() + r * std::size_t(classes);
+        const float *p = outputs + r * std::size_t(classes);
         int best = 0;
         for (int c = 1; c < classes; ++c)
             if (p[c] > p[best]) // first maximum wins, as numpy's argmax

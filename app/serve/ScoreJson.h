@@ -53,6 +53,6 @@ private:
 void parseScoreRequest(std::string_view body, int inputs, std::size_t maxRows, ScoreInput &in, ParseHelper &helper);
 
 // outputs (rows, classes).
-std::string formatScoreResponse(const std::vector<float> &outputs, std::size_t rows, int classes, bool probabilities);
+std::string formatScoreResponse(const float *outputs, std::size_t rows, int classes, bool probabilities);
 
 } // namespace mldesk::serve

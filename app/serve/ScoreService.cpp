@@ -5,9 +5,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <exception>
+
 namespace mldesk::serve {
 
 namespace {
+
+// The most body bytes of a request that may join a group: more is not a few rows, even at 17 digits a number.
+constexpr std::size_t kGroupBodyBytes = 256 * 1024;
 
 ServeReply reply(int status, std::string body, std::string_view contentType = "application/json")
 {
@@ -73,6 +78,41 @@ void ScoreService::setLoadError(const std::string &error)
 
 void ScoreService::handle(const ServeRequest &request, std::function<void(ServeReply)> respond)
 {
+    route(request, respond, nullptr);
+}
+
+ScoreService::Handled ScoreService::handle(const ServeRequest &request, std::function<void(ServeReply)> &respond,
+                                           ScoreGroup &group, GroupedRows &grouped, bool inlineOnly)
+{
+    const Grouping grouping{group, grouped, inlineOnly};
+    return route(request, respond, &grouping);
+}
+
+void ScoreService::scoreGroup(ScoreGroup &group)
+{
+    if (group.rows == 0)
+        return;
+    group.out.resize(group.rows * std::size_t(m_model->outputs()));
+    try {
+        m_model->predictConcurrent(group.x.data(), group.rows, group.out.data());
+    } catch (const std::exception &e) {
+        group.error = std::string("the forward pass failed: ") + e.what();
+    }
+    m_metrics.recordBatch(group.rows);
+}
+
+ServeReply ScoreService::groupReply(const ScoreGroup &group, const GroupedRows &grouped) const
+{
+    if (!group.error.empty())
+        return reply(500, jsonError(group.error));
+    const int classes = m_model->outputs();
+    return reply(200, formatScoreResponse(group.out.data() + grouped.first * std::size_t(classes), grouped.rows,
+                                          classes, grouped.probabilities));
+}
+
+ScoreService::Handled ScoreService::route(const ServeRequest &request, std::function<void(ServeReply)> &respond,
+                                          const Grouping *grouping)
+{
     const std::size_t q = request.target.find('?');
     const std::string_view path = request.target.substr(0, q);
     const std::string_view query = q == std::string_view::npos ? std::string_view() : request.target.substr(q + 1);
@@ -88,86 +128,103 @@ void ScoreService::handle(const ServeRequest &request, std::function<void(ServeR
     if (path == "/health") {
         if (only("GET"))
             respond(reply(200, "{\"status\": \"alive\"}"));
-        return;
+        return Handled::Answered;
     }
     if (path == "/ready") {
         if (!only("GET"))
-            return;
+            return Handled::Answered;
         if (ready())
             respond(reply(200, "{\"status\": \"ready\"}"));
         else
             respond(reply(503, jsonError(failed ? "the model could not be loaded: " + m_loadError
                                                 : "the model is still loading")));
-        return;
+        return Handled::Answered;
     }
     if (path == "/metrics") {
         if (only("GET"))
             respond(reply(200, m_metrics.prometheusText(ready() && m_batcher ? m_batcher->queuedRows() : 0, ready()),
                           "text/plain; version=0.0.4"));
-        return;
+        return Handled::Answered;
     }
     if (path == "/swagger.json") {
         if (only("GET"))
             respond(reply(200, swagger()));
-        return;
+        return Handled::Answered;
     }
     if (path == "/score" || path == "/") {
         if (request.method != "POST" && request.method != "GET") {
             only("POST");
-            return;
+            return Handled::Answered;
         }
         if (m_options.requireKey && !m_keys.accepts(request.authorization)) {
             respond(reply(401, jsonError(request.authorization.empty()
                                              ? "no key: send the header 'Authorization: Bearer <key>' with one of "
                                                "the endpoint's keys (mldesk-cli endpoint keys NAME)"
                                              : "the key is not one of this endpoint's keys")));
-            return;
+            return Handled::Answered;
         }
         if (request.method == "GET") { // Azure answers a GET on the scoring URI with a liveness line
             respond(reply(200, "{\"status\": \"" + std::string(ready() ? "Healthy" : "Transitioning") + "\"}"));
-            return;
+            return Handled::Answered;
         }
-        score(request, queryFlag(query, "probabilities"), respond);
-        return;
+        return score(request, queryFlag(query, "probabilities"), respond, grouping);
     }
     respond(reply(404, jsonError("no such path '" + std::string(path) +
                                  "'; the endpoint serves POST /score, GET /health, /ready, /metrics, /swagger.json")));
+    return Handled::Answered;
 }
 
-void ScoreService::score(const ServeRequest &request, bool probabilities, std::function<void(ServeReply)> &respond)
+ScoreService::Handled ScoreService::score(const ServeRequest &request, bool probabilities,
+                                          std::function<void(ServeReply)> &respond, const Grouping *grouping)
 {
+    const bool inlineOnly = grouping && grouping->inlineOnly;
     if (!ready()) {
         respond(reply(503, jsonError(m_failed.load() ? "the model could not be loaded: " + m_loadError
                                                      : "the model is still loading; try again shortly")));
-        return;
+        return Handled::Answered;
     }
     if (m_entry) { // the script's run() gets the body as it came, as Azure's inference server passes raw_data
+        if (inlineOnly)
+            return Handled::NotNow;
         auto shared = std::make_shared<std::function<void(ServeReply)>>(std::move(respond));
         if (!m_entry->submit(std::string(request.body),
                              [shared](int status, std::string body) { (*shared)(reply(status, std::move(body))); }))
             (*shared)(reply(503, jsonError("the endpoint is overloaded (too many requests waiting for the entry "
                                            "script); retry with back-off")));
-        return;
+        return Handled::Answered;
     }
+    // A body this big is not a few rows (at least kSmallBatch rows of 784 short numbers): not parsed twice.
+    if (inlineOnly && request.body.size() > kGroupBodyBytes)
+        return Handled::NotNow;
     // Parsed into this thread's buffer: a batch-1 request allocates no input rows.
     thread_local ScoreInput input;
     parseScoreRequest(request.body, m_model->inputs(), m_options.maxRowsPerRequest, input, *m_parseHelper);
     if (!input.error.empty()) {
         respond(reply(400, jsonError(input.error)));
-        return;
+        return Handled::Answered;
     }
     const int classes = m_model->outputs();
     const std::size_t rows = input.rows;
     if (m_model->concurrentFor(rows)) {
+        if (grouping && grouping->group.rows + rows <= ScoreGroup::kMaxRows) {
+            ScoreGroup &group = grouping->group;
+            group.x.insert(group.x.end(), input.x.begin(),
+                           input.x.begin() + std::ptrdiff_t(rows * std::size_t(m_model->inputs())));
+            grouping->grouped = {group.rows, rows, probabilities};
+            group.rows += rows;
+            return Handled::Grouped;
+        }
         // A few rows on the CPU's thread-safe kernels: scored here, on the I/O thread, with no hand-off and no
         // callback to allocate (measured: the hop to the batch worker costs more than the pass at batch 1).
         thread_local std::vector<float> out;
         out.resize(rows * std::size_t(classes));
         m_model->predict(input.x.data(), rows, out.data());
         m_metrics.recordBatch(rows);
-        respond(reply(200, formatScoreResponse(out, rows, classes, probabilities)));
-        return;
+        respond(reply(200, formatScoreResponse(out.data(), rows, classes, probabilities)));
+        return Handled::Answered;
     }
+    if (inlineOnly)
+        return Handled::NotNow;
     auto shared = std::make_shared<std::function<void(ServeReply)>>(std::move(respond));
     const bool queued =
         m_batcher->submit(std::move(input.x), rows,
@@ -175,11 +232,12 @@ void ScoreService::score(const ServeRequest &request, bool probabilities, std::f
                               if (!error.empty())
                                   (*shared)(reply(500, jsonError(error)));
                               else
-                                  (*shared)(reply(200, formatScoreResponse(out, rows, classes, probabilities)));
+                                  (*shared)(reply(200, formatScoreResponse(out.data(), rows, classes, probabilities)));
                           });
     if (!queued)
         (*shared)(reply(503, jsonError("the endpoint is overloaded (too many rows waiting for the model); retry "
                                        "with back-off")));
+    return Handled::Answered;
 }
 
 std::string ScoreService::swagger() const

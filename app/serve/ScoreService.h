@@ -1,6 +1,7 @@
 // ScoreService: what mldesk-serve answers, independent of the HTTP library - routes, methods (405), the key check
-// (401), body validation (400), overload (503), and the scoring path through the Batcher. respond() may be called
-// on another thread (the batch worker's) and is called exactly once per request.
+// (401), body validation (400), overload (503), and the scoring path through the Batcher (or an I/O loop's group of
+// small requests, scored together). respond() may be called on another thread (the batch worker's) and is called
+// exactly once per request it answers (not for a request put in a group or left for later).
 #pragma once
 
 #include "ApiKeys.h"
@@ -15,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mldesk::serve {
 
@@ -31,6 +33,28 @@ struct ServeReply {
     std::string_view contentType = "application/json"; // always a literal
     std::string body;
     std::string allow; // for 405: the methods the path takes
+};
+
+// The small /score requests that one I/O loop has read in one round, their rows parsed into one buffer so that one
+// forward pass scores them all (the weights streamed once for all rows, not once per request).
+struct ScoreGroup {
+    static constexpr std::size_t kMaxRows = 64;
+    std::vector<float> x;   // (rows, inputs): each request's rows, in the order they were taken
+    std::vector<float> out; // (rows, outputs), once scored
+    std::size_t rows = 0;
+    std::string error; // the forward pass failed: each request of the group is answered 500 with it
+    void clear()
+    {
+        x.clear();
+        rows = 0;
+        error.clear();
+    }
+};
+
+// Where one request's rows are in its group.
+struct GroupedRows {
+    std::size_t first = 0, rows = 0;
+    bool probabilities = false;
 };
 
 class ScoreService {
@@ -55,11 +79,32 @@ public:
     // batched and entry-script requests), else later from the batch worker's or the entry script's thread.
     void handle(const ServeRequest &request, std::function<void(ServeReply)> respond);
 
+    enum class Handled {
+        Answered, // respond was called, or will be from another thread
+        Grouped,  // the rows are in the group, where `grouped` says; groupReply() answers once scoreGroup() has run
+        NotNow,   // inlineOnly, and the answer would come from another thread: nothing was done
+    };
+    // As handle(), but a /score request of a few rows on the CPU's thread-safe kernels is parsed into `group` (if
+    // there is room) instead of scored. With inlineOnly, a request that would be answered from another thread is
+    // left for later: the caller has answers waiting that must go first.
+    Handled handle(const ServeRequest &request, std::function<void(ServeReply)> &respond, ScoreGroup &group,
+                   GroupedRows &grouped, bool inlineOnly);
+    // One forward pass over every row of the group (on the calling thread; counted as one batch).
+    void scoreGroup(ScoreGroup &group);
+    ServeReply groupReply(const ScoreGroup &group, const GroupedRows &grouped) const;
+
     static std::string jsonError(const std::string &message);
 
 private:
+    struct Grouping { // handle()'s group, where it offers one
+        ScoreGroup &group;
+        GroupedRows &grouped;
+        bool inlineOnly;
+    };
+    Handled route(const ServeRequest &request, std::function<void(ServeReply)> &respond, const Grouping *grouping);
     std::string swagger() const;
-    void score(const ServeRequest &request, bool probabilities, std::function<void(ServeReply)> &respond);
+    Handled score(const ServeRequest &request, bool probabilities, std::function<void(ServeReply)> &respond,
+                  const Grouping *grouping);
 
     Options m_options;
     ServeMetrics &m_metrics;

@@ -29,8 +29,9 @@ inline QString trainTinyModel(const QString &folder, QString *log)
     return done && train.exitCode() == 0 && QFile::exists(model + u"/model.h5"_s) ? model : QString();
 }
 
-// rows synthetic images (the class lights a band of rows) as {"data": [[784 floats in [0, 1]], ...]}.
-inline QByteArray scoreRequest(int rows, quint32 seed = 11)
+// rows synthetic images (the class lights a band of rows) as {"data": [[784 floats in [0, 1]], ...]}, each value
+// with `digits` significant digits.
+inline QByteArray scoreRequest(int rows, quint32 seed = 11, int digits = 17)
 {
     QRandomGenerator rng(seed);
     QByteArray body = "{\"data\": [";
@@ -41,7 +42,7 @@ inline QByteArray scoreRequest(int rows, quint32 seed = 11)
             const int value = (p / 28) / 3 == label ? 200 : int(rng.bounded(30));
             if (p)
                 body += ", ";
-            body += QByteArray::number(double(value) / 255.0, 'g', 17); // as json.dumps(x / 255.0) writes them
+            body += QByteArray::number(double(value) / 255.0, 'g', digits); // 17: as json.dumps(x / 255.0) writes them
         }
         body += ']';
     }

@@ -3,7 +3,8 @@
 // weights, probabilities, both keys, 401/400/404/405/413, /health /ready /metrics /swagger.json, key reload on
 // SIGHUP, a stalled client timed out (408) and the connection limit answered with 503; over raw sockets the HTTP/1.1
 // side: pipelined and split requests, chunked bodies, Expect: 100-continue, keep-alive and Connection: close, heads
-// too big or malformed, and the bench-only POST /sink (issue 18).
+// too big or malformed, and the bench-only POST /sink (issue 18); small requests read together (pipelined, or on
+// several connections at once) and scored in one pass answered each as alone, and counted each.
 #include "ServeTestSupport.h"
 
 #include <QJsonArray>
@@ -14,10 +15,12 @@
 #include <arpa/inet.h>
 #include <cerrno>
 #include <csignal>
+#include <memory>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <utility>
+#include <vector>
 
 using namespace Qt::StringLiterals;
 using namespace mldesk;
@@ -104,6 +107,40 @@ QByteArray scorePost(const QByteArray &body, const QByteArray &extraHeaders = {}
 QByteArray bodyOf(const QByteArray &answer)
 {
     return answer.mid(answer.indexOf("\r\n\r\n") + 4);
+}
+
+int statusOf(const QByteArray &answer)
+{
+    return answer.startsWith("HTTP/1.1 ") ? answer.mid(9, 3).toInt() : 0;
+}
+
+// A value of the server's GET /metrics: the line that starts with `name` (e.g. mldesk_serve_batch_rows_count).
+double metric(const QString &base, const QByteArray &name)
+{
+    const QByteArray text = httpSend("GET", base + u"/metrics"_s).body;
+    const QByteArray prefix = name + ' ';
+    for (const QByteArray &line : text.split('\n'))
+        if (line.startsWith(prefix))
+            return line.mid(name.size() + 1).toDouble();
+    return -1;
+}
+
+QByteArray scoreCount(int code)
+{
+    return "mldesk_serve_requests_total{path=\"/score\",code=\"" + QByteArray::number(code) + "\"}";
+}
+
+// Each request alone, on its own connection (nothing else is read with it: scored at once, not grouped): its whole
+// answer, head and body.
+QList<QByteArray> answersAlone(int port, const QList<QByteArray> &requests)
+{
+    QList<QByteArray> answers;
+    for (const QByteArray &request : requests) {
+        RawClient client(port);
+        client.send(request);
+        answers.append(client.readAnswer());
+    }
+    return answers;
 }
 
 // One request on its own connection, closed after it (so it holds no keep-alive connection): the status, 0 if none.
@@ -339,6 +376,117 @@ private slots:
         for (qsizetype at = 0; at < request.size(); at += 997)
             client.send(request.mid(at, 997));
         QCOMPARE(bodyOf(client.readAnswer()), wantTwo);
+    }
+
+    void pipelinedSmallRequestsScoredTogetherAnswerAsAlone()
+    {
+        // 16 requests in one write, each one row of its own (short numbers, so that several arrive in one read and
+        // join one forward pass), two asking for probabilities, two malformed bodies, a wrong key and a /health among
+        // them: each gets, in order, the very answer it gets alone - the 400s and the 401 theirs, their neighbours
+        // 200 with their own digits.
+        QList<QByteArray> requests;
+        for (int i = 0; i < 16; ++i) {
+            QByteArray body = scoreRequest(1, quint32(200 + i), 3);
+            if (i == 4)
+                body = "{\"data\": [[0.1, 0.2";
+            if (i == 9)
+                body = "{\"data\": [[0.5, 0.5, 0.5]]}";
+            const QByteArray path = i == 3 || i == 10 ? "/score?probabilities=true" : "/score";
+            const QByteArray key = i == 12 ? "wrong-key" : "primary-key-1";
+            requests.append(i == 14 ? QByteArray("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+                                    : "POST " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key +
+                                          "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+        }
+        const QList<QByteArray> want = answersAlone(m_server.port, requests);
+        QMap<int, int> statuses;
+        for (const QByteArray &a : want)
+            ++statuses[statusOf(a)];
+        QCOMPARE(statuses.value(200), 13);
+        QCOMPARE(statuses.value(400), 2);
+        QCOMPARE(statuses.value(401), 1);
+        QVERIFY(bodyOf(want[3]).contains("probabilities"));
+
+        // Until a pass has scored more than one request's row (in one try, unless the server read the bytes as they
+        // trickled in): each try answers every request right and counts each one.
+        const QString base = m_server.base();
+        bool grouped = false;
+        for (int attempt = 0; attempt < 20 && !grouped; ++attempt) {
+            const double ok = metric(base, scoreCount(200)), bad = metric(base, scoreCount(400)),
+                         refused = metric(base, scoreCount(401));
+            const double passes = metric(base, "mldesk_serve_batch_rows_count"),
+                         rows = metric(base, "mldesk_serve_batch_rows_sum");
+            RawClient client(m_server.port);
+            QVERIFY(client.connected());
+            client.send(requests.join());
+            for (int i = 0; i < requests.size(); ++i)
+                QCOMPARE(client.readAnswer(), want[i]);
+            QCOMPARE(metric(base, scoreCount(200)) - ok, 12.0); // the 13th 200 is the /health
+            QCOMPARE(metric(base, scoreCount(400)) - bad, 2.0);
+            QCOMPARE(metric(base, scoreCount(401)) - refused, 1.0);
+            QCOMPARE(metric(base, "mldesk_serve_batch_rows_sum") - rows, 12.0);
+            grouped = metric(base, "mldesk_serve_batch_rows_count") - passes < 12.0;
+        }
+        QVERIFY2(grouped, "no forward pass scored two requests together");
+    }
+
+    void requestsThatCannotJoinAGroupKeepTheirPlace()
+    {
+        // Behind grouped requests: 12 rows (the batch worker's: they wait until the answers before them are sent), a
+        // chunked body, Expect: 100-continue with the body already sent, Connection: close - and bytes after it,
+        // never read. Each answer is the one it gets alone, in order.
+        const QByteArray chunkBody = scoreRequest(1, 402, 3);
+        const QList<QByteArray> requests = {
+            scorePost(scoreRequest(1, 400, 3)),
+            scorePost(scoreRequest(12, 401, 3)),
+            scorePost(scoreRequest(1, 403, 3)),
+            "POST /score HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer primary-key-1\r\nTransfer-Encoding: "
+            "chunked\r\n\r\n" +
+                QByteArray::number(chunkBody.size(), 16) + "\r\n" + chunkBody + "\r\n0\r\n\r\n",
+            scorePost(scoreRequest(2, 404, 3), "Expect: 100-continue\r\n"),
+            scorePost(scoreRequest(1, 405, 3), "Connection: close\r\n"),
+        };
+        const QList<QByteArray> want = answersAlone(m_server.port, requests);
+        for (const QByteArray &a : want)
+            QVERIFY2(statusOf(a) == 200, a.constData());
+        QVERIFY(want.last().contains("Connection: close\r\n"));
+        RawClient client(m_server.port);
+        QVERIFY(client.connected());
+        client.send(requests.join() + scorePost(scoreRequest(1, 406, 3)));
+        for (const QByteArray &w : want)
+            QCOMPARE(client.readAnswer(), w);
+        bool closed = false;
+        QCOMPARE(client.readToEnd(&closed), QByteArray()); // nothing for the request after Connection: close
+        QVERIFY(closed);
+    }
+
+    void severalConnectionsAtOnceAreEachAnsweredAsAlone()
+    {
+        // Eight connections write three requests each before any answer is read: what one loop reads in one round
+        // is scored together; every connection gets its own answers, in its order.
+        QList<QList<QByteArray>> requests(8);
+        for (int c = 0; c < 8; ++c)
+            for (int i = 0; i < 3; ++i) {
+                const QByteArray body = scoreRequest(1 + i % 2, quint32(300 + 10 * c + i), 4);
+                requests[c].append(scorePost(body));
+            }
+        QList<QList<QByteArray>> want;
+        for (const QList<QByteArray> &r : requests)
+            want.append(answersAlone(m_server.port, r));
+        const double ok = metric(m_server.base(), scoreCount(200));
+        std::vector<std::unique_ptr<RawClient>> clients;
+        for (int c = 0; c < 8; ++c) {
+            clients.push_back(std::make_unique<RawClient>(m_server.port));
+            QVERIFY(clients.back()->connected());
+        }
+        for (int c = 0; c < 8; ++c)
+            clients[std::size_t(c)]->send(requests[c].join());
+        for (int c = 0; c < 8; ++c)
+            for (int i = 0; i < 3; ++i) {
+                const QByteArray a = clients[std::size_t(c)]->readAnswer();
+                QVERIFY2(statusOf(a) == 200, a.constData());
+                QCOMPARE(a, want[c][i]);
+            }
+        QCOMPARE(metric(m_server.base(), scoreCount(200)) - ok, 24.0);
     }
 
     void chunkedBodiesAndExpectContinue()

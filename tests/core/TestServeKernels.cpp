@@ -1,7 +1,8 @@
 // mldesk-serve's fast paths against their references (no Qt, no server): the one-pass request parser gives the same
 // floats, bit for bit, as simdjson's double -> float for every kind of JSON number and hands anything unusual to the
 // simdjson path (also when a big body is split between two threads); the sparse-input Dense kernels match the CPU
-// Backend's sgemm forward pass.
+// Backend's sgemm forward pass, and rows scored together (a loop's group of small requests) give each row bit for bit
+// what it gets alone.
 #include "TestHarness.h"
 
 #include "DenseKernels.h"
@@ -164,7 +165,11 @@ MLDESK_TEST(bigBodiesSplitBetweenTwoThreadsParseTheSame)
     }
 }
 
-MLDESK_TEST(sparseKernelsMatchTheBackend)
+namespace {
+
+// 784 -> 300 relu -> 100 tanh -> 13 sigmoid (no bias) -> 10 softmax: wide and narrow layers, widths that are not whole
+// panels.
+gpu::ModelSpec kernelSpec()
 {
     gpu::ModelSpec spec;
     spec.inputs = 784;
@@ -173,7 +178,11 @@ MLDESK_TEST(sparseKernelsMatchTheBackend)
                    {"dense_3", 13, gpu::Activation::Sigmoid},
                    {"dense_4", 10, gpu::Activation::Softmax}};
     spec.layers[2].useBias = false;
-    std::mt19937 rng(18);
+    return spec;
+}
+
+gpu::Parameters randomParams(const gpu::ModelSpec &spec, std::mt19937 &rng)
+{
     std::normal_distribution<float> n(0.0f, 0.05f);
     gpu::Parameters params;
     int in = spec.inputs;
@@ -187,11 +196,27 @@ MLDESK_TEST(sparseKernelsMatchTheBackend)
         params.push_back(std::move(p));
         in = l.units;
     }
-    const std::size_t rows = 7;
+    return params;
+}
+
+std::vector<float> halfZeroRows(std::size_t rows, std::mt19937 &rng)
+{
     std::vector<float> x(rows * 784);
     std::uniform_real_distribution<float> pixel(0.0f, 1.0f);
     for (float &v : x)
         v = pixel(rng) < 0.5f ? 0.0f : pixel(rng); // half zeros, like Fashion-MNIST
+    return x;
+}
+
+} // namespace
+
+MLDESK_TEST(sparseKernelsMatchTheBackend)
+{
+    const gpu::ModelSpec spec = kernelSpec();
+    std::mt19937 rng(18);
+    const gpu::Parameters params = randomParams(spec, rng);
+    const std::size_t rows = 7;
+    const std::vector<float> x = halfZeroRows(rows, rng);
     auto backend = gpu::makeCpuBackend(1);
     backend->init(spec, gpu::OptimizerSpec{}, params, 0);
     gpu::HostData data;
@@ -203,6 +228,31 @@ MLDESK_TEST(sparseKernelsMatchTheBackend)
     backend->predict(data, want.data());
     serve::DenseKernels(spec, params).predict(x.data(), rows, got.data());
     MLDESK_CHECK_ALLCLOSE(got.data(), want.data(), got.size(), 1e-6, 1e-4, "sparse kernels vs Backend");
+}
+
+MLDESK_TEST(rowsScoredTogetherGiveEachRowWhatItGetsAlone)
+{
+    const gpu::ModelSpec spec = kernelSpec();
+    std::mt19937 rng(19);
+    const serve::DenseKernels kernels(spec, randomParams(spec, rng));
+    const std::size_t most = 64; // a full group
+    std::vector<float> x = halfZeroRows(most, rng);
+    std::fill(x.begin() + 3 * 784, x.begin() + 4 * 784, 0.0f); // a row of zeros only
+    std::fill(x.begin() + 5 * 784, x.begin() + 6 * 784, 0.0f);
+    x[5 * 784 + 400] = 0.75f; // and one with a single non-zero input
+    std::vector<float> alone(most * 10);
+    for (std::size_t r = 0; r < most; ++r)
+        kernels.predict(x.data() + r * 784, 1, alone.data() + r * 10);
+    // Every group size (whole tiles of rows and the rest), starting at every row of the first tiles.
+    for (std::size_t first = 0; first < 5; ++first)
+        for (std::size_t rows = 1; first + rows <= most; ++rows) {
+            std::vector<float> together(rows * 10);
+            kernels.predict(x.data() + first * 784, rows, together.data());
+            const bool same = std::memcmp(together.data(), alone.data() + first * 10, rows * 10 * sizeof(float)) == 0;
+            if (!same)
+                std::fprintf(stderr, "rows %zu..%zu together differ from alone\n", first, first + rows - 1);
+            MLDESK_CHECK(same);
+        }
 }
 
 MLDESK_TEST_MAIN()
