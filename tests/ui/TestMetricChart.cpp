@@ -18,6 +18,7 @@
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QMenu>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QValueAxis>
@@ -93,6 +94,7 @@ private slots:
     void wholeStepTicks();
     void crosshairReadsEveryVisibleRun();
     void zoomStaysUntilReset();
+    void axesMoveOnlyWhenTheDataLeavesThem();
     void relativeTimeInMinutes();
     void exports();
     void sameColourEverywhere();
@@ -137,7 +139,8 @@ void TestMetricChart::zoomStaysUntilReset()
 {
     twoRuns(100);
     QValueAxis *x = xAxisOf(m_chart);
-    QCOMPARE(x->max(), 99.0);
+    QCOMPARE(x->min(), 0.0);
+    QCOMPARE(x->max(), 109.0); // steps 0..99 and about 10 % ahead (see axesMoveOnlyWhenTheDataLeavesThem)
     // Drag a rubber band over the middle fifth.
     QTest::mousePress(m_chart->viewport(), Qt::LeftButton, {}, plotPoint(0.4, 0.1));
     QTest::mouseMove(m_chart->viewport(), plotPoint(0.5, 0.5));
@@ -162,7 +165,35 @@ void TestMetricChart::zoomStaysUntilReset()
     QTest::mouseDClick(m_chart->viewport(), Qt::LeftButton, {}, plotPoint(0.5, 0.5));
     QTRY_VERIFY(!m_chart->isZoomed());
     QCOMPARE(x->min(), 0.0);
-    QCOMPARE(x->max(), 150.0);
+    QCOMPARE(x->max(), 170.0); // steps 0..150, 10 % ahead, rounded up to a tenth of its power of ten
+}
+
+// Live points move an axis only when they leave it (QtCharts lays out every label again on a range change, and a
+// range that followed the data changed on every frame: runs-scale's GUI stalls); then it moves with headroom again.
+void TestMetricChart::axesMoveOnlyWhenTheDataLeavesThem()
+{
+    twoRuns(100);
+    QValueAxis *x = xAxisOf(m_chart);
+    auto *y = qobject_cast<QValueAxis *>(m_chart->chart()->axes(Qt::Vertical).constFirst());
+    QVERIFY(y);
+    QSignalSpy xMoved(x, &QValueAxis::rangeChanged);
+    QSignalSpy yMoved(y, &QValueAxis::rangeChanged);
+    const double yMin = y->min(), yMax = y->max();
+    for (int step = 100; step <= 109; ++step) // inside the headroom, values inside the y range
+        m_live->appendPoints(QStringLiteral("a"), QStringLiteral("Loss"),
+                             {MetricPoint{double(step), 1.7e9 + step, (yMin + yMax) / 2}});
+    m_live->refreshNow();
+    QCOMPARE(xMoved.count(), 0);
+    QCOMPARE(yMoved.count(), 0);
+    QCOMPARE(x->max(), 109.0);
+    // Past the headroom and below the y range: both move once, with room again.
+    m_live->appendPoints(QStringLiteral("a"), QStringLiteral("Loss"), {MetricPoint{110, 1.7e9 + 110, yMin - 1}});
+    m_live->refreshNow();
+    QCOMPARE(xMoved.count(), 1);
+    QCOMPARE(x->max(), 130.0); // 0..110, 10 % ahead (121), rounded up to 10
+    QCOMPARE(yMoved.count(), 1);
+    QVERIFY(y->min() < yMin - 1);
+    QVERIFY(y->max() >= yMax - 1e-9);
 }
 
 void TestMetricChart::relativeTimeInMinutes()

@@ -65,6 +65,7 @@ void MetricChart::ensureAxes(const ChartOptions &options)
 {
     if (m_haveOptions && m_options.xAxis == options.xAxis && m_options.logScale == options.logScale)
         return;
+    m_shown.valid = false; // new axes: fit the data
     QChart *c = chart();
     for (QAbstractAxis *axis : c->axes()) {
         c->removeAxis(axis);
@@ -351,19 +352,44 @@ void MetricChart::updateRanges(const ChartOptions &options)
         return;
     if (maxX <= minX)
         maxX = minX + 1;
-    if (options.xAxis == ChartOptions::XAxis::WallTime) {
-        auto *axis = static_cast<QDateTimeAxis *>(m_xAxis);
-        axis->setFormat(wallTimeFormatFor((maxX - minX) / 1000.0));
-        axis->setRange(QDateTime::fromMSecsSinceEpoch(qint64(minX)), QDateTime::fromMSecsSinceEpoch(qint64(maxX)));
-    } else {
-        m_xAxis->setRange(minX, maxX); // ticks follow (applyTicks)
+    // Live data moves an axis only when it leaves it, and then with headroom (x: about 10 % ahead; y: 10 % each
+    // side). QtCharts lays out every label again (a text document each) on a range change, and a range that followed
+    // the data exactly changed on every frame: that was most of the GUI thread's time with live runs (runs-scale).
+    // A view much wider than its data (a reset, lines gone, another time unit) fits the data again.
+    const double spanX = maxX - minX;
+    const bool xFits =
+        m_shown.valid && minX >= m_shown.minX && maxX <= m_shown.maxX && m_shown.maxX - m_shown.minX <= 4 * spanX;
+    if (!xFits) {
+        const double step = std::pow(10.0, std::floor(std::log10(spanX))) / 10; // whole at steps >= 10
+        m_shown.minX = minX;
+        m_shown.maxX = std::max(maxX, minX + std::ceil(spanX * 1.1 / step) * step);
+        if (options.xAxis == ChartOptions::XAxis::WallTime) {
+            auto *axis = static_cast<QDateTimeAxis *>(m_xAxis);
+            axis->setFormat(wallTimeFormatFor((m_shown.maxX - minX) / 1000.0));
+            axis->setRange(QDateTime::fromMSecsSinceEpoch(qint64(minX)),
+                           QDateTime::fromMSecsSinceEpoch(qint64(std::ceil(m_shown.maxX))));
+        } else {
+            m_xAxis->setRange(minX, m_shown.maxX); // ticks follow (applyTicks)
+        }
     }
+    double low = 0, high = 0;
     if (options.logScale) {
-        m_yAxis->setRange(minY / 1.2, maxY * 1.2);
-        return;
+        low = minY / 1.2;
+        high = maxY * 1.2;
+    } else {
+        const double pad = maxY > minY ? (maxY - minY) * 0.1 : std::max(std::abs(maxY) * 0.05, 0.5);
+        low = minY - pad;
+        high = maxY + pad;
     }
-    const double pad = maxY > minY ? (maxY - minY) * 0.05 : std::max(std::abs(maxY) * 0.05, 0.5);
-    m_yAxis->setRange(minY - pad, maxY + pad);
+    const bool yFits = m_shown.valid && minY >= m_shown.minY && maxY <= m_shown.maxY &&
+                       (options.logScale ? m_shown.maxY / m_shown.minY <= 4 * (high / low)
+                                         : m_shown.maxY - m_shown.minY <= 4 * (high - low));
+    if (!yFits) {
+        m_shown.minY = low;
+        m_shown.maxY = high;
+        m_yAxis->setRange(low, high);
+    }
+    m_shown.valid = true;
 }
 
 QString MetricChart::xText(double x) const

@@ -139,6 +139,11 @@ private:
     double m_timeUnitSeconds = 1; // relative time: the axis unit the points were drawn in
     QString m_timeUnitSuffix = QStringLiteral("s");
     bool m_zoomed = false; // the user's view: live data no longer resets the ranges
+    // The ranges the axes show while not zoomed (updateRanges): they move only when the data leaves them.
+    struct Shown {
+        bool valid = false;
+        double minX = 0, maxX = 0, minY = 0, maxY = 0;
+    } m_shown;
     QPoint m_panFrom;
     bool m_panning = false;
     QGraphicsLineItem *m_crosshair = nullptr;

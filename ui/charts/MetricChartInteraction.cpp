@@ -122,6 +122,7 @@ void MetricChart::resetZoom()
 {
     m_zoomed = false;
     chart()->zoomReset();
+    m_shown.valid = false; // fit the data again
     updateRanges(m_options);
     emit viewChanged();
 }
