@@ -148,7 +148,7 @@ void SweepView::showRead(Read read)
             m_chart->appendPoints(uid, m_model->spec().primaryMetric, fresh);
         m_charted.insert(uid, int(points.size()));
     }
-    m_cancel->setEnabled(m_parent.isActive() && !m_parent.cancelRequested);
+    m_cancel->setEnabled(m_parent.isActive() && !m_parent.cancelRequested && !m_cancelAsked);
     m_register->setEnabled(m_model->bestRow() >= 0);
     const core::SweepSpec &spec = m_model->spec();
     QString text =
@@ -176,10 +176,11 @@ void SweepView::showRead(Read read)
 
 void SweepView::cancelSweep()
 {
-    emit cancelRequested(m_parent.uid); // the pane cancels through the run service (off this thread)
-    m_parent.cancelRequested = true;
-    m_cancel->setEnabled(false); // at once: the reload below confirms it
-    reload();
+    // The pane cancels through the run service, off this thread: a read that comes back before its mark must not
+    // turn the button on again (the periodic refresh shows the sweep ending).
+    m_cancelAsked = true;
+    m_cancel->setEnabled(false);
+    emit cancelRequested(m_parent.uid);
 }
 
 RegisterModelDialog *SweepView::registerBestModel()

@@ -55,8 +55,9 @@ private:
 
     core::Workspace &m_workspace;
     core::StoreReader &m_reader;
-    bool m_reading = false;   // a read is in flight
-    bool m_readAgain = false; // reload() was called meanwhile
+    bool m_reading = false;     // a read is in flight
+    bool m_readAgain = false;   // reload() was called meanwhile
+    bool m_cancelAsked = false; // Cancel Sweep was pressed: the mark lands on the service's thread, later
     core::RunRecord m_parent;
     core::SweepTrialsModel *m_model = nullptr;
     QSortFilterProxyModel *m_filter = nullptr;
