@@ -129,10 +129,10 @@ struct DatasetsPane::Listed {
 
 void DatasetsPane::reload()
 {
-    const quint64 sequence = ++m_reloadsStarted;
+    const quint64 sequence = m_reloads.start();
     m_toolbar->setVisible(m_workspace != nullptr);
     if (!m_workspace) {
-        m_reloadShown = sequence;
+        m_reloads.answer(sequence);
         m_datasets->setRows({});
         showCount(nullptr, 0, {}, {}, {}, {});
         m_stack->setCurrentIndex(0);
@@ -166,9 +166,8 @@ void DatasetsPane::reload()
 
 void DatasetsPane::showLoaded(quint64 sequence, Listed listed)
 {
-    if (sequence != m_reloadsStarted)
+    if (!m_reloads.answer(sequence))
         return; // a newer reload is in flight: its answer follows
-    m_reloadShown = sequence;
     if (!listed.ok) {
         emit loaded();
         return;
@@ -221,7 +220,7 @@ void DatasetsPane::selectDataset(const QString &name, int version)
 {
     const int row = m_datasets->rowOfKey(name);
     if (row < 0) {
-        if (m_reloadShown < m_reloadsStarted) {
+        if (m_reloads.inFlight()) {
             // Not listed yet (a reload in flight): selected when the list comes.
             m_wantedDataset = name;
             m_wantedVersion = version;
@@ -248,7 +247,7 @@ void DatasetsPane::selectDataset(const QString &name, int version)
 
 void DatasetsPane::loadVersions()
 {
-    const quint64 sequence = ++m_versionsStarted;
+    const quint64 sequence = m_versionReads.start();
     const QString name = currentDataset();
     if (name != m_versionsOf || name.isEmpty()) {
         // Another dataset's versions must not stay (Delete would name this dataset with their number).
@@ -256,7 +255,7 @@ void DatasetsPane::loadVersions()
         m_versions->setRows({});
         m_selecting = false;
         m_versionsOf.clear();
-        ++m_filesStarted; // and their files (a read in flight is dropped)
+        m_fileReads.dropInFlight(); // and their files
         m_files->setRows({});
         m_filesOf.clear();
     }
@@ -294,7 +293,7 @@ void DatasetsPane::loadVersions()
 void DatasetsPane::showVersions(quint64 sequence, const QString &name, QList<TableModel::Row> rows)
 {
     // Dropped when another dataset (or the same one again) was asked for since: that answer follows.
-    if (sequence != m_versionsStarted || name != currentDataset())
+    if (!m_versionReads.isNewest(sequence) || name != currentDataset())
         return;
     const int version = m_versionsOf == name && m_wantedVersion <= 0 ? currentVersion() : m_wantedVersion;
     m_wantedVersion = 0;
@@ -311,7 +310,7 @@ void DatasetsPane::showVersions(quint64 sequence, const QString &name, QList<Tab
 
 void DatasetsPane::loadFiles()
 {
-    const quint64 sequence = ++m_filesStarted;
+    const quint64 sequence = m_fileReads.start();
     const QString name = currentDataset();
     const int version = currentVersion();
     const QString key = name.isEmpty() || version <= 0 ? QString() : name + u':' + QString::number(version);
@@ -341,7 +340,7 @@ void DatasetsPane::loadFiles()
             return rows;
         },
         [this, sequence, key](QList<TableModel::Row> rows) {
-            if (sequence != m_filesStarted || key != selectedForDeletion())
+            if (!m_fileReads.isNewest(sequence) || key != selectedForDeletion())
                 return; // another version was selected since
             m_files->setRows(std::move(rows));
             m_filesOf = key;

@@ -7,6 +7,7 @@
 #include "core/store/StoreReader.h"
 #include "ui/models/TableModel.h"
 #include "ui/panes/Pane.h"
+#include "ui/panes/ReadSequence.h"
 
 #include <memory>
 
@@ -67,12 +68,10 @@ private:
     QLineEdit *m_filter = nullptr;
     QStackedWidget *m_stack = nullptr;
     QWidget *m_toolbar = nullptr;
-    // Reads begun; an answer is shown only when no newer read of the same kind has begun since (the reader answers
-    // in order: the newer one follows).
-    quint64 m_reloadsStarted = 0;
-    quint64 m_reloadShown = 0; // the newest reload answered (shown, or failed)
-    quint64 m_versionsStarted = 0;
-    quint64 m_filesStarted = 0;
+    // An answer is shown only when no newer read of the same kind has begun since.
+    ReadSequence m_reloads; // answered: shown, or failed
+    ReadSequence m_versionReads;
+    ReadSequence m_fileReads;
     QString m_versionsOf;     // the dataset whose versions the versions table shows
     QString m_filesOf;        // "name:version" whose files the files table shows
     QString m_wantedDataset;  // asked for (selectDataset, a registration) before the list held it

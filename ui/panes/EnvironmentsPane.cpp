@@ -121,10 +121,10 @@ struct EnvironmentsPane::Listed {
 
 void EnvironmentsPane::reload()
 {
-    const quint64 sequence = ++m_reloadsStarted;
+    const quint64 sequence = m_reloads.start();
     m_toolbar->setVisible(m_workspace != nullptr);
     if (!m_workspace) {
-        m_reloadShown = sequence;
+        m_reloads.answer(sequence);
         m_environments->setRows({});
         showCount(nullptr, 0, {}, {}, {}, {});
         m_stack->setCurrentIndex(0);
@@ -169,9 +169,8 @@ void EnvironmentsPane::reload()
 
 void EnvironmentsPane::showLoaded(quint64 sequence, Listed listed)
 {
-    if (sequence != m_reloadsStarted)
+    if (!m_reloads.answer(sequence))
         return; // a newer reload is in flight: its answer follows
-    m_reloadShown = sequence;
     if (!listed.ok) {
         emit loaded();
         return;
@@ -207,7 +206,7 @@ void EnvironmentsPane::selectEnvironment(const QString &name)
 {
     const int row = m_environments->rowOfKey(name);
     if (row < 0) {
-        if (m_reloadShown < m_reloadsStarted)
+        if (m_reloads.inFlight())
             m_wanted = name; // not listed yet (a reload in flight): selected when the list comes
         return;
     }
@@ -221,7 +220,7 @@ void EnvironmentsPane::selectEnvironment(const QString &name)
 
 void EnvironmentsPane::loadVersions()
 {
-    const quint64 sequence = ++m_versionsStarted;
+    const quint64 sequence = m_versionReads.start();
     const QString name = currentEnvironment();
     if (name != m_versionsOf || name.isEmpty()) {
         // Another environment's versions must not stay (Delete would name this one with their number).
@@ -256,7 +255,7 @@ void EnvironmentsPane::loadVersions()
 void EnvironmentsPane::showVersions(quint64 sequence, const QString &name, QList<EnvironmentVersion> versions)
 {
     // Dropped when another environment (or the same one again) was asked for since: that answer follows.
-    if (sequence != m_versionsStarted || name != currentEnvironment())
+    if (!m_versionReads.isNewest(sequence) || name != currentEnvironment())
         return;
     const int kept = m_versionsOf == name ? m_versionView->currentIndex().data(TableModel::KeyRole).toInt() : 0;
     QList<TableModel::Row> rows;

@@ -7,6 +7,7 @@
 #include "core/environments/EnvironmentRegistry.h"
 #include "core/store/StoreReader.h"
 #include "ui/panes/Pane.h"
+#include "ui/panes/ReadSequence.h"
 
 #include <memory>
 
@@ -59,11 +60,9 @@ private:
     QLabel *m_details = nullptr;
     QWidget *m_toolbar = nullptr;
     QStackedWidget *m_stack = nullptr;
-    // Reads begun; an answer is shown only when no newer read of its kind has begun since (the reader answers in
-    // order: the newer one follows).
-    quint64 m_reloadsStarted = 0;
-    quint64 m_reloadShown = 0; // the newest reload answered (shown, or failed)
-    quint64 m_versionsStarted = 0;
+    // An answer is shown only when no newer read of its kind has begun since.
+    ReadSequence m_reloads; // answered: shown, or failed
+    ReadSequence m_versionReads;
     QString m_versionsOf;                            // the environment whose versions are shown
     QList<core::EnvironmentVersion> m_shownVersions; // of m_versionsOf, newest first (the versions table's rows)
     QString m_wanted;                                // asked for (selectEnvironment, a creation) before it was listed

@@ -200,11 +200,11 @@ struct ModelsPane::Listed {
 
 void ModelsPane::reload()
 {
-    const quint64 sequence = ++m_reloadsStarted;
+    const quint64 sequence = m_reloads.start();
     m_toolbar->setVisible(m_workspace != nullptr);
     showMessage(QString());
     if (!m_workspace) {
-        m_reloadShown = sequence;
+        m_reloads.answer(sequence);
         m_models->setRows({});
         showCount(nullptr, 0, {}, {}, {}, {});
         m_stack->setCurrentIndex(0);
@@ -247,9 +247,8 @@ void ModelsPane::reload()
 
 void ModelsPane::showLoaded(quint64 sequence, Listed listed)
 {
-    if (sequence != m_reloadsStarted)
+    if (!m_reloads.answer(sequence))
         return; // a newer reload is in flight (another filter, an edit): its answer follows
-    m_reloadShown = sequence;
     if (!listed.ok) {
         showMessage(tr("Could not read the models of this workspace; see the log. Try View > Refresh (F5)."));
         emit loaded();
@@ -292,7 +291,7 @@ void ModelsPane::showLoaded(quint64 sequence, Listed listed)
 void ModelsPane::selectModel(const QString &name, int version)
 {
     int row = m_models->rowOfKey(name);
-    if (row < 0 && m_reloadShown < m_reloadsStarted) {
+    if (row < 0 && m_reloads.inFlight()) {
         // Not listed yet (a reload in flight, e.g. after a registration): selected when the list comes.
         m_wantedModel = name;
         m_wantedVersion = version;
@@ -324,7 +323,7 @@ void ModelsPane::selectModel(const QString &name, int version)
 
 void ModelsPane::loadVersions()
 {
-    const quint64 sequence = ++m_versionsStarted;
+    const quint64 sequence = m_versionReads.start();
     const QString name = currentModel();
     if (name != m_versionsOf || name.isEmpty()) {
         // Another model's versions (or any, when none is current) must not stay: Delete, Download, Deploy and the
@@ -361,7 +360,7 @@ void ModelsPane::loadVersions()
 void ModelsPane::showVersions(quint64 sequence, const QString &name, QList<core::ModelVersion> versions)
 {
     // Dropped when another model (or the same one again) was asked for since: that answer follows.
-    if (sequence != m_versionsStarted || name != currentModel())
+    if (!m_versionReads.isNewest(sequence) || name != currentModel())
         return;
     const std::optional<core::ModelVersion> shown = currentVersion();
     const int version = m_wantedVersion > 0 ? m_wantedVersion : shown && shown->name == name ? shown->version : 0;

@@ -9,6 +9,7 @@
 #include "core/models/ModelRegistry.h"
 #include "core/store/StoreReader.h"
 #include "ui/panes/Pane.h"
+#include "ui/panes/ReadSequence.h"
 #include "ui/widgets/JobStatus.h"
 
 #include <functional>
@@ -126,12 +127,10 @@ private:
     JobStatus *m_job = nullptr;
     QStackedWidget *m_stack = nullptr;
     QWidget *m_toolbar = nullptr;
-    // Reads begun; an answer is shown only when no newer read of its kind has begun since (the reader answers in
-    // order: the newer one follows).
-    quint64 m_reloadsStarted = 0;
-    quint64 m_reloadShown = 0;
-    quint64 m_versionsStarted = 0;
-    quint64 m_lineageStarted = 0;
+    // An answer is shown only when no newer read of its kind has begun since.
+    ReadSequence m_reloads; // answered: shown, or failed
+    ReadSequence m_versionReads;
+    ReadSequence m_lineageReads;
     QString m_versionsOf;     // the model whose versions m_shownVersions holds
     QString m_wantedModel;    // asked for (selectModel, an edit) before a reload's answer listed it
     int m_wantedVersion = 0;  // selected when the current model's versions come (0: the newest)

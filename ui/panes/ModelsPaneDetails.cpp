@@ -142,7 +142,7 @@ void ModelsPane::showDetails()
     m_files->setRows(files);
     m_properties->setRows(properties);
     m_lineage->clear();
-    const quint64 sequence = ++m_lineageStarted;
+    const quint64 sequence = m_lineageReads.start();
     if (!v || !m_reader)
         return;
     m_reader->read(
@@ -158,7 +158,7 @@ void ModelsPane::showDetails()
         },
         [this, sequence, version = *v](std::optional<core::ModelLineageInfo> lineage) {
             const std::optional<core::ModelVersion> current = currentVersion();
-            if (sequence != m_lineageStarted || !current || current->qualifiedName() != version.qualifiedName())
+            if (!m_lineageReads.isNewest(sequence) || !current || current->qualifiedName() != version.qualifiedName())
                 return; // another version is shown since
             if (lineage)
                 showLineage(version, *lineage);
