@@ -178,19 +178,11 @@ void DatasetsPane::showLoaded(quint64 sequence, Listed listed)
     const QString wanted = m_wantedDataset;
     m_wantedDataset.clear();
     m_selecting = true;
-    m_datasets->setRows(std::move(listed.rows));
-    int row = wanted.isEmpty() ? -1 : m_datasets->rowOfKey(wanted);
-    const bool asked = row >= 0;
-    if (row < 0)
-        row = m_datasets->rowOfKey(current);
-    if (row < 0 && current.isEmpty() && m_datasets->rowCount() > 0)
-        row = 0; // nothing was selected: the first listed (by name); one gone since stays unselected
-    if (row >= 0) {
-        const QModelIndex index = m_proxy->mapFromSource(m_datasets->index(row, 0));
-        m_datasetView->setCurrentIndex(index);
-        m_datasetView->scrollTo(index);
-    }
+    // Nothing was selected: the first listed (by name); one gone since stays unselected.
+    setRowsKeepingCurrent(m_datasetView, *m_datasets, std::move(listed.rows), {wanted, current},
+                          current.isEmpty() ? IfNoneListed::FirstRow : IfNoneListed::NoCurrentRow);
     m_selecting = false;
+    const bool asked = !wanted.isEmpty() && m_datasets->rowOfKey(wanted) >= 0;
     // The version asked for with it; else one asked for whose versions are still to come; else the one shown.
     if (!asked) {
         if (!wanted.isEmpty())
@@ -237,9 +229,7 @@ void DatasetsPane::selectDataset(const QString &name, int version)
         return;
     }
     m_selecting = true;
-    const QModelIndex index = m_proxy->mapFromSource(m_datasets->index(row, 0));
-    m_datasetView->setCurrentIndex(index);
-    m_datasetView->scrollTo(index);
+    setCurrentRow(m_datasetView, *m_datasets, row);
     m_selecting = false;
     m_wantedVersion = version;
     loadVersions();
@@ -298,11 +288,8 @@ void DatasetsPane::showVersions(quint64 sequence, const QString &name, QList<Tab
     const int version = m_versionsOf == name && m_wantedVersion <= 0 ? currentVersion() : m_wantedVersion;
     m_wantedVersion = 0;
     m_selecting = true;
-    m_versions->setRows(std::move(rows));
+    setRowsKeepingCurrent(m_versionView, *m_versions, std::move(rows), {version}, IfNoneListed::FirstRow);
     m_versionsOf = name;
-    const int row = version > 0 ? m_versions->rowOfKey(version) : -1;
-    if (m_versions->rowCount() > 0)
-        m_versionView->setCurrentIndex(m_versions->index(row >= 0 ? row : 0, 0));
     m_selecting = false;
     loadFiles();
     emit versionsLoaded();

@@ -180,14 +180,10 @@ void EnvironmentsPane::showLoaded(quint64 sequence, Listed listed)
     const QString wanted = m_wanted;
     m_wanted.clear();
     m_selecting = true;
-    m_environments->setRows(std::move(listed.rows));
-    int row = wanted.isEmpty() ? -1 : m_environments->rowOfKey(wanted);
-    if (row < 0)
-        row = m_environments->rowOfKey(current);
-    if (row < 0 && current.isEmpty())
-        row = m_environments->rowOfKey(listed.initial); // one gone since stays unselected
-    if (row >= 0)
-        m_environmentView->setCurrentIndex(m_environments->index(row, 0));
+    // Nothing was selected: the initial one; one gone since stays unselected.
+    setRowsKeepingCurrent(m_environmentView, *m_environments, std::move(listed.rows),
+                          {wanted, current, current.isEmpty() ? listed.initial : QString()},
+                          IfNoneListed::NoCurrentRow);
     m_selecting = false;
     const int count = m_environments->rowCount();
     showCount(m_workspace, count, tr("No environments yet"), tr("environment"), tr("environments"),
@@ -213,7 +209,7 @@ void EnvironmentsPane::selectEnvironment(const QString &name)
     if (currentEnvironment() == name)
         return;
     m_selecting = true;
-    m_environmentView->setCurrentIndex(m_environments->index(row, 0));
+    setCurrentRow(m_environmentView, *m_environments, row);
     m_selecting = false;
     loadVersions();
 }
@@ -270,11 +266,8 @@ void EnvironmentsPane::showVersions(quint64 sequence, const QString &name, QList
     }
     m_selecting = true;
     m_shownVersions = std::move(versions);
-    m_versions->setRows(rows);
+    setRowsKeepingCurrent(m_versionView, *m_versions, std::move(rows), {kept}, IfNoneListed::FirstRow);
     m_versionsOf = name;
-    const int row = kept > 0 ? m_versions->rowOfKey(kept) : -1;
-    if (!rows.isEmpty())
-        m_versionView->setCurrentIndex(m_versions->index(row >= 0 ? row : 0, 0));
     m_selecting = false;
     showDetails();
     emit versionsLoaded();

@@ -264,15 +264,8 @@ void ModelsPane::showLoaded(quint64 sequence, Listed listed)
                                                            : 0;
     m_wantedModel.clear();
     m_selecting = true;
-    m_models->setRows(std::move(listed.rows));
-    int row = m_models->rowOfKey(selected);
-    if (row < 0 && m_models->rowCount() > 0)
-        row = 0; // the first listed (by name)
-    if (row >= 0) {
-        const QModelIndex index = m_proxy->mapFromSource(m_models->index(row, 0));
-        m_modelView->setCurrentIndex(index);
-        m_modelView->scrollTo(index);
-    }
+    // None of it listed: the first listed (by name).
+    setRowsKeepingCurrent(m_modelView, *m_models, std::move(listed.rows), {selected}, IfNoneListed::FirstRow);
     m_selecting = false;
     const int count = m_models->rowCount();
     const bool filtered = !m_filter->text().trimmed().isEmpty();
@@ -302,8 +295,7 @@ void ModelsPane::selectModel(const QString &name, int version)
             return;
         row = 0;
     }
-    const QModelIndex index = m_proxy->mapFromSource(m_models->index(row, 0));
-    const QString key = m_models->index(row, 0).data(TableModel::KeyRole).toString();
+    const QString key = m_models->row(row).key.toString();
     if (currentModel() == key && m_versionsOf == key) {
         // Its versions are shown: only the version moves (unless it is still to be read).
         const int versionRow = version > 0 ? m_versions->rowOfKey(version) : -1;
@@ -314,8 +306,7 @@ void ModelsPane::selectModel(const QString &name, int version)
         return;
     }
     m_selecting = true;
-    m_modelView->setCurrentIndex(index);
-    m_modelView->scrollTo(index);
+    setCurrentRow(m_modelView, *m_models, row);
     m_selecting = false;
     m_wantedVersion = version;
     loadVersions();
@@ -379,11 +370,8 @@ void ModelsPane::showVersions(quint64 sequence, const QString &name, QList<core:
     }
     m_selecting = true;
     m_shownVersions = std::move(versions);
-    m_versions->setRows(rows);
+    setRowsKeepingCurrent(m_versionView, *m_versions, std::move(rows), {version}, IfNoneListed::FirstRow);
     m_versionsOf = name;
-    const int row = version > 0 ? m_versions->rowOfKey(version) : -1;
-    if (!rows.isEmpty())
-        m_versionView->setCurrentIndex(m_versions->index(row >= 0 ? row : 0, 0));
     m_selecting = false;
     showDetails();
     emit versionsLoaded();

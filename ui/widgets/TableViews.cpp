@@ -1,6 +1,7 @@
 // TableViews: the shared table setup.
 #include "ui/widgets/TableViews.h"
 
+#include <QAbstractProxyModel>
 #include <QHeaderView>
 #include <QLabel>
 #include <QTableView>
@@ -27,6 +28,28 @@ QTableView *makeTableView(const QString &objectName, QAbstractItemModel *model, 
     if (sortable)
         view->sortByColumn(0, Qt::AscendingOrder);
     return view;
+}
+
+void setCurrentRow(QTableView *view, const TableModel &model, int row)
+{
+    QModelIndex index = model.index(row, 0);
+    if (const auto *proxy = qobject_cast<const QAbstractProxyModel *>(view->model()))
+        index = proxy->mapFromSource(index); // invalid when the proxy filters the row out: then none is current
+    view->setCurrentIndex(index);
+    view->scrollTo(index);
+}
+
+void setRowsKeepingCurrent(QTableView *view, TableModel &model, QList<TableModel::Row> rows,
+                           std::initializer_list<QVariant> keys, IfNoneListed ifNone)
+{
+    model.setRows(std::move(rows));
+    int row = -1;
+    for (auto key = keys.begin(); key != keys.end() && row < 0; ++key)
+        row = model.rowOfKey(*key);
+    if (row < 0 && ifNone == IfNoneListed::FirstRow && model.rowCount() > 0)
+        row = 0;
+    if (row >= 0)
+        setCurrentRow(view, model, row);
 }
 
 QWidget *titled(const QString &caption, QWidget *widget)
