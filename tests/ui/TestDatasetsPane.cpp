@@ -3,6 +3,7 @@
 // activity list shows the job while it runs. Issue 12: loading the pane and moving its selection run no statement
 // on the GUI thread's connection (SQLite's trace hook counts them), and the versions of a dataset no longer selected
 // are never shown.
+#include "PaneTestSupport.h"
 #include "StatementCounter.h"
 #include "UiTestSupport.h"
 
@@ -267,16 +268,8 @@ void TestDatasetsPane::staleVersionsAreNotShown()
     // Every versions and files table the pane shows from here, with the dataset current then.
     auto *table = child<QTableView>(&pane, QStringLiteral("datasetsTable"));
     QStringList shown;
-    connect(pane.versionsModel(), &QAbstractItemModel::modelReset, this, [&] {
-        if (pane.versionsModel()->rowCount() > 0)
-            shown.append(table->currentIndex().data().toString() + QStringLiteral(" versions ") +
-                         QString::number(pane.versionsModel()->rowCount()));
-    });
-    connect(pane.filesModel(), &QAbstractItemModel::modelReset, this, [&] {
-        if (pane.filesModel()->rowCount() > 0)
-            shown.append(table->currentIndex().data().toString() + QStringLiteral(" files ") +
-                         QString::number(pane.filesModel()->rowCount()));
-    });
+    mldesk::test::recordShown(shown, pane.versionsModel(), table, QStringLiteral("versions"), this);
+    mldesk::test::recordShown(shown, pane.filesModel(), table, QStringLiteral("files"), this);
     QSignalSpy versionsLoaded(&pane, &DatasetsPane::versionsLoaded);
     // c-three, then b-two before the event loop runs: c-three's answer comes while b-two is selected.
     table->setCurrentIndex(datasetIndex(table, pane.datasetsModel(), QStringLiteral("c-three")));

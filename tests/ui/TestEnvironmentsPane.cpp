@@ -2,6 +2,7 @@
 // refuses to create; a valid file with docker image and a variable becomes version 1, shown highlighted. Issue 12:
 // loading the pane and moving its selection run no statement on the GUI thread's connection (SQLite's trace hook
 // counts them), and the versions of an environment no longer selected are never shown.
+#include "PaneTestSupport.h"
 #include "StatementCounter.h"
 #include "UiTestSupport.h"
 
@@ -195,11 +196,7 @@ void TestEnvironmentsPane::staleVersionsAreNotShown()
 
     auto *table = child<QTableView>(&pane, QStringLiteral("environmentsTable"));
     QStringList shown; // every versions table shown from here, with the environment current then
-    connect(pane.versionsModel(), &QAbstractItemModel::modelReset, this, [&] {
-        if (pane.versionsModel()->rowCount() > 0)
-            shown.append(table->currentIndex().data().toString() + u' ' +
-                         QString::number(pane.versionsModel()->rowCount()));
-    });
+    mldesk::test::recordShown(shown, pane.versionsModel(), table, {}, this);
     QSignalSpy versionsLoaded(&pane, &EnvironmentsPane::versionsLoaded);
     const auto indexOf = [&](const QString &name) {
         return pane.environmentsModel()->index(pane.environmentsModel()->rowOfKey(name), 0);

@@ -5,6 +5,7 @@
 // a Keras archive; a bad filter is reported inline. Issue 12: loading the pane and moving its selection run no
 // statement on the GUI thread's connection (SQLite's trace hook counts them), and the versions of a model (the
 // lineage of a version) no longer selected are never shown.
+#include "PaneTestSupport.h"
 #include "StatementCounter.h"
 #include "UiTestSupport.h"
 
@@ -390,11 +391,7 @@ void TestModelsPane::staleSelectionIsNotShown()
 
     // Every versions table shown from here, with the model current then.
     QStringList shown;
-    connect(pane.versionsModel(), &QAbstractItemModel::modelReset, this, [&] {
-        if (pane.versionsModel()->rowCount() > 0)
-            shown.append(table->currentIndex().data().toString() + u' ' +
-                         QString::number(pane.versionsModel()->rowCount()));
-    });
+    mldesk::test::recordShown(shown, pane.versionsModel(), table, {}, this);
     QSignalSpy versionsLoaded(&pane, &ModelsPane::versionsLoaded);
     QSignalSpy lineageLoaded(&pane, &ModelsPane::lineageLoaded);
     // custom, then keras-mlp again before the event loop runs: custom's answer comes while keras-mlp is selected.
