@@ -88,6 +88,10 @@ void TestTableViews::mapsThroughAProxy()
     QCOMPARE(view->currentIndex().row(), 2);
     mldesk::ui::setCurrentRow(view.get(), model, model.rowOfKey(QStringLiteral("c")));
     QCOMPARE(current(view.get()), QStringLiteral("c"));
+    QVERIFY(mldesk::ui::setCurrentKey(view.get(), model, QStringLiteral("b")));
+    QCOMPARE(current(view.get()), QStringLiteral("b"));
+    QVERIFY(!mldesk::ui::setCurrentKey(view.get(), model, QStringLiteral("x"))); // not listed: nothing moves
+    QCOMPARE(current(view.get()), QStringLiteral("b"));
 
     // A row the proxy filters out cannot be current: none is.
     proxy.setFilterFixedString(QStringLiteral("b"));

@@ -221,10 +221,7 @@ void DatasetsPane::selectDataset(const QString &name, int version)
     }
     if (currentDataset() == name && m_versionsOf == name) {
         // Its versions are shown: only the version moves (unless their read is still to come).
-        const int versionRow = version > 0 ? m_versions->rowOfKey(version) : -1;
-        if (versionRow >= 0)
-            m_versionView->setCurrentIndex(m_versions->index(versionRow, 0));
-        else if (version > 0)
+        if (version > 0 && !setCurrentKey(m_versionView, *m_versions, version))
             m_wantedVersion = version;
         return;
     }

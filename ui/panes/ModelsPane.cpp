@@ -298,10 +298,7 @@ void ModelsPane::selectModel(const QString &name, int version)
     const QString key = m_models->row(row).key.toString();
     if (currentModel() == key && m_versionsOf == key) {
         // Its versions are shown: only the version moves (unless it is still to be read).
-        const int versionRow = version > 0 ? m_versions->rowOfKey(version) : -1;
-        if (versionRow >= 0)
-            m_versionView->setCurrentIndex(m_versions->index(versionRow, 0));
-        else if (version > 0)
+        if (version > 0 && !setCurrentKey(m_versionView, *m_versions, version))
             m_wantedVersion = version;
         return;
     }

@@ -39,6 +39,15 @@ void setCurrentRow(QTableView *view, const TableModel &model, int row)
     view->scrollTo(index);
 }
 
+bool setCurrentKey(QTableView *view, const TableModel &model, const QVariant &key)
+{
+    const int row = model.rowOfKey(key);
+    if (row < 0)
+        return false;
+    setCurrentRow(view, model, row);
+    return true;
+}
+
 void setRowsKeepingCurrent(QTableView *view, TableModel &model, QList<TableModel::Row> rows,
                            std::initializer_list<QVariant> keys, IfNoneListed ifNone)
 {

@@ -19,6 +19,8 @@ QTableView *makeTableView(const QString &objectName, QAbstractItemModel *model, 
 
 // Makes row (of model, which view shows directly or through a proxy) the view's current row and scrolls to it.
 void setCurrentRow(QTableView *view, const TableModel &model, int row);
+// The same for the row of key; false (the view untouched) when model does not list it.
+bool setCurrentKey(QTableView *view, const TableModel &model, const QVariant &key);
 // What to make current when none of the keys is listed.
 enum class IfNoneListed { NoCurrentRow, FirstRow };
 // Replaces model's rows (a reset: the view loses its current row) and makes current the row of the first of keys
